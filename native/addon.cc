@@ -1,0 +1,24 @@
+// Module init only: per-environment state, then each area's exports.
+#include <napi.h>
+
+#include "errors.h"
+#include "exports.h"
+#include "instance.h"
+#include "mlx/version.h"
+
+namespace mlxt {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  Instance::Init(env);
+  InitErrors(env, exports);
+  InitArray(exports);
+  InitOps(exports);
+  exports.Set("mlxVersion", Napi::String::New(env, mlx::core::version()));
+  return exports;
+}
+
+}  // namespace mlxt
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return mlxt::Init(env, exports); }
+
+NODE_API_MODULE(mlx_train, InitAddon)

@@ -1,0 +1,154 @@
+// Array lifetime, metadata, data in/out, evaluation and the creation functions.
+#include <napi.h>
+
+#include <cstring>
+
+#include "exports.h"
+#include "wrap.h"
+
+namespace mlxt {
+
+namespace {
+
+size_t ElementCount(const mx::Shape& shape) {
+  size_t n = 1;
+  for (auto d : shape) n *= static_cast<size_t>(d);
+  return n;
+}
+
+// Copies a TypedArray's bytes into a new MLX array of `dtype` (the TS side matched the element type).
+mx::array FromTypedArray(const Napi::TypedArray& ta, const mx::Shape& shape, mx::Dtype dtype) {
+  size_t n = ElementCount(shape);
+  size_t bytes = n * dtype.size();
+  size_t have = ta.ByteLength();
+  if (have != bytes) {
+    ThrowRange("data holds " + std::to_string(have) + " bytes but shape " + ShapeString(shape) + " of " +
+               std::string(dtype == mx::bool_ ? "bool" : "this dtype") + " needs " + std::to_string(bytes));
+  }
+  const uint8_t* src = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  // mx::array(void*, …, deleter) adopts the buffer: give it an owned copy freed with free().
+  void* buf = std::malloc(bytes ? bytes : 1);
+  if (!buf) throw std::bad_alloc();
+  if (bytes) std::memcpy(buf, src, bytes);
+  return mx::array(buf, shape, dtype, [](void* p) { std::free(p); });
+}
+
+struct AsyncEvalWorker : Napi::AsyncWorker {
+  std::vector<mx::array> arrays;
+  Napi::Promise::Deferred deferred;
+  AsyncEvalWorker(Napi::Env env, std::vector<mx::array> a)
+      : Napi::AsyncWorker(env, "mlx-train:asyncEval"), arrays(std::move(a)), deferred(env) {}
+  void Execute() override {
+    try {
+      for (auto& a : arrays) a.wait();
+    } catch (const std::exception& e) {
+      SetError(std::string("asyncEval: ") + e.what());
+    }
+  }
+  void OnOK() override { deferred.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error& e) override { deferred.Reject(e.Value()); }
+};
+
+}  // namespace
+
+void InitArray(Napi::Object exports) {
+  MLXT_EXPORT(exports, "dispose", { return Napi::Boolean::New(info.Env(), Dispose(info[0])); });
+  MLXT_EXPORT(exports, "isArray", { return Napi::Boolean::New(info.Env(), IsArrayHandle(info[0])); });
+
+  // [dtypeCode, ...shape]: one call gives everything the TS Array caches.
+  MLXT_EXPORT(exports, "meta", {
+    const auto& a = Unwrap(info[0]);
+    auto out = Napi::Array::New(info.Env(), a.ndim() + 1);
+    out.Set(0u, Napi::Number::New(info.Env(), DtypeCode(a.dtype())));
+    for (size_t i = 0; i < a.ndim(); ++i) out.Set(i + 1, Napi::Number::New(info.Env(), a.shape(i)));
+    return out;
+  });
+
+  MLXT_EXPORT(exports, "fromTypedArray", {
+    if (!info[0].IsTypedArray()) ThrowType("expected a TypedArray for data");
+    return Wrap(info.Env(), FromTypedArray(info[0].As<Napi::TypedArray>(), ToShape(info[1]), ToDtype(info[2])));
+  });
+
+  MLXT_EXPORT(exports, "scalar", {
+    auto d = ToDtype(info[1]);
+    if (info[0].IsBoolean()) return Wrap(info.Env(), mx::array(info[0].As<Napi::Boolean>().Value(), d));
+    if (info[0].IsBigInt()) {
+      bool lossless;
+      return Wrap(info.Env(), mx::array(info[0].As<Napi::BigInt>().Int64Value(&lossless), d));
+    }
+    double v = ToDouble(info[0], "value");
+    if (d == mx::complex64) return Wrap(info.Env(), mx::array(mx::complex64_t{static_cast<float>(v), 0.0f}));
+    return Wrap(info.Env(), mx::array(v, d));
+  });
+
+  // Evaluates, makes row-contiguous, and exposes the bytes without copying: the ArrayBuffer keeps its
+  // own reference to the MLX buffer, dropped by the ArrayBuffer's finalizer.
+  MLXT_EXPORT(exports, "toArrayBuffer", {
+    mx::array a = Unwrap(info[0]);
+    if (a.dtype() == mx::bool_ || a.dtype().size() == 0) {}
+    a = mx::contiguous(a);
+    a.eval();
+    size_t bytes = a.nbytes();
+    if (bytes == 0) return Napi::ArrayBuffer::New(info.Env(), 0);
+    auto* keep = new mx::array(a);
+    void* data = const_cast<void*>(static_cast<const void*>(keep->data<uint8_t>()));
+    return Napi::ArrayBuffer::New(info.Env(), data, bytes, [](Napi::Env, void*, mx::array* k) { delete k; }, keep);
+  });
+
+  MLXT_EXPORT(exports, "eval", {
+    std::vector<mx::array> arrays;
+    for (size_t i = 0; i < info.Length(); ++i) {
+      if (info[i].IsArray()) {
+        auto list = ToArrayList(info[i], "eval argument");
+        arrays.insert(arrays.end(), list.begin(), list.end());
+      } else {
+        arrays.push_back(Unwrap(info[i], "eval argument"));
+      }
+    }
+    mx::eval(arrays);
+    return info.Env().Undefined();
+  });
+
+  // Schedules evaluation with MLX's own async_eval, then waits for completion on a libuv worker so the
+  // event loop stays free. The worker touches no JS.
+  MLXT_EXPORT(exports, "asyncEval", {
+    auto arrays = ToArrayList(info[0], "asyncEval argument");
+    mx::async_eval(arrays);
+    auto* w = new AsyncEvalWorker(info.Env(), std::move(arrays));
+    auto promise = w->deferred.Promise();
+    w->Queue();
+    return promise;
+  });
+
+  MLXT_EXPORT(exports, "astype", {
+    return Wrap(info.Env(), mx::astype(Unwrap(info[0]), ToDtype(info[1]), ToStream(info[2])));
+  });
+  MLXT_EXPORT(exports, "zeros", {
+    return Wrap(info.Env(), mx::zeros(ToShape(info[0]), ToDtype(info[1]), ToStream(info[2])));
+  });
+  MLXT_EXPORT(exports, "ones", {
+    return Wrap(info.Env(), mx::ones(ToShape(info[0]), ToDtype(info[1]), ToStream(info[2])));
+  });
+  MLXT_EXPORT(exports, "full", {
+    mx::Dtype d = ToDtype(info[2]);
+    mx::array v = IsArrayHandle(info[1]) ? Unwrap(info[1]) : mx::astype(ToArray(info[1], nullptr, "value"), d);
+    return Wrap(info.Env(), mx::full(ToShape(info[0]), v, d, ToStream(info[3])));
+  });
+  MLXT_EXPORT(exports, "arange", {
+    return Wrap(info.Env(), mx::arange(ToDouble(info[0], "start"), ToDouble(info[1], "stop"),
+                                       ToDouble(info[2], "step"), ToDtype(info[3]), ToStream(info[4])));
+  });
+  MLXT_EXPORT(exports, "linspace", {
+    return Wrap(info.Env(), mx::linspace(ToDouble(info[0], "start"), ToDouble(info[1], "stop"),
+                                         ToInt(info[2], "num"), ToDtype(info[3]), ToStream(info[4])));
+  });
+  MLXT_EXPORT(exports, "eye", {
+    return Wrap(info.Env(), mx::eye(ToInt(info[0], "n"), ToInt(info[1], "m"), ToInt(info[2], "k"),
+                                    ToDtype(info[3]), ToStream(info[4])));
+  });
+  MLXT_EXPORT(exports, "identity", {
+    return Wrap(info.Env(), mx::identity(ToInt(info[0], "n"), ToDtype(info[1]), ToStream(info[2])));
+  });
+}
+
+}  // namespace mlxt

@@ -1,0 +1,218 @@
+#include "wrap.h"
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+namespace mlxt {
+
+namespace {
+
+// Tags our Externals so a foreign External (another addon's) is rejected instead of misread.
+const napi_type_tag kArrayTag = {0x6d6c78747261696eULL, 0x61727261793a7631ULL};
+
+void Finalize(Napi::Env env, Holder* h) {
+  if (h->array) {
+    delete h->array;
+    h->array = nullptr;
+    Napi::MemoryManagement::AdjustExternalMemory(env, -h->reportedBytes);
+  }
+  delete h;
+}
+
+Holder* HolderOf(const Napi::Value& v) {
+  napi_env env = v.Env();
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external) return nullptr;
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, v, &kArrayTag, &tagged) != napi_ok || !tagged) return nullptr;
+  void* data = nullptr;
+  napi_get_value_external(env, v, &data);
+  return static_cast<Holder*>(data);
+}
+
+}  // namespace
+
+std::string ShapeString(const mx::Shape& s) {
+  std::ostringstream o;
+  o << "[";
+  for (size_t i = 0; i < s.size(); ++i) o << (i ? "," : "") << s[i];
+  o << "]";
+  return o.str();
+}
+
+std::string Describe(const mx::array& a) {
+  std::ostringstream o;
+  o << a.dtype() << ShapeString(a.shape());
+  return o.str();
+}
+
+Napi::Value Wrap(Napi::Env env, mx::array a) {
+  int64_t bytes = static_cast<int64_t>(a.nbytes());
+  auto* h = new Holder{new mx::array(std::move(a)), bytes};
+  auto ext = Napi::External<Holder>::New(env, h, Finalize);
+  napi_type_tag_object(env, ext, &kArrayTag);
+  if (bytes) Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
+  return ext;
+}
+
+Napi::Value WrapMany(Napi::Env env, const std::vector<mx::array>& arrays) {
+  auto out = Napi::Array::New(env, arrays.size());
+  for (size_t i = 0; i < arrays.size(); ++i) out.Set(i, Wrap(env, arrays[i]));
+  return out;
+}
+
+bool IsArrayHandle(const Napi::Value& v) { return HolderOf(v) != nullptr; }
+
+mx::array& Unwrap(const Napi::Value& v, const char* what) {
+  Holder* h = HolderOf(v);
+  if (!h) ThrowType(std::string("expected an mx.array for ") + what);
+  if (!h->array) ThrowType(std::string(what) + " is an mx.array that was already disposed");
+  return *h->array;
+}
+
+bool Dispose(const Napi::Value& v) {
+  Holder* h = HolderOf(v);
+  if (!h) ThrowType("expected an mx.array handle");
+  if (!h->array) return false;
+  delete h->array;
+  h->array = nullptr;
+  Napi::MemoryManagement::AdjustExternalMemory(v.Env(), -h->reportedBytes);
+  h->reportedBytes = 0;
+  return true;
+}
+
+mx::array ToArray(const Napi::Value& v, const mx::array* like, const char* what) {
+  if (v.IsNumber()) {
+    double d = v.As<Napi::Number>().DoubleValue();
+    bool integral = std::isfinite(d) && std::floor(d) == d;
+    if (like) {
+      mx::Dtype t = like->dtype();
+      if (mx::issubdtype(t, mx::inexact)) return mx::array(d, t);
+      if (integral && t != mx::bool_) {
+        // An integer scalar keeps an integer array's type, as in MLX's Python binding.
+        return mx::array(d, t);
+      }
+      if (integral) return mx::array(static_cast<int>(d), mx::int32);
+      return mx::array(static_cast<float>(d), mx::float32);
+    }
+    if (integral && d >= std::numeric_limits<int32_t>::min() && d <= std::numeric_limits<int32_t>::max()) {
+      return mx::array(static_cast<int32_t>(d), mx::int32);
+    }
+    if (integral && std::fabs(d) < 9.2e18) return mx::array(static_cast<int64_t>(d), mx::int64);
+    return mx::array(static_cast<float>(d), mx::float32);
+  }
+  if (v.IsBoolean()) return mx::array(v.As<Napi::Boolean>().Value());
+  if (v.IsBigInt()) {
+    bool lossless = false;
+    int64_t x = v.As<Napi::BigInt>().Int64Value(&lossless);
+    if (!lossless) ThrowRange(std::string(what) + " is a BigInt outside the int64 range");
+    return mx::array(x, like && mx::issubdtype(like->dtype(), mx::integer) ? like->dtype() : mx::int64);
+  }
+  Holder* h = HolderOf(v);
+  if (!h) ThrowType(std::string("expected an mx.array or a number for ") + what);
+  if (!h->array) ThrowType(std::string(what) + " is an mx.array that was already disposed");
+  return *h->array;
+}
+
+std::pair<mx::array, mx::array> ToArrayPair(const Napi::Value& a, const Napi::Value& b) {
+  bool aArr = IsArrayHandle(a), bArr = IsArrayHandle(b);
+  if (aArr || !bArr) {
+    mx::array x = ToArray(a, nullptr, "a");
+    return {x, ToArray(b, aArr ? &x : nullptr, "b")};
+  }
+  mx::array y = ToArray(b, nullptr, "b");
+  return {ToArray(a, &y, "a"), y};
+}
+
+namespace {
+const mx::Dtype kDtypes[] = {mx::bool_,  mx::uint8,   mx::uint16,  mx::uint32,  mx::uint64,
+                             mx::int8,   mx::int16,   mx::int32,   mx::int64,   mx::float16,
+                             mx::float32, mx::float64, mx::bfloat16, mx::complex64};
+}
+
+mx::Dtype ToDtype(const Napi::Value& v, const char* what) {
+  if (!v.IsNumber()) ThrowType(std::string("expected a dtype for ") + what);
+  int code = v.As<Napi::Number>().Int32Value();
+  if (code < 0 || code >= static_cast<int>(sizeof(kDtypes) / sizeof(kDtypes[0]))) {
+    ThrowRange(std::string("unknown dtype code ") + std::to_string(code) + " for " + what);
+  }
+  return kDtypes[code];
+}
+
+int DtypeCode(mx::Dtype d) { return static_cast<int>(d.val()); }
+
+int ToInt(const Napi::Value& v, const char* what) {
+  if (!v.IsNumber()) ThrowType(std::string("expected an integer for ") + what);
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || std::floor(d) != d) {
+    ThrowType(std::string("expected an integer for ") + what + " but received " + std::to_string(d));
+  }
+  if (d < std::numeric_limits<int>::min() || d > std::numeric_limits<int>::max()) {
+    ThrowRange(std::string(what) + " is outside the 32-bit integer range");
+  }
+  return static_cast<int>(d);
+}
+
+double ToDouble(const Napi::Value& v, const char* what) {
+  if (!v.IsNumber()) ThrowType(std::string("expected a number for ") + what);
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+bool ToBool(const Napi::Value& v, const char* what) {
+  if (!v.IsBoolean()) ThrowType(std::string("expected a boolean for ") + what);
+  return v.As<Napi::Boolean>().Value();
+}
+
+std::vector<int> ToIntVector(const Napi::Value& v, const char* what) {
+  if (v.IsNumber()) return {ToInt(v, what)};
+  if (!v.IsArray()) ThrowType(std::string("expected an array of integers for ") + what);
+  auto arr = v.As<Napi::Array>();
+  std::vector<int> out(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); ++i) out[i] = ToInt(arr.Get(i), what);
+  return out;
+}
+
+mx::Shape ToShape(const Napi::Value& v, const char* what) {
+  auto ints = ToIntVector(v, what);
+  mx::Shape s;
+  for (int d : ints) {
+    if (d < 0) ThrowRange(std::string(what) + " has a negative dimension " + std::to_string(d));
+    s.push_back(d);
+  }
+  return s;
+}
+
+std::optional<std::vector<int>> ToAxes(const Napi::Value& v, const char* what) {
+  if (v.IsUndefined() || v.IsNull()) return std::nullopt;
+  return ToIntVector(v, what);
+}
+
+std::vector<mx::array> ToArrayList(const Napi::Value& v, const char* what) {
+  if (!v.IsArray()) ThrowType(std::string("expected a list of mx.arrays for ") + what);
+  auto arr = v.As<Napi::Array>();
+  std::vector<mx::array> out;
+  out.reserve(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); ++i) out.push_back(Unwrap(arr.Get(i), what));
+  return out;
+}
+
+mx::StreamOrDevice ToStream(const Napi::Value& v) {
+  if (v.IsUndefined() || v.IsNull()) return {};
+  if (v.IsString()) {
+    std::string s = v.As<Napi::String>().Utf8Value();
+    if (s == "cpu") return mx::Device(mx::Device::cpu);
+    if (s == "gpu") return mx::Device(mx::Device::gpu);
+    ThrowType("expected 'cpu' or 'gpu' for device but received '" + s + "'");
+  }
+  if (v.IsObject()) {
+    auto o = v.As<Napi::Object>();
+    int index = ToInt(o.Get("index"), "stream.index");
+    std::string dev = o.Get("device").IsString() ? o.Get("device").As<Napi::String>().Utf8Value() : "cpu";
+    int devIndex = o.Get("deviceIndex").IsNumber() ? ToInt(o.Get("deviceIndex"), "stream.deviceIndex") : 0;
+    return mx::Stream(index, mx::Device(dev == "gpu" ? mx::Device::gpu : mx::Device::cpu, devIndex));
+  }
+  ThrowType("expected a stream, a device name or undefined");
+}
+
+}  // namespace mlxt

@@ -1,0 +1,60 @@
+/**
+ * Loads the compiled addon: a prebuild for this platform (prebuilds/<platform>-<arch>/) or the tree's
+ * own build (build/Release/). A miss explains the platform, the loader's own error and the fix.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MlxError, NativeLoadError } from '../errors.js';
+import type { Binding } from './binding.js';
+
+const require = createRequire(import.meta.url);
+export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * Debian's OpenBLAS 0.3.21 does not recognise some virtualised CPUs (the model id is hidden) and falls
+ * back to its Prescott kernels, ~5x slower. When the user has not chosen, pick the kernel from the
+ * CPU's feature flags before OpenBLAS initialises (it reads the variable once, when loaded).
+ */
+export function chooseOpenBlasCore(): string | undefined {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return undefined;
+  if (process.env.OPENBLAS_CORETYPE) return process.env.OPENBLAS_CORETYPE;
+  let flags: Set<string>;
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    flags = new Set((line ?? '').split(':')[1]?.trim().split(/\s+/) ?? []);
+  } catch {
+    return undefined;
+  }
+  const core = ['avx512f', 'avx512bw', 'avx512vl', 'avx512dq'].every((f) => flags.has(f))
+    ? 'SkylakeX'
+    : flags.has('avx2') && flags.has('fma')
+      ? 'Haswell'
+      : undefined;
+  if (core) process.env.OPENBLAS_CORETYPE = core;
+  return core;
+}
+
+let binding: Binding | undefined;
+
+export function loadBinding(): Binding {
+  if (binding) return binding;
+  chooseOpenBlasCore();
+  let loaded: Binding;
+  try {
+    loaded = require('node-gyp-build')(packageRoot) as Binding;
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new NativeLoadError(
+      `Could not load the mlx-train native addon for ${process.platform}-${process.arch} (Node ${process.version}).\n` +
+        `Loader said: ${reason}\n` +
+        'Build it from source with `npm rebuild mlx-train` (needs cmake, a C++17 compiler and Python 3 with pip),\n' +
+        'or point MLX_DIR at an existing MLX install first. `npx mlx-train doctor` checks the environment.',
+      { cause },
+    );
+  }
+  loaded.setErrorClass(MlxError);
+  binding = loaded;
+  return loaded;
+}
