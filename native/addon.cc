@@ -13,6 +13,15 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitErrors(env, exports);
   InitArray(exports);
   InitOps(exports);
+  InitShape(exports);
+  InitIndexing(exports);
+  InitRandom(exports);
+  InitFast(exports);
+  InitQuantize(exports);
+  InitIo(exports);
+  InitMemory(exports);
+  InitDevice(exports);
+  InitTransforms(exports);
   exports.Set("mlxVersion", Napi::String::New(env, mlx::core::version()));
   return exports;
 }

@@ -1,0 +1,25 @@
+/** Native exports of native/array.cc and errors.cc. */
+import type { Handle, Operand, StreamArg, Axes } from '../binding.js';
+
+export interface ArrayBinding {
+  mlxVersion: string;
+  setErrorClass(ctor: new (message: string, code: string) => Error): void;
+
+  dispose(h: Handle): boolean;
+  isArray(v: unknown): boolean;
+  meta(h: Handle): number[];
+  fromTypedArray(data: ArrayBufferView, shape: number[], dtype: number): Handle;
+  scalar(value: number | boolean | bigint, dtype: number): Handle;
+  toArrayBuffer(h: Handle): ArrayBuffer;
+  eval(...arrays: (Handle | Handle[])[]): void;
+  asyncEval(arrays: Handle[]): Promise<void>;
+  astype(a: Handle, dtype: number, s?: StreamArg): Handle;
+  zeros(shape: number[], dtype: number, s?: StreamArg): Handle;
+  ones(shape: number[], dtype: number, s?: StreamArg): Handle;
+  full(shape: number[], value: Operand, dtype: number, s?: StreamArg): Handle;
+  arange(start: number, stop: number, step: number, dtype: number, s?: StreamArg): Handle;
+  linspace(start: number, stop: number, num: number, dtype: number, s?: StreamArg): Handle;
+  eye(n: number, m: number, k: number, dtype: number, s?: StreamArg): Handle;
+  identity(n: number, dtype: number, s?: StreamArg): Handle;
+
+}
