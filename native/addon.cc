@@ -22,6 +22,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitMemory(exports);
   InitDevice(exports);
   InitTransforms(exports);
+  InitSystem(exports);
   exports.Set("mlxVersion", Napi::String::New(env, mlx::core::version()));
   return exports;
 }

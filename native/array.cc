@@ -33,6 +33,20 @@ mx::array FromTypedArray(const Napi::TypedArray& ta, const mx::Shape& shape, mx:
   return mx::array(buf, shape, dtype, [](void* p) { std::free(p); });
 }
 
+// A JS number/boolean/BigInt converted straight to `dtype` (a double goes through no float32 rounding).
+mx::array ScalarAs(const Napi::Value& v, mx::Dtype d, const char* what) {
+  if (v.IsBoolean()) return mx::array(v.As<Napi::Boolean>().Value(), d);
+  if (v.IsBigInt()) {
+    bool lossless = false;
+    int64_t x = v.As<Napi::BigInt>().Int64Value(&lossless);
+    if (!lossless) ThrowRange(std::string(what) + " is a BigInt outside the int64 range");
+    return mx::array(x, d);
+  }
+  double x = ToDouble(v, what);
+  if (d == mx::complex64) return mx::array(mx::complex64_t{static_cast<float>(x), 0.0f});
+  return mx::array(x, d);
+}
+
 struct AsyncEvalWorker : Napi::AsyncWorker {
   std::vector<mx::array> arrays;
   Napi::Promise::Deferred deferred;
@@ -69,24 +83,12 @@ void InitArray(Napi::Object exports) {
     return Wrap(info.Env(), FromTypedArray(info[0].As<Napi::TypedArray>(), ToShape(info[1]), ToDtype(info[2])));
   });
 
-  MLXT_EXPORT(exports, "scalar", {
-    auto d = ToDtype(info[1]);
-    if (info[0].IsBoolean()) return Wrap(info.Env(), mx::array(info[0].As<Napi::Boolean>().Value(), d));
-    if (info[0].IsBigInt()) {
-      bool lossless;
-      return Wrap(info.Env(), mx::array(info[0].As<Napi::BigInt>().Int64Value(&lossless), d));
-    }
-    double v = ToDouble(info[0], "value");
-    if (d == mx::complex64) return Wrap(info.Env(), mx::array(mx::complex64_t{static_cast<float>(v), 0.0f}));
-    return Wrap(info.Env(), mx::array(v, d));
-  });
+  MLXT_EXPORT(exports, "scalar", { return Wrap(info.Env(), ScalarAs(info[0], ToDtype(info[1]), "value")); });
 
   // Evaluates, makes row-contiguous, and exposes the bytes without copying: the ArrayBuffer keeps its
   // own reference to the MLX buffer, dropped by the ArrayBuffer's finalizer.
   MLXT_EXPORT(exports, "toArrayBuffer", {
-    mx::array a = Unwrap(info[0]);
-    if (a.dtype() == mx::bool_ || a.dtype().size() == 0) {}
-    a = mx::contiguous(a);
+    mx::array a = mx::contiguous(Unwrap(info[0]));
     a.eval();
     size_t bytes = a.nbytes();
     if (bytes == 0) return Napi::ArrayBuffer::New(info.Env(), 0);
@@ -131,7 +133,7 @@ void InitArray(Napi::Object exports) {
   });
   MLXT_EXPORT(exports, "full", {
     mx::Dtype d = ToDtype(info[2]);
-    mx::array v = IsArrayHandle(info[1]) ? Unwrap(info[1]) : mx::astype(ToArray(info[1], nullptr, "value"), d);
+    mx::array v = IsArrayHandle(info[1]) ? Unwrap(info[1]) : ScalarAs(info[1], d, "value");
     return Wrap(info.Env(), mx::full(ToShape(info[0]), v, d, ToStream(info[3])));
   });
   MLXT_EXPORT(exports, "arange", {

@@ -16,5 +16,6 @@ void InitIo(Napi::Object exports);
 void InitMemory(Napi::Object exports);
 void InitDevice(Napi::Object exports);
 void InitTransforms(Napi::Object exports);
+void InitSystem(Napi::Object exports);
 
 }  // namespace mlxt

@@ -1,34 +1,95 @@
 #include "wrap.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <sstream>
+#include <vector>
 
 namespace mlxt {
 
 namespace {
 
-// Tags our Externals so a foreign External (another addon's) is rejected instead of misread.
-const napi_type_tag kArrayTag = {0x6d6c78747261696eULL, 0x61727261793a7631ULL};
-
-void Finalize(Napi::Env env, Holder* h) {
-  if (h->array) {
-    delete h->array;
-    h->array = nullptr;
-    Napi::MemoryManagement::AdjustExternalMemory(env, -h->reportedBytes);
+// Holders come from slabs owned by the JS thread that made them (handles never cross threads, and
+// finalizers run on that thread, so no lock is needed). A pointer taken from an External is ours only if
+// it lands exactly on a slot of one of this thread's slabs, a check that never reads foreign memory; so
+// a foreign External (another addon's) is refused. This replaces napi type tags, which cost a private
+// property write per array and a lookup per argument, and saves a malloc per array.
+class HolderPool {
+ public:
+  Holder* Acquire() {
+    if (!free_) Grow();
+    Holder* h = free_;
+    free_ = h->nextFree;
+    h->nextFree = nullptr;
+    h->live = true;
+    return h;
   }
-  delete h;
+  void Release(Holder* h) {
+    h->array.reset();
+    h->reportedBytes = 0;
+    h->live = false;
+    h->nextFree = free_;
+    free_ = h;
+  }
+  Holder* Find(void* p) const {
+    auto addr = reinterpret_cast<uintptr_t>(p);
+    // The slab starting at or below addr (slabs_ is sorted by address).
+    auto it = std::upper_bound(slabs_.begin(), slabs_.end(), addr);
+    if (it == slabs_.begin()) return nullptr;
+    uintptr_t base = *--it;
+    uintptr_t offset = addr - base;
+    if (offset >= kSlots * sizeof(Holder) || offset % sizeof(Holder) != 0) return nullptr;
+    auto* h = reinterpret_cast<Holder*>(addr);
+    return h->live ? h : nullptr;
+  }
+
+ private:
+  static constexpr size_t kSlots = 4096;
+  void Grow() {
+    auto* slab = new Holder[kSlots];  // never freed: finalizers may run during thread/process exit
+    for (size_t i = kSlots; i-- > 0;) {
+      slab[i].nextFree = free_;
+      free_ = &slab[i];
+    }
+    auto base = reinterpret_cast<uintptr_t>(slab);
+    slabs_.insert(std::upper_bound(slabs_.begin(), slabs_.end(), base), base);
+  }
+  std::vector<uintptr_t> slabs_;
+  Holder* free_ = nullptr;
+};
+
+HolderPool& Pool() {
+  thread_local HolderPool* pool = new HolderPool();  // leaked on purpose, see Grow()
+  return *pool;
+}
+
+// Tells V8 about native bytes gained or freed, in batches: a call per tiny array costs more than the
+// array's own graph node, and V8 only needs the total to within a few tens of KB to pace its GC.
+void ReportExternalBytes(napi_env env, int64_t delta) {
+  constexpr int64_t kBatch = 64 * 1024;
+  thread_local int64_t pending = 0;
+  pending += delta;
+  if (pending >= kBatch || pending <= -kBatch) {
+    int64_t ignored;
+    napi_adjust_external_memory(env, pending, &ignored);
+    pending = 0;
+  }
+}
+
+// A plain N-API finalizer (node-addon-api's typed one costs an extra allocation per array).
+void Finalize(napi_env env, void* data, void* /*hint*/) {
+  auto* h = static_cast<Holder*>(data);
+  if (h->array) ReportExternalBytes(env, -h->reportedBytes);
+  Pool().Release(h);
 }
 
 Holder* HolderOf(const Napi::Value& v) {
-  napi_env env = v.Env();
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external) return nullptr;
-  bool tagged = false;
-  if (napi_check_object_type_tag(env, v, &kArrayTag, &tagged) != napi_ok || !tagged) return nullptr;
   void* data = nullptr;
-  napi_get_value_external(env, v, &data);
-  return static_cast<Holder*>(data);
+  // Fails (without throwing) for anything that is not an External.
+  if (napi_get_value_external(v.Env(), v, &data) != napi_ok || !data) return nullptr;
+  return Pool().Find(data);
 }
 
 }  // namespace
@@ -49,11 +110,16 @@ std::string Describe(const mx::array& a) {
 
 Napi::Value Wrap(Napi::Env env, mx::array a) {
   int64_t bytes = static_cast<int64_t>(a.nbytes());
-  auto* h = new Holder{new mx::array(std::move(a)), bytes};
-  auto ext = Napi::External<Holder>::New(env, h, Finalize);
-  napi_type_tag_object(env, ext, &kArrayTag);
-  if (bytes) Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
-  return ext;
+  Holder* h = Pool().Acquire();
+  h->array.emplace(std::move(a));
+  h->reportedBytes = bytes;
+  napi_value ext;
+  if (napi_create_external(env, h, Finalize, nullptr, &ext) != napi_ok) {
+    Pool().Release(h);
+    throw Napi::Error::New(env, "could not create an array handle");
+  }
+  ReportExternalBytes(env, bytes);
+  return Napi::Value(env, ext);
 }
 
 Napi::Value WrapMany(Napi::Env env, const std::vector<mx::array>& arrays) {
@@ -75,14 +141,20 @@ bool Dispose(const Napi::Value& v) {
   Holder* h = HolderOf(v);
   if (!h) ThrowType("expected an mx.array handle");
   if (!h->array) return false;
-  delete h->array;
-  h->array = nullptr;
-  Napi::MemoryManagement::AdjustExternalMemory(v.Env(), -h->reportedBytes);
+  h->array.reset();
+  ReportExternalBytes(v.Env(), -h->reportedBytes);
   h->reportedBytes = 0;
   return true;
 }
 
-mx::array ToArray(const Napi::Value& v, const mx::array* like, const char* what) {
+namespace {
+
+// ToArray for a value already known not to be an array handle (`h` is its HolderOf, maybe null).
+mx::array ToArrayWith(Holder* h, const Napi::Value& v, const mx::array* like, const char* what) {
+  if (h) {
+    if (!h->array) ThrowType(std::string(what) + " is an mx.array that was already disposed");
+    return *h->array;
+  }
   if (v.IsNumber()) {
     double d = v.As<Napi::Number>().DoubleValue();
     bool integral = std::isfinite(d) && std::floor(d) == d;
@@ -109,20 +181,24 @@ mx::array ToArray(const Napi::Value& v, const mx::array* like, const char* what)
     if (!lossless) ThrowRange(std::string(what) + " is a BigInt outside the int64 range");
     return mx::array(x, like && mx::issubdtype(like->dtype(), mx::integer) ? like->dtype() : mx::int64);
   }
-  Holder* h = HolderOf(v);
-  if (!h) ThrowType(std::string("expected an mx.array or a number for ") + what);
-  if (!h->array) ThrowType(std::string(what) + " is an mx.array that was already disposed");
-  return *h->array;
+  ThrowType(std::string("expected an mx.array or a number for ") + what);
+}
+
+}  // namespace
+
+mx::array ToArray(const Napi::Value& v, const mx::array* like, const char* what) {
+  return ToArrayWith(HolderOf(v), v, like, what);
 }
 
 std::pair<mx::array, mx::array> ToArrayPair(const Napi::Value& a, const Napi::Value& b) {
-  bool aArr = IsArrayHandle(a), bArr = IsArrayHandle(b);
-  if (aArr || !bArr) {
-    mx::array x = ToArray(a, nullptr, "a");
-    return {x, ToArray(b, aArr ? &x : nullptr, "b")};
+  Holder* ha = HolderOf(a);
+  Holder* hb = HolderOf(b);
+  if (ha || !hb) {
+    mx::array x = ToArrayWith(ha, a, nullptr, "a");
+    return {x, ToArrayWith(hb, b, ha ? &x : nullptr, "b")};
   }
-  mx::array y = ToArray(b, nullptr, "b");
-  return {ToArray(a, &y, "a"), y};
+  mx::array y = ToArrayWith(hb, b, nullptr, "b");
+  return {ToArrayWith(ha, a, &y, "a"), y};
 }
 
 namespace {

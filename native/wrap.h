@@ -2,7 +2,8 @@
 //
 // An MLX array crosses into JS as an External holding a Holder. The TS `Array` class keeps that handle;
 // creating a plain External is far cheaper than an ObjectWrap instance, which matters at ~1 µs per op.
-// Holder.array is freed by dispose() or, as a safety net, by the GC finalizer, whichever comes first.
+// Holder.array is freed by dispose() or, as a safety net, by the GC finalizer, whichever comes first;
+// the Holder itself lives until the finalizer, so a disposed handle is still recognised (and refused).
 #pragma once
 
 #include <napi.h>
@@ -18,9 +19,13 @@ namespace mlxt {
 
 namespace mx = mlx::core;
 
+// What a handle points at: the array (empty once disposed) and the bytes reported to V8. Holders live
+// in wrap.cc's per-thread pool, which is also how a handle is recognised as ours.
 struct Holder {
-  mx::array* array;  // nullptr once disposed
-  int64_t reportedBytes;
+  std::optional<mx::array> array;
+  int64_t reportedBytes = 0;
+  Holder* nextFree = nullptr;  // pool bookkeeping
+  bool live = false;           // between Wrap and the GC finalizer
 };
 
 // Returns a JS handle owning a copy (shared reference) of `a`; reports its size to V8.

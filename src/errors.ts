@@ -50,3 +50,10 @@ export function invalidArg(what: string, name: string, value: unknown): TypeErro
   (err as TypeError & { code: string }).code = 'ERR_INVALID_ARG_TYPE';
   return err;
 }
+
+/** A bad training config: the message names the key path, the value and where it came from. */
+export class ConfigError extends MlxTrainError {
+  constructor(message: string) {
+    super(message, 'CONFIG_ERROR');
+  }
+}

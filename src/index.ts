@@ -1,3 +1,14 @@
 /** mlx-train: train transformer classifiers with MLX from Node, tracked in an MLflow-compatible store. */
 export * as mx from './core/index.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * as data from './data/index.js';
+export * as tokenizers from './tokenizers/index.js';
+export * as models from './models/index.js';
 export * from './errors.js';
+export * as tracking from './tracking/index.js';
+export { TrackingStore, openStore, StoreError, type TrackingClient } from './tracking/index.js';
+export * as config from './config/index.js';
+export { resolveConfig, loadPreset } from './config/index.js';
+export { Trainer } from './trainer/index.js';
+export * as trainer from './trainer/index.js';

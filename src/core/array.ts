@@ -8,6 +8,8 @@ import {
   type Dtype, DTYPES, dtypeCode, dtypeFromCode, dtypeOfTypedArray, isFloating, itemsize, type TypedArray, typedArrayFor,
 } from './dtype.js';
 import * as ops from './ops.js';
+import * as shapeOps from './shape.js';
+import * as indexing from './indexing.js';
 import { track } from './scope.js';
 
 export type Scalar = number | boolean | bigint;
@@ -114,29 +116,92 @@ export class MxArray {
   astype(dtype: Dtype, stream?: StreamArg): MxArray {
     return ops.astype(this, dtype, stream);
   }
-  add(other: ArrayLike): MxArray {
-    return ops.add(this, other);
+  // Op methods (src/core/ops.ts): the same as mx.<op>(this, ...).
+  add(other: ArrayLike, stream?: StreamArg): MxArray {
+    return ops.add(this, other, stream);
   }
-  subtract(other: ArrayLike): MxArray {
-    return ops.subtract(this, other);
+  subtract(other: ArrayLike, stream?: StreamArg): MxArray {
+    return ops.subtract(this, other, stream);
   }
-  multiply(other: ArrayLike): MxArray {
-    return ops.multiply(this, other);
+  multiply(other: ArrayLike, stream?: StreamArg): MxArray {
+    return ops.multiply(this, other, stream);
   }
-  divide(other: ArrayLike): MxArray {
-    return ops.divide(this, other);
+  divide(other: ArrayLike, stream?: StreamArg): MxArray {
+    return ops.divide(this, other, stream);
   }
-  matmul(other: ArrayLike): MxArray {
-    return ops.matmul(this, other);
+  power(exponent: ArrayLike, stream?: StreamArg): MxArray {
+    return ops.power(this, exponent, stream);
   }
+  matmul(other: MxArray, stream?: StreamArg): MxArray {
+    return ops.matmul(this, other, stream);
+  }
+  exp(stream?: StreamArg): MxArray {
+    return ops.exp(this, stream);
+  }
+  log(stream?: StreamArg): MxArray {
+    return ops.log(this, stream);
+  }
+  sqrt(stream?: StreamArg): MxArray {
+    return ops.sqrt(this, stream);
+  }
+  abs(stream?: StreamArg): MxArray {
+    return ops.abs(this, stream);
+  }
+  square(stream?: StreamArg): MxArray {
+    return ops.square(this, stream);
+  }
+  // Shape and indexing methods (src/core/shape.ts, src/core/indexing.ts).
+  /** reshape(2, 3) or reshape([2, 3]); one dimension may be -1. */
   reshape(...shape: number[] | [number[]]): MxArray {
-    return ops.reshape(this, Array.isArray(shape[0]) ? shape[0] : (shape as number[]));
+    return shapeOps.reshape(this, Array.isArray(shape[0]) ? shape[0] : (shape as number[]));
   }
-  sum(axis?: number | number[], keepdims = false): MxArray {
-    return ops.sum(this, axis, keepdims);
+  /** The array with its axes reversed (mx.transpose without axes). */
+  get T(): MxArray {
+    return shapeOps.transpose(this);
   }
-  mean(axis?: number | number[], keepdims = false): MxArray {
-    return ops.mean(this, axis, keepdims);
+  /** transpose(1, 0, 2), transpose([1, 0, 2]) or transpose() to reverse the axes. */
+  transpose(...axes: number[] | [number[]]): MxArray {
+    const list = Array.isArray(axes[0]) ? axes[0] : (axes as number[]);
+    return shapeOps.transpose(this, list.length ? list : undefined);
+  }
+  swapaxes(axis1: number, axis2: number): MxArray {
+    return shapeOps.swapaxes(this, axis1, axis2);
+  }
+  expandDims(axis: number | number[]): MxArray {
+    return shapeOps.expandDims(this, axis);
+  }
+  squeeze(axis?: number | number[]): MxArray {
+    return shapeOps.squeeze(this, axis);
+  }
+  flatten(startAxis = 0, endAxis = -1): MxArray {
+    return shapeOps.flatten(this, startAxis, endAxis);
+  }
+  /** numpy-style indexing, Python's a[...]: see mx.index. */
+  index(...items: indexing.IndexItem[]): MxArray {
+    return indexing.index(this, ...items);
+  }
+  /** Writers for the positions a.index(...items) reads: a.at(0, ':').set(v), a.at(ids).add(g). */
+  at(...items: indexing.IndexItem[]): indexing.IndexUpdater {
+    return indexing.at(this, ...items);
+  }
+  // Reductions (src/core/ops.ts): axis undefined/null reduces every axis.
+  sum(axis?: ops.AxesArg, keepdims = false, stream?: StreamArg): MxArray {
+    return ops.sum(this, axis, keepdims, stream);
+  }
+  mean(axis?: ops.AxesArg, keepdims = false, stream?: StreamArg): MxArray {
+    return ops.mean(this, axis, keepdims, stream);
+  }
+  max(axis?: ops.AxesArg, keepdims = false, stream?: StreamArg): MxArray {
+    return ops.max(this, axis, keepdims, stream);
+  }
+  min(axis?: ops.AxesArg, keepdims = false, stream?: StreamArg): MxArray {
+    return ops.min(this, axis, keepdims, stream);
+  }
+  argmax(axis?: number | null, keepdims = false, stream?: StreamArg): MxArray {
+    return ops.argmax(this, axis, keepdims, stream);
+  }
+  argmin(axis?: number | null, keepdims = false, stream?: StreamArg): MxArray {
+    return ops.argmin(this, axis, keepdims, stream);
   }
 }
 

@@ -13,6 +13,12 @@ export function evaluate(...values: unknown[]): void {
   native.eval(handles(values));
 }
 
-export function asyncEval(...values: unknown[]): Promise<void> {
-  return native.asyncEval(handles(values));
+/**
+ * Starts evaluating every array found in the arguments and resolves when done. The wait happens on a
+ * libuv worker, so timers and I/O keep running; argument errors reject rather than throw.
+ */
+export async function asyncEval(...values: unknown[]): Promise<void> {
+  const hs = handles(values);
+  if (hs.length === 0) return;
+  await native.asyncEval(hs);
 }

@@ -1,4 +1,11 @@
-/** Native exports of native/io.cc. */
-import type { Handle, Operand, StreamArg, Axes } from '../binding.js';
+/** Native exports of native/io.cc. Loads return [names, handles, metadata as k0, v0, k1, v1, …]. */
+import type { Handle, StreamArg } from '../binding.js';
 
-export interface IoBinding {}
+export type SafetensorsRaw = [string[], Handle[], string[]];
+
+export interface IoBinding {
+  loadSafetensors(path: string, s?: StreamArg): SafetensorsRaw;
+  saveSafetensors(path: string, names: string[], arrays: Handle[], metadata: string[]): void;
+  loadSafetensorsAsync(path: string, s?: StreamArg): Promise<SafetensorsRaw>;
+  saveSafetensorsAsync(path: string, names: string[], arrays: Handle[], metadata: string[]): Promise<void>;
+}

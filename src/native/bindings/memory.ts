@@ -1,4 +1,15 @@
-/** Native exports of native/memory.cc. */
-import type { Handle, Operand, StreamArg, Axes } from '../binding.js';
+/** Native exports of native/memory.cc. Sizes are bytes. */
+import type { Handle } from '../binding.js';
 
-export interface MemoryBinding {}
+export interface MemoryBinding {
+  getActiveMemory(): number;
+  getPeakMemory(): number;
+  resetPeakMemory(): void;
+  getCacheMemory(): number;
+  getMemoryLimit(): number;
+  setMemoryLimit(limit: number): number;
+  setCacheLimit(limit: number): number;
+  setWiredLimit(limit: number): number;
+  clearCache(): void;
+  getArrayBufferSize(arrays: Handle[]): number;
+}

@@ -1,0 +1,187 @@
+/**
+ * Metric logging throughput into a fresh SQLite store: our SqliteStore (one logBatch per training step,
+ * as the trainer flushes) vs MLflow's Python client on the same kind of file (per-call `log_metric` and
+ * per-step `log_batch`), measured in the same run. Goals: ≥ 100× MLflow's per-call throughput, and our
+ * per-step cost ≤ 1 ms.
+ * Run: node --import ./scripts/register-ts.mjs bench/tracking-log.ts [--trials N] [--steps N] [--ref-steps N] [--call-steps N]
+ * MLflow is slow enough that its rows log fewer steps (--ref-steps, --call-steps); rows compare throughput.
+ * (each trial of each contender runs in a fresh process; this file is also the Node child, with --child).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { argValue, fmt, median, pythonCase, root, runTrials, table, type Contender } from './lib/harness.js';
+import { describeMachine } from './lib/machine.js';
+
+const WIDTH = 5; // metrics per step (loss, lr, grad norm, throughput, accuracy)
+
+interface Timing {
+  steps: number;
+  metrics: number;
+  seconds: number;
+}
+
+interface OursResult {
+  perStepBatch: Timing & { p50StepMs: number; p99StepMs: number };
+  perCall: Timing;
+  /** The same per-step logging with the connection switched to synchronous=NORMAL (what-if, not the default). */
+  perStepBatchNormal: Timing;
+  /** The disk's floor: one bare 5-row INSERT transaction in WAL mode, by `synchronous` setting, ms. */
+  floorMs: { FULL: number; NORMAL: number };
+}
+
+/** What one committed 5-row transaction costs on this disk with nothing else around it. */
+async function commitFloorMs(dir: string, synchronous: 'FULL' | 'NORMAL', steps: number): Promise<number> {
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(join(dir, `floor-${synchronous}.db`));
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous}`);
+  db.exec('CREATE TABLE m (key TEXT, value REAL, step INTEGER)');
+  const insert = db.prepare('INSERT INTO m VALUES (?, ?, ?)');
+  const commit = db.transaction((step: number) => {
+    for (let k = 0; k < WIDTH; k++) insert.run(`m${k}`, step, step);
+  });
+  const t0 = performance.now();
+  for (let step = 0; step < steps; step++) commit.immediate(step);
+  const ms = (performance.now() - t0) / steps;
+  db.close();
+  return ms;
+}
+
+interface MlflowResult {
+  mlflow: string;
+  perCall: Timing;
+  perStepBatch: Timing;
+}
+
+/** The Node child: logs into a fresh store and prints one JSON line. */
+async function child(steps: number, callSteps: number): Promise<void> {
+  const { SqliteStore } = await import('../src/tracking/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'mlxt-bench-tracking-'));
+  try {
+    const fresh = async (name: string) => {
+      const store = new SqliteStore(`sqlite:///${join(dir, `${name}.db`)}`);
+      const runId = (await store.createRun('0')).info.runId;
+      return { store, runId };
+    };
+
+    const batch = await fresh('batch');
+    const stepMs: number[] = [];
+    const t0 = performance.now();
+    for (let step = 0; step < steps; step++) {
+      const s0 = performance.now();
+      const timestamp = Date.now();
+      const metrics = Array.from({ length: WIDTH }, (_, k) => ({ key: `m${k}`, value: step * 0.001 + k, step, timestamp }));
+      await batch.store.logBatch(batch.runId, { metrics });
+      stepMs.push(performance.now() - s0);
+    }
+    const batchSeconds = (performance.now() - t0) / 1000;
+    await batch.store.close();
+
+    // What-if: the same loop with commits that skip the fsync (WAL + synchronous=NORMAL).
+    const relaxed = await fresh('normal');
+    relaxed.store.database.pragma('synchronous = NORMAL');
+    const tn = performance.now();
+    for (let step = 0; step < steps; step++) {
+      const timestamp = Date.now();
+      const metrics = Array.from({ length: WIDTH }, (_, k) => ({ key: `m${k}`, value: step * 0.001 + k, step, timestamp }));
+      await relaxed.store.logBatch(relaxed.runId, { metrics });
+    }
+    const normalSeconds = (performance.now() - tn) / 1000;
+    await relaxed.store.close();
+
+    const calls = await fresh('call');
+    const t1 = performance.now();
+    for (let step = 0; step < callSteps; step++) {
+      const timestamp = Date.now();
+      for (let k = 0; k < WIDTH; k++) await calls.store.logMetric(calls.runId, `m${k}`, step * 0.001 + k, { step, timestamp });
+    }
+    const callSeconds = (performance.now() - t1) / 1000;
+    await calls.store.close();
+
+    stepMs.sort((a, b) => a - b);
+    const floorSteps = Math.min(steps, 500);
+    const result: OursResult = {
+      floorMs: { FULL: await commitFloorMs(dir, 'FULL', floorSteps), NORMAL: await commitFloorMs(dir, 'NORMAL', floorSteps) },
+      perStepBatch: {
+        steps,
+        metrics: steps * WIDTH,
+        seconds: batchSeconds,
+        p50StepMs: stepMs[Math.floor(steps * 0.5)],
+        p99StepMs: stepMs[Math.min(steps - 1, Math.floor(steps * 0.99))],
+      },
+      perCall: { steps: callSteps, metrics: callSteps * WIDTH, seconds: callSeconds },
+      perStepBatchNormal: { steps, metrics: steps * WIDTH, seconds: normalSeconds },
+    };
+    console.log(JSON.stringify(result));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const perSecond = (t: Timing) => t.metrics / t.seconds;
+const stepMsOf = (t: Timing) => (t.seconds * 1000) / t.steps;
+
+export function run(
+  trials = argValue('trials', 3),
+  steps = argValue('steps', 2000),
+  refSteps = argValue('ref-steps', 500),
+  callSteps = argValue('call-steps', 200),
+): string {
+  const self = fileURLToPath(import.meta.url);
+  const ours: Contender = {
+    name: 'mlx-train',
+    command: process.execPath,
+    args: ['--import', join(root, 'scripts', 'register-ts.mjs'), self, '--child', String(steps), String(callSteps)],
+  };
+  const work = mkdtempSync(join(tmpdir(), 'mlxt-bench-mlflow-'));
+  try {
+    // MLflow per-call logging is slow; it logs fewer steps and is compared by throughput (metrics/s).
+    const reference = pythonCase('mlflow', 'tracking_log.py', [work, String(refSteps), String(callSteps), String(WIDTH)], { MLFLOW_TRACKING_URI: undefined });
+    const results = runTrials<OursResult | MlflowResult>([ours, reference], trials, (name, r) => process.stderr.write(`  ${name}: ${JSON.stringify(r)}\n`));
+    const mine = results.get('mlx-train') as OursResult[];
+    const ref = results.get('mlflow') as MlflowResult[];
+    const oursBatch = median(mine.map((r) => perSecond(r.perStepBatch)));
+    const oursCall = median(mine.map((r) => perSecond(r.perCall)));
+    const oursNormal = median(mine.map((r) => perSecond(r.perStepBatchNormal)));
+    const oursNormalStep = median(mine.map((r) => stepMsOf(r.perStepBatchNormal)));
+    const refCall = median(ref.map((r) => perSecond(r.perCall)));
+    const refBatch = median(ref.map((r) => perSecond(r.perStepBatch)));
+    const oursStep = median(mine.map((r) => stepMsOf(r.perStepBatch)));
+    const refStep = median(ref.map((r) => stepMsOf(r.perStepBatch)));
+    const p99 = median(mine.map((r) => r.perStepBatch.p99StepMs));
+    const floorFull = median(mine.map((r) => r.floorMs.FULL));
+    const floorNormal = median(mine.map((r) => r.floorMs.NORMAL));
+    const rows = [
+      ['mlx-train SqliteStore, logBatch per step', fmt(oursBatch, 0), fmt(oursStep, 3), `${fmt(oursBatch / refCall, 0)}×`, `${fmt(oursBatch / refBatch, 1)}×`],
+      ['what-if: mlx-train logBatch per step, synchronous=NORMAL', fmt(oursNormal, 0), fmt(oursNormalStep, 3), `${fmt(oursNormal / refCall, 0)}×`, `${fmt(oursNormal / refBatch, 1)}×`],
+      ['mlx-train SqliteStore, logMetric per call', fmt(oursCall, 0), fmt((1000 * WIDTH) / oursCall, 3), `${fmt(oursCall / refCall, 1)}×`, ''],
+      [`MLflow ${ref[0].mlflow} log_batch per step`, fmt(refBatch, 0), fmt(refStep, 3), `${fmt(refBatch / refCall, 1)}×`, '1×'],
+      [`MLflow ${ref[0].mlflow} log_metric per call`, fmt(refCall, 0), fmt((1000 * WIDTH) / refCall, 3), '1×', ''],
+      ['floor: bare 5-row commit, WAL + synchronous=FULL', fmt((1000 * WIDTH) / floorFull, 0), fmt(floorFull, 3), '', ''],
+      ['floor: bare 5-row commit, WAL + synchronous=NORMAL', fmt((1000 * WIDTH) / floorNormal, 0), fmt(floorNormal, 3), '', ''],
+    ];
+    const goals = [
+      `- Goal ≥ 100× MLflow per-call throughput: ${fmt(oursBatch / refCall, 0)}× (${oursBatch / refCall >= 100 ? 'met' : 'NOT met'})`,
+      `- Goal per-step cost ≤ 1 ms: median ${fmt(oursStep, 3)} ms, p99 ${fmt(p99, 3)} ms (${oursStep <= 1 ? 'met' : 'NOT met'})`,
+    ];
+    return [
+      `### tracking-log (${trials} trials, each contender in a fresh process; ${WIDTH} metrics per step; mlx-train logBatch ${steps} steps, MLflow log_batch ${refSteps} steps, per-call rows ${callSteps} steps; medians)`,
+      '',
+      describeMachine(),
+      '',
+      table(['writer (fresh SQLite file, WAL/defaults)', 'metrics/s', 'ms per step', 'vs MLflow per-call', 'vs MLflow log_batch'], rows),
+      '',
+      ...goals,
+    ].join('\n');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const i = process.argv.indexOf('--child');
+  if (i >= 0) await child(Number(process.argv[i + 1]), Number(process.argv[i + 2]));
+  else console.log(run());
+}

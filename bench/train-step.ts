@@ -1,0 +1,52 @@
+/**
+ * One training step of a BERT-mini-shaped classifier (4 layers, hidden 256, 4 heads, FFN 1024, seq 128,
+ * batch 32, dropout 0.1, AdamW) built with mlx-train's nn and optim, against the same model in Python
+ * mlx.nn + mlx.optimizers, each trial in a fresh process, contenders alternating. Reports samples/s
+ * uncompiled (split into forward / backward / optimizer) and with the whole step compiled. Python MLX
+ * runs with the system OpenBLAS swapped in (bench/lib/python-openblas.ts) and the OpenBLAS kernel our
+ * loader picks, so both sides use the same BLAS (the wheel's reference BLAS is several times slower).
+ * Run: node --import ./scripts/register-ts.mjs bench/train-step.ts [--trials N] [--batch 32] [--seq 128] [--steps 3]
+ */
+import { argValue, fmt, median, nodeCase, pythonCase, runTrials, table } from './lib/harness.js';
+import { describeMachine } from './lib/machine.js';
+import { pythonMlxWithOpenBlas } from './lib/python-openblas.js';
+import { chooseOpenBlasCore } from '../src/native/load.js';
+
+interface Result { forwardMs: number; backwardMs: number; optimizerMs: number; stepMs: number; compiledStepMs: number; samplesPerSec: number; compiledSamplesPerSec: number }
+
+export function run(trials = argValue('trials', 3)): string {
+  const batch = argValue('batch', 32);
+  const seq = argValue('seq', 128);
+  const steps = argValue('steps', 3);
+  const args = [String(batch), String(seq), String(steps)];
+  const header = describeMachine();
+  const withOpenBlas = pythonMlxWithOpenBlas();
+  if (!withOpenBlas) throw new Error('bench train-step: no system OpenBLAS found to give Python MLX the BLAS the addon uses');
+  const core = chooseOpenBlasCore();
+  const contenders = [
+    nodeCase('node', 'train-step.ts', args),
+    pythonCase('python-mlx', 'train_step.py', args, { PYTHONPATH: withOpenBlas, OPENBLAS_CORETYPE: core }),
+  ];
+  const results = runTrials<Result>(contenders, trials, (name, r) => process.stderr.write(`  ${name}: ${JSON.stringify(r)}\n`));
+  const node = results.get('node')!;
+  const py = results.get('python-mlx')!;
+  const m = (rs: Result[], k: keyof Result) => median(rs.map((r) => r[k]));
+  const row = (label: string, k: keyof Result, digits = 0) => [label, fmt(m(node, k), digits), fmt(m(py, k), digits), `${fmt(m(node, k) / m(py, k))}×`];
+  return [
+    `### Training step: BERT-mini classifier, batch ${batch} × seq ${seq}, AdamW (${trials} trial(s) in fresh processes, ${steps} timed steps each; medians, wall clock; both on OpenBLAS${core ? ` ${core}` : ''})`,
+    '',
+    header,
+    '',
+    table(['', 'Node (mlx-train nn)', 'Python mlx.nn', 'Node / Python'], [
+      row('forward ms', 'forwardMs'),
+      row('backward ms (value+grad − forward)', 'backwardMs'),
+      row('optimizer ms (AdamW update + eval)', 'optimizerMs'),
+      row('uncompiled step ms', 'stepMs'),
+      row('uncompiled samples/s', 'samplesPerSec', 2),
+      row('compiled step ms', 'compiledStepMs'),
+      row('compiled samples/s', 'compiledSamplesPerSec', 2),
+    ]),
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(run());

@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+/**
+ * The `mlx-train` command. Only commander and this file load at start-up: each subcommand's module
+ * (and the native addon, the store, the trainer) is imported when that subcommand runs, so `--help`
+ * stays fast.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { reportError, UsageError } from './output.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+type Handler = (opts: Record<string, unknown>, args: string[]) => Promise<void>;
+/** Wraps a lazily imported subcommand module's `run`. */
+const lazy = (load: () => Promise<{ run: Handler }>) => async (...received: unknown[]) => {
+  const command = received[received.length - 1] as Command;
+  const { run } = await load();
+  await run({ ...command.optsWithGlobals() }, command.args);
+};
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function buildProgram(): Command {
+  const program = new Command('mlx-train')
+    .description('Train transformer classifiers with MLX and track every run in one MLflow-compatible store.')
+    .version(pkg.version, '-V, --version')
+    .option('--verbose', 'print stack traces and debug logs on errors')
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .exitOverride();
+
+  program
+    .command('config')
+    .description('print the resolved config, validate a config file, or write a starter file')
+    .option('-p, --preset <name>', 'start from a preset: quick, standard, production')
+    .option('-c, --config <file>', 'a YAML config file (may `extends` a preset)')
+    .option('-s, --set <key=value>', 'override one key (repeatable), e.g. --set training.epochs=5', collect, [])
+    .option('--validate', 'only check the config; print "ok" or the errors')
+    .option('--init <file>', 'write a commented starter config to FILE (refuses to overwrite)')
+    .option('--json', 'print the resolved config as JSON instead of YAML')
+    .addHelpText('after', '\nExamples:\n  $ mlx-train config --preset quick\n  $ mlx-train config -c my.yaml --validate\n  $ mlx-train config --init my-run.yaml')
+    .action(lazy(() => import('./config.js')));
+
+  program
+    .command('doctor')
+    .description('check MLX, BLAS speed, threads, the C++ compiler for compile, memory and the tracking store')
+    .option('--json', 'machine-readable output (attach it to bug reports)')
+    .option('--tracking-uri <uri>', 'store to check (default: MLFLOW_TRACKING_URI or sqlite:///mlruns/mlflow.db)')
+    .addHelpText('after', '\nExamples:\n  $ mlx-train doctor\n  $ mlx-train doctor --json > doctor.json')
+    .action(lazy(() => import('./doctor.js')));
+
+  const trackingOption = () => new Option('--tracking-uri <uri>', 'tracking store (default: MLFLOW_TRACKING_URI or sqlite:///mlruns/mlflow.db)');
+
+  program
+    .command('experiments')
+    .description('list the experiments in the tracking store')
+    .addOption(trackingOption())
+    .option('--all', 'include deleted experiments')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  $ mlx-train experiments\n  $ mlx-train experiments --json')
+    .action(lazy(() => import('./experiments.js')));
+
+  program
+    .command('runs')
+    .argument('[action]', 'list (default), show RUN_ID, or compare RUN_ID RUN_ID...')
+    .argument('[runIds...]', 'run ids for show/compare')
+    .description('list, show or compare runs, filtered with MLflow\'s search syntax')
+    .addOption(trackingOption())
+    .option('-e, --experiment <name>', 'only runs of this experiment')
+    .option('-f, --filter <expr>', 'MLflow filter, e.g. "metrics.val_accuracy > 0.8 and params.model.size = \'tiny\'"')
+    .option('-o, --order-by <clause>', 'order, e.g. "metrics.val_accuracy DESC" (repeatable)', collect, [])
+    .option('-n, --max <n>', 'at most N runs', '50')
+    .option('--all', 'compare: show params that are equal too')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  $ mlx-train runs\n  $ mlx-train runs -e mlx_training -f "metrics.val_accuracy > 0.78" -o "metrics.val_accuracy DESC"\n  $ mlx-train runs show 1f0c9e…\n  $ mlx-train runs compare RUN_A RUN_B --json')
+    .action(lazy(() => import('./runs.js')));
+
+  program
+    .command('models')
+    .argument('[action]', 'list (default) or show NAME')
+    .argument('[name]', 'registered model name for show')
+    .description('list registered models and their versions')
+    .addOption(trackingOption())
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  $ mlx-train models\n  $ mlx-train models show mlx-train-classifier --json')
+    .action(lazy(() => import('./models.js')));
+
+  program
+    .command('migrate')
+    .argument('[sources...]', 'MLflow SQLite files, sqlite:/// URIs, mlruns/ folders, or folders to scan (default: .)')
+    .description('merge scattered MLflow stores (any version, SQLite or file store) into the central database, with backups')
+    .option('--into <db>', 'the central database', 'mlruns/mlflow.db')
+    .option('--dry-run', 'print exactly what would happen; write nothing')
+    .option('--backup-dir <dir>', 'where backups go (default: <target dir>/backups)')
+    .option('--artifact-root <dir>', 'artifact root of the central store (default: artifacts beside the database)')
+    .option('--json', 'machine-readable report')
+    .addHelpText('after', '\nExamples:\n  $ mlx-train migrate --dry-run ~/old-projects\n  $ mlx-train migrate old/mlflow.db old/mlruns --into mlruns/mlflow.db\n\nGuide: docs/migration.md')
+    .action(lazy(() => import('./migrate.js')));
+
+  program.addOption(new Option('--debug').hideHelp());
+  return program;
+}
+
+export async function main(argv = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit through here with code 0.
+      if (err.exitCode === 0) return 0;
+      return 2;
+    }
+    return reportError(err, argv.includes('--verbose') || argv.includes('--debug'));
+  }
+}
+
+process.on('SIGINT', () => {
+  process.stderr.write('\ninterrupted\n');
+  process.exit(130);
+});
+
+main().then((code) => {
+  // A command may already have set a failure code (e.g. doctor, migrate with a failed source).
+  if (code !== 0 || process.exitCode === undefined) process.exitCode = code;
+}, (err) => {
+  process.exitCode = reportError(err, true);
+});
+
+export { UsageError };

@@ -1,0 +1,3 @@
+/** mlx-train/config: the TrainingConfig schema, presets and the layered loader. */
+export * from './schema.js';
+export * from './load.js';

@@ -1,0 +1,122 @@
+/**
+ * TrainingConfig: the one schema for a training run. Every field has a default, so `{}` is a valid
+ * config; presets (configs/*.yaml) and user files only say what differs. Objects are strict: an
+ * unknown key is an error, never silently ignored.
+ */
+import { z } from 'zod';
+
+const positiveInt = () => z.number().int().positive();
+
+export const ModelSchema = z
+  .object({
+    architecture: z.enum(['bert', 'modernbert']).default('bert').describe('Encoder family: BERT (post-norm, absolute positions) or ModernBERT (pre-norm, RoPE, GeGLU).'),
+    size: z.enum(['tiny', 'mini', 'small', 'base']).default('mini').describe('Size preset when training from scratch: tiny 2x128, mini 4x256, small 4x512, base 12x768 (layers x hidden).'),
+    pretrained: z.string().min(1).nullable().default(null).describe('A Hugging Face checkpoint folder (config.json + model.safetensors + tokenizer); overrides architecture/size.'),
+    pooling: z.enum(['cls', 'mean']).default('cls').describe('How the classification head pools token states.'),
+    dropout: z.number().min(0).max(0.9).default(0.1).describe('Dropout probability in the encoder and head.'),
+    maxLength: positiveInt().max(8192).default(128).describe('Maximum tokens per example; longer texts are truncated.'),
+  })
+  .strict();
+
+export const DataSchema = z
+  .object({
+    trainPath: z.string().min(1).nullable().default(null).describe('Training CSV; null uses the embedded Kaggle Titanic training set.'),
+    testPath: z.string().min(1).nullable().default(null).describe('CSV to predict for `predict` (same columns without the label).'),
+    labelColumn: z.string().min(1).default('Survived').describe('Column holding the class label.'),
+    idColumn: z.string().min(1).nullable().default('PassengerId').describe('Row id column, used in submission files and excluded from the text.'),
+    textColumns: z.array(z.string().min(1)).min(1).nullable().default(null).describe('Columns rendered into the text; null means every column but the label and id.'),
+    dropColumns: z.array(z.string().min(1)).default([]).describe('Columns never rendered into the text.'),
+    template: z.string().min(1).nullable().default(null).describe('Row-to-text template with {Column} placeholders; null renders "name: value" pairs.'),
+    validationSplit: z.number().gt(0).lt(1).default(0.2).describe('Fraction held out (stratified) for validation when kFolds is 0.'),
+    kFolds: z.number().int().min(0).max(20).refine((k) => k !== 1, 'kFolds must be 0 (off) or at least 2').default(0).describe('Stratified k-fold cross-validation when >= 2.'),
+    tokenizer: z.string().min(1).nullable().default(null).describe('tokenizer.json or vocab.txt; null trains a WordPiece vocabulary from the training texts (or uses the pretrained one).'),
+    vocabSize: positiveInt().min(100).max(250_000).default(4000).describe('Vocabulary size when a WordPiece vocabulary is trained.'),
+    cacheDir: z.string().min(1).default('.mlx-train-cache').describe('Where tokenized datasets are cached.'),
+  })
+  .strict();
+
+export const EarlyStoppingSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    monitor: z.string().min(1).default('val_loss').describe('Metric to watch.'),
+    mode: z.enum(['min', 'max']).default('min'),
+    patience: positiveInt().default(3).describe('Evaluations without improvement before stopping.'),
+    minDelta: z.number().min(0).default(0),
+  })
+  .strict();
+
+export const QuantizationSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    bits: z.union([z.literal(4), z.literal(8)]).default(4),
+    groupSize: z.union([z.literal(32), z.literal(64), z.literal(128)]).default(64),
+  })
+  .strict();
+
+export const LoraSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    rank: positiveInt().max(1024).default(8),
+    alpha: z.number().positive().default(16),
+    dropout: z.number().min(0).max(0.9).default(0),
+    targetModules: z.array(z.string().min(1)).min(1).default(['query', 'value']),
+  })
+  .strict();
+
+export const TrainingSchema = z
+  .object({
+    learningRate: z.number().gt(0).lt(10).default(5e-5).describe('Peak learning rate.'),
+    epochs: positiveInt().max(10_000).default(3),
+    batchSize: positiveInt().default(32).describe('Base batch size.'),
+    maxBatchSize: positiveInt().default(64).describe('Upper bound for dynamic batch sizing.'),
+    dynamicBatching: z.boolean().default(true).describe('Grow the batch between batchSize and maxBatchSize within the token budget and memory limit.'),
+    gradientAccumulationSteps: positiveInt().max(4096).default(1),
+    optimizer: z.enum(['adamw', 'adam', 'sgd', 'lion', 'adafactor']).default('adamw'),
+    weightDecay: z.number().min(0).max(1).default(0.01),
+    maxGradNorm: z.number().positive().nullable().default(1.0).describe('Clip the global gradient norm; null disables clipping.'),
+    schedule: z.enum(['constant', 'linear', 'cosine']).default('linear').describe('Decay after warmup.'),
+    warmupRatio: z.number().min(0).max(1).default(0.1).describe('Fraction of total steps spent in linear warmup.'),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).default(42),
+    evalEverySteps: z.number().int().min(0).default(0).describe('Evaluate every N optimizer steps; 0 evaluates at the end of each epoch.'),
+    checkpointEverySteps: z.number().int().min(0).default(0).describe('Checkpoint every N steps; 0 checkpoints at the end of each epoch.'),
+    keepCheckpoints: positiveInt().max(1000).default(2).describe('How many recent checkpoints to keep (the best is always kept).'),
+    logEverySteps: positiveInt().default(10),
+    earlyStopping: EarlyStoppingSchema.default(EarlyStoppingSchema.parse({})),
+    mixedPrecision: z.enum(['off', 'bf16', 'fp16']).default('off').describe('Half-precision compute with fp32 master weights; slow on CPU, so off by default.'),
+    quantization: QuantizationSchema.default(QuantizationSchema.parse({})),
+    lora: LoraSchema.default(LoraSchema.parse({})),
+    compile: z.boolean().default(true).describe('Compile the training step with mx.compile.'),
+    loss: z.enum(['cross_entropy', 'focal']).default('cross_entropy'),
+    labelSmoothing: z.number().min(0).lt(1).default(0),
+    classWeights: z.array(z.number().positive()).nullable().default(null),
+    nanPolicy: z.enum(['stop', 'skip']).default('stop').describe('What a NaN/Inf loss does.'),
+    memoryLimitMb: z.number().int().positive().nullable().default(null).describe('MLX memory limit that drives batch back-off; null uses MLX\'s default.'),
+  })
+  .strict()
+  .refine((t) => t.maxBatchSize >= t.batchSize, { message: 'maxBatchSize must be >= batchSize', path: ['maxBatchSize'] });
+
+export const TrackingSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    experimentName: z.string().min(1).max(500).default('mlx_training'),
+    trackingUri: z.string().min(1).default('sqlite:///mlruns/mlflow.db').describe('sqlite:///path or http(s)://server; MLFLOW_TRACKING_URI overrides.'),
+    artifactLocation: z.string().min(1).default('mlruns/artifacts'),
+    runName: z.string().min(1).max(250).nullable().default(null),
+    registerModel: z.string().min(1).nullable().default(null).describe('Register the best model under this name in the model registry.'),
+    tags: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+export const TrainingConfigSchema = z
+  .object({
+    extends: z.string().min(1).optional().describe('A preset name (quick, standard, production) or a path to another config file.'),
+    model: ModelSchema.default(ModelSchema.parse({})),
+    data: DataSchema.default(DataSchema.parse({})),
+    training: TrainingSchema.default(TrainingSchema.parse({})),
+    tracking: TrackingSchema.default(TrackingSchema.parse({})),
+    outputDir: z.string().min(1).default('outputs').describe('Checkpoints, predictions and plots go here.'),
+  })
+  .strict();
+
+export type TrainingConfig = Omit<z.output<typeof TrainingConfigSchema>, 'extends'>;
+export type TrainingConfigInput = z.input<typeof TrainingConfigSchema>;

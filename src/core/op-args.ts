@@ -1,0 +1,73 @@
+/**
+ * @internal Argument checks for the ops in ops.ts. MLX either rejects these values with a terse message
+ * or (for a fractional axis) would not see them at all, so they are checked before the native call.
+ * Each error names the op, the argument and, for options, the array they apply to:
+ * `expected an integer for sum axis but received 1.5 (number) (a: float32[2,3])`.
+ */
+import { invalidArg } from '../errors.js';
+import { MxArray } from './array.js';
+import type { Handle, Operand } from './binding.js';
+
+/** The option error, with the array's dtype and shape appended when `of` is a live array. */
+function optionError(what: string, op: string, name: string, value: unknown, of: unknown): TypeError {
+  const err = invalidArg(what, `${op} ${name}`, value);
+  if (of instanceof MxArray) {
+    try {
+      err.message += ` (a: ${of.dtype}[${of.shape.join(',')}])`;
+    } catch {
+      err.message += ' (a: a disposed mx.array)';
+    }
+  }
+  return err;
+}
+
+export type AxesArg = number | number[] | null | undefined;
+
+/** The handle of an array argument (no scalars). */
+export function arrayOf(x: unknown, op: string, name = 'a'): Handle {
+  if (x instanceof MxArray) return x.handle;
+  throw invalidArg('an mx.array', `${op} ${name}`, x);
+}
+
+/** An array or a JS scalar (number, boolean, bigint); scalars get MLX's weak typing natively. */
+export function operandOf(x: unknown, op: string, name = 'a'): Operand {
+  if (x instanceof MxArray) return x.handle;
+  const t = typeof x;
+  if (t === 'number' || t === 'boolean' || t === 'bigint') return x as Operand;
+  throw invalidArg('an mx.array or a number', `${op} ${name}`, x);
+}
+
+/** Like operandOf, but null/undefined pass through (an absent bound). */
+export function optionalOperandOf(x: unknown, op: string, name: string): Operand | null {
+  return x === undefined || x === null ? null : operandOf(x, op, name);
+}
+
+export function intOf(v: unknown, op: string, name: string, of?: unknown): number {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  throw optionError('an integer', op, name, v, of);
+}
+
+export function numberOf(v: unknown, op: string, name: string, of?: unknown): number {
+  if (typeof v === 'number') return v;
+  throw optionError('a number', op, name, v, of);
+}
+
+export function boolOf(v: unknown, op: string, name: string, of?: unknown): boolean {
+  if (typeof v === 'boolean') return v;
+  throw optionError('a boolean', op, name, v, of);
+}
+
+/** One axis, or undefined for "the flattened array". */
+export function axisOf(v: unknown, op: string, of?: unknown, name = 'axis'): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  throw optionError('an integer or null', op, name, v, of);
+}
+
+/** An axis, a list of axes, or undefined for "every axis". */
+export function axesOf(v: unknown, op: string, of?: unknown, name = 'axis'): number | number[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isInteger(x))) return v as number[];
+  throw optionError('an integer, an array of integers or null', op, name, v, of);
+}

@@ -1,0 +1,276 @@
+/**
+ * From a CSV file to tokenized, split, batched data, configured by one plain options object (the config
+ * layer maps YAML onto it), so a new CSV task needs no code:
+ *   read CSV → type columns → encode labels → split (stratified, seeded; or k-fold) → render text
+ *   (template / "name: value" / a text column as is / a pair of text columns) → tokenizer (loaded, or a
+ *   WordPiece vocabulary trained on the training split) → tokenize once (disk cache) → DataLoaders.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadTokenizer, Tokenizer, type TokenizerInput, trainWordPiece } from '../tokenizers/index.js';
+import type { BatchingOptions } from './batching.js';
+import { type ColumnInfo, DEFAULT_MISSING_VALUES, inferColumnTypes, isMissing } from './columns.js';
+import { type CsvTable, decodeCsvBytes, parseCsv } from './csv.js';
+import { type EncodedExamples, encodeExamples } from './encoded.js';
+import { DataError } from './errors.js';
+import { LabelEncoder } from './labels.js';
+import { nearestName } from './nearest.js';
+import { DataLoader } from './loader.js';
+import { kFold, type Split, trainValidationSplit } from './split.js';
+import { type CompiledTemplate, compileTemplate, defaultTemplate, type Row } from './template.js';
+import { cacheKey, readTokenCache, writeTokenCache } from './token-cache.js';
+
+/** The embedded default dataset: the Kaggle Titanic training set (891 rows). */
+export const TITANIC_TRAIN_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'data', 'titanic', 'train.csv');
+
+export interface DataOptions {
+  /** Training CSV; omitted/null = the embedded Titanic set (then labelColumn/idColumn default to Survived/PassengerId). */
+  trainPath?: string | null;
+  labelColumn?: string;
+  /** Row id column: kept for predictions, never rendered into the text. */
+  idColumn?: string | null;
+  /** Columns that make the text (default: all but label, id and dropColumns). */
+  textColumns?: string[] | null;
+  /** With exactly two textColumns and no template: encode them as a text pair (type ids 0 / 1). */
+  textPair?: boolean;
+  dropColumns?: string[];
+  /** Row → text template (syntax in template.ts); null = "name: value" pairs, or a single text column as is. */
+  template?: string | null;
+  missingValues?: string[];
+  missingText?: string;
+  delimiter?: string;
+  validationSplit?: number;
+  /** k-fold cross-validation when ≥ 2; `fold` picks the validation fold. */
+  kFolds?: number;
+  fold?: number;
+  stratify?: boolean;
+  seed?: number;
+  /** tokenizer.json / vocab.txt / folder, a Tokenizer, or null to train WordPiece on the training texts. */
+  tokenizer?: string | Tokenizer | null;
+  vocabSize?: number;
+  minFrequency?: number;
+  lowercase?: boolean;
+  maxLength?: number;
+  /** Where tokenized data is cached; null disables the cache. */
+  cacheDir?: string | null;
+  batching?: BatchingOptions;
+  prefetch?: number;
+  /** Fixed class order (e.g. from a saved label map) instead of the sorted distinct labels. */
+  labelClasses?: string[] | null;
+}
+
+const DEFAULTS = {
+  textPair: false,
+  dropColumns: [] as string[],
+  template: null as string | null,
+  missingValues: DEFAULT_MISSING_VALUES,
+  missingText: 'unknown',
+  delimiter: ',',
+  validationSplit: 0.2,
+  kFolds: 0,
+  fold: 0,
+  stratify: true,
+  seed: 42,
+  tokenizer: null as string | Tokenizer | null,
+  vocabSize: 4000,
+  minFrequency: 2,
+  lowercase: true,
+  maxLength: 128,
+  cacheDir: '.mlx-train-cache' as string | null,
+  batching: {} as BatchingOptions,
+  prefetch: 2,
+  labelClasses: null as string[] | null,
+  textColumns: null as string[] | null,
+};
+
+const KNOWN_KEYS = ['trainPath', 'labelColumn', 'idColumn', ...Object.keys(DEFAULTS)];
+
+export type ResolvedDataOptions = typeof DEFAULTS & { trainPath: string; labelColumn: string; idColumn: string | null };
+
+export function resolveDataOptions(options: DataOptions = {}): ResolvedDataOptions {
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_KEYS.includes(key)) {
+      const hint = nearestName(key, KNOWN_KEYS);
+      throw new DataError(`unknown data option${hint ? ` (did you mean '${hint}'?)` : ''}; known: ${KNOWN_KEYS.join(', ')}`, { key });
+    }
+  }
+  const embedded = options.trainPath === undefined || options.trainPath === null;
+  if (!embedded && options.labelColumn === undefined) throw new DataError('labelColumn is required with a custom trainPath', { key: 'labelColumn' });
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  return {
+    ...DEFAULTS,
+    ...defined,
+    trainPath: embedded ? TITANIC_TRAIN_PATH : (options.trainPath as string),
+    labelColumn: options.labelColumn ?? 'Survived',
+    idColumn: options.idColumn === undefined ? (embedded ? 'PassengerId' : null) : options.idColumn,
+  } as ResolvedDataOptions;
+}
+
+function requireColumn(table: CsvTable, name: string, role: string, key: string): number {
+  const c = table.columns.indexOf(name);
+  if (c < 0) {
+    const hint = nearestName(name, table.columns);
+    throw new DataError(`the ${role} column '${name}' is not in the header${hint ? ` (did you mean '${hint}'?)` : ''}; columns: ${table.columns.join(', ')}`, { file: table.file, line: 1, key });
+  }
+  return c;
+}
+
+/** Rows as {column: value | null}, with missing values as null. */
+function rowObjects(table: CsvTable, missingValues: readonly string[]): Row[] {
+  return table.rows.map((r) => Object.fromEntries(table.columns.map((c, i) => [c, isMissing(r[i], missingValues) ? null : r[i]])));
+}
+
+interface TextSource {
+  describe: string;
+  render(row: Row, where: { file: string; line: number }): TokenizerInput;
+}
+
+function textSource(table: CsvTable, o: ResolvedDataOptions): TextSource {
+  for (const c of o.dropColumns) requireColumn(table, c, 'dropped', 'dropColumns');
+  const excluded = new Set([o.labelColumn, ...(o.idColumn ? [o.idColumn] : []), ...o.dropColumns]);
+  const columns = o.textColumns ?? table.columns.filter((c) => !excluded.has(c));
+  for (const c of columns) {
+    requireColumn(table, c, 'text', 'textColumns');
+    if (c === o.labelColumn) throw new DataError(`the label column '${c}' cannot be part of the text (it would leak the answer)`, { key: 'textColumns' });
+  }
+  if (columns.length === 0) throw new DataError('no columns left to build the text from', { file: table.file, key: 'textColumns' });
+  if (o.template !== null) {
+    const t: CompiledTemplate = compileTemplate(o.template, table.columns.filter((c) => c !== o.labelColumn), { missingText: o.missingText });
+    return { describe: `template:${t.source}`, render: (row) => t.render(row) };
+  }
+  if (o.textPair) {
+    if (columns.length !== 2) throw new DataError(`textPair needs exactly two textColumns but got ${columns.length}`, { key: 'textPair' });
+    const [a, b] = columns;
+    return { describe: `pair:${a}\u0000${b}`, render: (row) => [row[a] ?? '', row[b] ?? ''] as const };
+  }
+  if (columns.length === 1) {
+    const [c] = columns;
+    return { describe: `column:${c}`, render: (row) => row[c] ?? '' };
+  }
+  const t = defaultTemplate(columns);
+  return { describe: t.source, render: (row) => t.render(row) };
+}
+
+export interface EncodedTable {
+  file: string;
+  rowCount: number;
+  /** 1-based CSV line of each row. */
+  lines: number[];
+  ids: (string | null)[];
+  inputs: TokenizerInput[];
+  examples: EncodedExamples;
+  cache: { key: string; hit: boolean } | null;
+}
+
+export interface PreparedData {
+  options: ResolvedDataOptions;
+  columns: ColumnInfo[];
+  labels: LabelEncoder;
+  /** Class id of each row. */
+  labelIds: Int32Array;
+  split: Split;
+  folds: Split[] | null;
+  tokenizer: Tokenizer;
+  table: EncodedTable;
+  /** Shuffled, bucketed batches of the training split. */
+  trainLoader(overrides?: { batching?: BatchingOptions; prefetch?: number }): DataLoader;
+  /** Validation batches in a fixed order. */
+  validationLoader(overrides?: { batching?: BatchingOptions; prefetch?: number }): DataLoader;
+  /** Encodes another CSV (e.g. Kaggle's test.csv, label optional) with the same text rules and tokenizer. */
+  encodeFile(path: string): EncodedTable;
+}
+
+function encodeTable(table: CsvTable, o: ResolvedDataOptions, source: TextSource, tokenizer: Tokenizer, fileBytes: Uint8Array): EncodedTable {
+  const rows = rowObjects(table, o.missingValues);
+  const inputs = rows.map((row, i) => source.render(row, { file: table.file, line: table.lines[i] }));
+  const idIndex = o.idColumn ? table.columns.indexOf(o.idColumn) : -1;
+  const ids = table.rows.map((r) => (idIndex >= 0 ? r[idIndex] : null));
+  const key = cacheKey(['v1', fileBytes, JSON.stringify(tokenizer.toJSON()), source.describe, JSON.stringify(o.missingValues), o.missingText, String(o.maxLength), o.delimiter]);
+  let examples = o.cacheDir ? readTokenCache(o.cacheDir, key) : null;
+  const hit = examples !== null && examples.count === inputs.length;
+  if (!hit) {
+    examples = encodeExamples(tokenizer, inputs);
+    if (o.cacheDir) writeTokenCache(o.cacheDir, key, examples);
+  }
+  return { file: table.file, rowCount: table.rows.length, lines: table.lines, ids, inputs, examples: examples as EncodedExamples, cache: o.cacheDir ? { key, hit } : null };
+}
+
+function makeTokenizer(o: ResolvedDataOptions, trainTexts: () => TokenizerInput[]): Tokenizer {
+  let tokenizer: Tokenizer;
+  if (o.tokenizer instanceof Tokenizer) tokenizer = o.tokenizer;
+  else if (typeof o.tokenizer === 'string') tokenizer = loadTokenizer(o.tokenizer, { lowercase: o.lowercase });
+  else tokenizer = trainWordPiece(trainTexts().flatMap((t) => (typeof t === 'string' ? [t] : [...t])), { vocabSize: o.vocabSize, minFrequency: o.minFrequency, lowercase: o.lowercase });
+  if (!Number.isInteger(o.maxLength) || o.maxLength < 4) throw new DataError(`expected an integer ≥ 4 but received ${o.maxLength}`, { key: 'maxLength' });
+  return tokenizer.enableTruncation({ maxLength: o.maxLength }).noPadding();
+}
+
+function readBytes(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new DataError(`cannot read the CSV file: ${(err as Error).message}`, { file: path }, { cause: err });
+  }
+}
+
+export function prepareData(options: DataOptions = {}): PreparedData {
+  const o = resolveDataOptions(options);
+  const bytes = readBytes(o.trainPath);
+  const table = parseCsv(decodeCsvBytes(bytes, o.trainPath), o.trainPath, { delimiter: o.delimiter });
+  const labelIndex = requireColumn(table, o.labelColumn, 'label', 'labelColumn');
+  if (o.idColumn) requireColumn(table, o.idColumn, 'id', 'idColumn');
+  if (table.rows.length < 2) throw new DataError(`only ${table.rows.length} data row(s); at least 2 are needed to train and validate`, { file: table.file });
+  const rawLabels = table.rows.map((r, i) => {
+    const v = r[labelIndex];
+    if (isMissing(v, o.missingValues)) throw new DataError('missing label', { file: table.file, line: table.lines[i], column: o.labelColumn });
+    return v.trim();
+  });
+  const labels = o.labelClasses ? new LabelEncoder(o.labelColumn, o.labelClasses) : LabelEncoder.fit(o.labelColumn, rawLabels);
+  const labelIds = Int32Array.from(rawLabels, (v, i) => labels.encode(v, { file: table.file, line: table.lines[i] }));
+  const labelList = Array.from(labelIds);
+
+  let split: Split;
+  let folds: Split[] | null = null;
+  if (o.kFolds >= 2) {
+    folds = kFold(labelList, { k: o.kFolds, seed: o.seed, stratify: o.stratify });
+    if (!Number.isInteger(o.fold) || o.fold < 0 || o.fold >= o.kFolds) throw new DataError(`expected a fold in 0..${o.kFolds - 1} but received ${o.fold}`, { key: 'fold' });
+    split = folds[o.fold];
+  } else {
+    split = trainValidationSplit(labelList, { fraction: o.validationSplit, seed: o.seed, stratify: o.stratify });
+  }
+
+  const source = textSource(table, o);
+  const rows = rowObjects(table, o.missingValues);
+  const tokenizer = makeTokenizer(o, () => split.train.map((i) => source.render(rows[i], { file: table.file, line: table.lines[i] })));
+  const encoded = encodeTable(table, o, source, tokenizer, bytes);
+  const padId = tokenizer.tokenToId('[PAD]') ?? tokenizer.tokenToId('<pad>') ?? 0;
+
+  return {
+    options: o,
+    columns: inferColumnTypes(table, o.missingValues),
+    labels,
+    labelIds,
+    split,
+    folds,
+    tokenizer,
+    table: encoded,
+    trainLoader: (over = {}) =>
+      new DataLoader(encoded.examples, split.train, labelIds, { padId, seed: o.seed, prefetch: over.prefetch ?? o.prefetch, batching: { ...o.batching, ...over.batching } }),
+    validationLoader: (over = {}) =>
+      new DataLoader(encoded.examples, split.validation, labelIds, { padId, seed: o.seed, prefetch: over.prefetch ?? o.prefetch, batching: { ...o.batching, shuffle: false, dropLast: false, ...over.batching } }),
+    encodeFile(path: string): EncodedTable {
+      const otherBytes = readBytes(path);
+      const other = parseCsv(decodeCsvBytes(otherBytes, path), path, { delimiter: o.delimiter });
+      for (const c of table.columns) if (c !== o.labelColumn) requireColumn(other, c, 'feature', 'textColumns');
+      return encodeTable(other, o, source, tokenizer, otherBytes);
+    },
+  };
+}
+
+/** A DataLoader over an encoded file without labels (for prediction), in file order. */
+export function predictionLoader(encoded: EncodedTable, tokenizer: Tokenizer, batching: BatchingOptions = {}): DataLoader {
+  const padId = tokenizer.tokenToId('[PAD]') ?? tokenizer.tokenToId('<pad>') ?? 0;
+  const indices = Array.from({ length: encoded.rowCount }, (_, i) => i);
+  return new DataLoader(encoded.examples, indices, null, { padId, prefetch: 2, batching: { ...batching, shuffle: false, bucketByLength: false, dropLast: false } });
+}
+

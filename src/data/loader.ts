@@ -1,0 +1,69 @@
+/**
+ * Iterates one split in batches: seeded order, length buckets / token budget, prefetch, and MLX arrays made
+ * only as each batch is handed out. `epoch(e, {startBatch})` resumes mid-epoch exactly.
+ */
+import { type BatchingOptions, DEFAULT_BATCHING, planBatches } from './batching.js';
+import { type Batch, collate, type HostBatch, toMxBatch } from './collate.js';
+import { type EncodedExamples, exampleLength } from './encoded.js';
+import { DataError } from './errors.js';
+import { prefetch } from './prefetch.js';
+
+export interface DataLoaderOptions {
+  batching?: BatchingOptions;
+  seed?: number;
+  /** Batches prepared ahead of the one in use (0 = none). */
+  prefetch?: number;
+  padId: number;
+}
+
+export class DataLoader {
+  readonly examples: EncodedExamples;
+  /** Example indices (into `examples`) of this split. */
+  readonly indices: readonly number[];
+  readonly labels: Int32Array | null;
+  private readonly options: Required<Omit<DataLoaderOptions, 'batching'>> & { batching: BatchingOptions };
+  private readonly lengths: Int32Array;
+  private planned: { epoch: number; batches: number[][] } | null = null;
+
+  constructor(examples: EncodedExamples, indices: readonly number[], labels: Int32Array | null, options: DataLoaderOptions) {
+    if (indices.length === 0) throw new DataError('the split has no rows to batch');
+    this.examples = examples;
+    this.indices = indices;
+    this.labels = labels;
+    this.options = { seed: 0, prefetch: 2, ...options, batching: { ...DEFAULT_BATCHING, ...options.batching } };
+    this.lengths = Int32Array.from(indices, (i) => exampleLength(examples, i));
+  }
+
+  get size(): number {
+    return this.indices.length;
+  }
+
+  /** The epoch's batches as example indices (deterministic in seed and epoch). */
+  plan(epoch: number): number[][] {
+    if (this.planned?.epoch !== epoch) {
+      const positions = planBatches(this.lengths, this.options.batching, this.options.seed, epoch);
+      this.planned = { epoch, batches: positions.map((b) => b.map((p) => this.indices[p])) };
+    }
+    return this.planned.batches;
+  }
+
+  numBatches(epoch = 0): number {
+    return this.plan(epoch).length;
+  }
+
+  /** Host-side batches (typed arrays) from `startBatch` on. */
+  *hostBatches(epoch: number, startBatch = 0): Generator<HostBatch> {
+    const batches = this.plan(epoch);
+    if (!Number.isInteger(startBatch) || startBatch < 0 || startBatch > batches.length) {
+      throw new DataError(`startBatch ${startBatch} is outside 0..${batches.length} for epoch ${epoch}`, { key: 'startBatch' });
+    }
+    for (let index = startBatch; index < batches.length; index++) {
+      yield collate(this.examples, batches[index], this.labels, { padId: this.options.padId, padToMultipleOf: this.options.batching.padToMultipleOf, index, epoch });
+    }
+  }
+
+  /** MLX batches for one epoch, prepared `prefetch` ahead; dispose each batch after its step. */
+  async *epoch(epoch: number, options: { startBatch?: number } = {}): AsyncGenerator<Batch, void, undefined> {
+    for await (const host of prefetch(this.hostBatches(epoch, options.startBatch ?? 0), this.options.prefetch)) yield toMxBatch(host);
+  }
+}

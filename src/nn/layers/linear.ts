@@ -1,0 +1,46 @@
+/** Linear (y = x·Wᵀ + b) and Identity, as mlx.nn.Linear: weight [out, in] and bias drawn from U(-1/√in, 1/√in). */
+import type { MxArray } from '../../core/array.js';
+import { addmm, matmul } from '../../core/ops.js';
+import { transpose } from '../../core/shape.js';
+import * as random from '../../core/random.js';
+import { Module } from '../module.js';
+import { checkArray, checkLastDim, checkOptions, positiveInt } from './checks.js';
+
+export class Identity extends Module {
+  override forward(x: MxArray): MxArray {
+    return checkArray(this, x);
+  }
+}
+
+export class Linear extends Module {
+  weight: MxArray;
+  bias?: MxArray;
+
+  constructor(inputDims: number, outputDims: number, options: { bias?: boolean } = {}) {
+    super();
+    checkOptions('Linear', options, ['bias']);
+    positiveInt('Linear', 'inputDims', inputDims);
+    positiveInt('Linear', 'outputDims', outputDims);
+    const scale = Math.sqrt(1 / inputDims);
+    this.weight = random.uniform(-scale, scale, [outputDims, inputDims]);
+    if (options.bias ?? true) this.bias = random.uniform(-scale, scale, [outputDims]);
+    else delete this.bias;
+  }
+
+  get inputDims(): number {
+    return this.weight.shape[1];
+  }
+  get outputDims(): number {
+    return this.weight.shape[0];
+  }
+
+  protected override extraRepr(): string {
+    return `inputDims=${this.inputDims}, outputDims=${this.outputDims}, bias=${this.bias !== undefined}`;
+  }
+
+  override forward(x: MxArray): MxArray {
+    checkLastDim(this, x, this.inputDims);
+    const wt = transpose(this.weight);
+    return this.bias ? addmm(this.bias, x, wt) : matmul(x, wt);
+  }
+}

@@ -1,0 +1,65 @@
+/** LayerNorm and RMSNorm over the last axis, through mx.fast (mlx.nn defaults: eps 1e-5, weight 1, bias 0). */
+import type { MxArray } from '../../core/array.js';
+import { ones, zeros } from '../../core/creation.js';
+import * as fast from '../../core/fast.js';
+import { Module } from '../module.js';
+import { checkLastDim, checkOptions, positiveInt } from './checks.js';
+
+export interface LayerNormOptions {
+  eps?: number;
+  /** Learn a weight (and a bias, see `bias`); default true. */
+  affine?: boolean;
+  /** Learn a bias when affine; default true. */
+  bias?: boolean;
+}
+
+export class LayerNorm extends Module {
+  readonly dims: number;
+  readonly eps: number;
+  weight?: MxArray;
+  bias?: MxArray;
+
+  constructor(dims: number, options: LayerNormOptions = {}) {
+    super();
+    checkOptions('LayerNorm', options, ['eps', 'affine', 'bias']);
+    this.dims = positiveInt('LayerNorm', 'dims', dims);
+    this.eps = options.eps ?? 1e-5;
+    const affine = options.affine ?? true;
+    if (affine) this.weight = ones([dims]);
+    else delete this.weight;
+    if (affine && (options.bias ?? true)) this.bias = zeros([dims]);
+    else delete this.bias;
+  }
+
+  protected override extraRepr(): string {
+    return `${this.dims}, eps=${this.eps}, affine=${this.weight !== undefined}`;
+  }
+
+  override forward(x: MxArray): MxArray {
+    checkLastDim(this, x, this.dims);
+    return fast.layerNorm(x, this.weight ?? null, this.bias ?? null, this.eps);
+  }
+}
+
+export class RMSNorm extends Module {
+  readonly dims: number;
+  readonly eps: number;
+  weight: MxArray;
+
+  constructor(dims: number, options: { eps?: number } = {}) {
+    super();
+    checkOptions('RMSNorm', options, ['eps']);
+    this.dims = positiveInt('RMSNorm', 'dims', dims);
+    this.eps = options.eps ?? 1e-5;
+    this.weight = ones([dims]);
+  }
+
+  protected override extraRepr(): string {
+    return `${this.dims}, eps=${this.eps}`;
+  }
+
+  override forward(x: MxArray): MxArray {
+    checkLastDim(this, x, this.dims);
+    return fast.rmsNorm(x, this.weight, this.eps);
+  }
+}

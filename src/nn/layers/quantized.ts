@@ -1,0 +1,109 @@
+/**
+ * QuantizedLinear (mlx.nn.QuantizedLinear): an affine-quantized weight (`weight` packed uint32, `scales`,
+ * `biases` per group of `groupSize` inputs) used through mx.quantizedMatmul, plus an optional float
+ * `bias`. The quantized tensors are frozen: they are not trainable. `quantize(model)` swaps Linear
+ * layers for QuantizedLinear in place.
+ */
+import type { MxArray } from '../../core/array.js';
+import { zeros } from '../../core/creation.js';
+import { add } from '../../core/ops.js';
+import { dequantize, quantize as quantizeWeight, quantizedMatmul } from '../../core/quantize.js';
+import * as random from '../../core/random.js';
+import { treeMapWithPath } from '../../core/tree.js';
+import { describeValue } from '../../errors.js';
+import { Module } from '../module.js';
+import { checkLastDim, checkOptions, positiveInt } from './checks.js';
+import { Linear } from './linear.js';
+
+export interface QuantizationOptions {
+  /** Inputs per scale/bias group (64). */
+  groupSize?: number;
+  /** Bits per weight: 2, 3, 4 (default), 5, 6 or 8. */
+  bits?: number;
+}
+
+function quantOptions(owner: string, o: QuantizationOptions): { groupSize: number; bits: number } {
+  const groupSize = o.groupSize ?? 64;
+  const bits = o.bits ?? 4;
+  if (![32, 64, 128].includes(groupSize)) throw new RangeError(`${owner}: groupSize must be 32, 64 or 128 but received ${describeValue(groupSize)}`);
+  if (![2, 3, 4, 5, 6, 8].includes(bits)) throw new RangeError(`${owner}: bits must be 2, 3, 4, 5, 6 or 8 but received ${describeValue(bits)}`);
+  return { groupSize, bits };
+}
+
+export class QuantizedLinear extends Module {
+  readonly groupSize: number;
+  readonly bits: number;
+  weight: MxArray;
+  scales: MxArray;
+  biases: MxArray;
+  bias?: MxArray;
+
+  constructor(inputDims: number, outputDims: number, options: QuantizationOptions & { bias?: boolean } = {}) {
+    super();
+    checkOptions('QuantizedLinear', options, ['groupSize', 'bits', 'bias']);
+    positiveInt('QuantizedLinear', 'inputDims', inputDims);
+    positiveInt('QuantizedLinear', 'outputDims', outputDims);
+    ({ groupSize: this.groupSize, bits: this.bits } = quantOptions('QuantizedLinear', options));
+    if (inputDims % this.groupSize !== 0) throw new RangeError(`QuantizedLinear: inputDims (${inputDims}) must be a multiple of groupSize (${this.groupSize})`);
+    const scale = Math.sqrt(1 / inputDims);
+    [this.weight, this.scales, this.biases] = quantizeWeight(random.uniform(-scale, scale, [outputDims, inputDims]), this.groupSize, this.bits);
+    if (options.bias ?? true) this.bias = zeros([outputDims]);
+    else delete this.bias;
+    this.freeze();
+  }
+
+  get inputDims(): number {
+    return (this.weight.shape[1] * 32) / this.bits;
+  }
+  get outputDims(): number {
+    return this.weight.shape[0];
+  }
+
+  protected override extraRepr(): string {
+    return `inputDims=${this.inputDims}, outputDims=${this.outputDims}, bias=${this.bias !== undefined}, groupSize=${this.groupSize}, bits=${this.bits}`;
+  }
+
+  override forward(x: MxArray): MxArray {
+    checkLastDim(this, x, this.inputDims);
+    const y = quantizedMatmul(x, this.weight, this.scales, this.biases, true, this.groupSize, this.bits);
+    return this.bias ? add(y, this.bias) : y;
+  }
+
+  /** The float weight [outputDims, inputDims] this layer approximates. */
+  dequantizedWeight(): MxArray {
+    return dequantize(this.weight, this.scales, this.biases, this.groupSize, this.bits);
+  }
+
+  /** A QuantizedLinear approximating `linear` (its bias is kept as is and stays trainable, as in mlx.nn). */
+  static fromLinear(linear: Linear, options: QuantizationOptions = {}): QuantizedLinear {
+    if (!(linear instanceof Linear)) throw new TypeError(`QuantizedLinear.fromLinear: expected an nn.Linear but received ${describeValue(linear)}`);
+    checkOptions('QuantizedLinear.fromLinear', options, ['groupSize', 'bits']);
+    const ql = new QuantizedLinear(linear.inputDims, linear.outputDims, { ...options, bias: false });
+    [ql.weight, ql.scales, ql.biases] = quantizeWeight(linear.weight, ql.groupSize, ql.bits);
+    if (linear.bias) ql.bias = linear.bias;
+    return ql;
+  }
+}
+
+export interface QuantizeModelOptions extends QuantizationOptions {
+  /** Which layers to quantize, given (dottedPath, module); default: every Linear whose input size is a
+   * multiple of groupSize. Return an options object to quantize one layer differently. */
+  classPredicate?: (path: string, module: Module) => boolean | QuantizationOptions;
+}
+
+/** Replaces the selected Linear layers of `model` by QuantizedLinear layers, in place (mlx.nn.quantize). */
+export function quantize(model: Module, options: QuantizeModelOptions = {}): Module {
+  if (!(model instanceof Module)) throw new TypeError(`nn.quantize: expected an nn.Module but received ${describeValue(model)}`);
+  checkOptions('nn.quantize', options, ['groupSize', 'bits', 'classPredicate']);
+  const defaults = quantOptions('nn.quantize', options);
+  const predicate = options.classPredicate ?? ((_p: string, m: Module) => m instanceof Linear && m.inputDims % defaults.groupSize === 0);
+  const swapped = treeMapWithPath((path: string, m: unknown) => {
+    if (!(m instanceof Module)) return m;
+    const choice = predicate(path, m);
+    if (choice === false) return m;
+    if (!(m instanceof Linear)) throw new TypeError(`nn.quantize: unable to quantize '${path}' of type ${m.constructor.name} (only Linear layers)`);
+    return QuantizedLinear.fromLinear(m, choice === true ? defaults : { ...defaults, ...choice });
+  }, model.leafModules());
+  model.updateModules(swapped);
+  return model;
+}

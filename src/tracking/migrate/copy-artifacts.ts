@@ -1,0 +1,87 @@
+/**
+ * Copies a run's artifact files into the central artifact root without overwriting anything: a file that
+ * is already there with the same bytes is skipped, one with different bytes is a clash. Every file and
+ * folder created is recorded so a failed source can be undone.
+ */
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+
+export class ArtifactClashError extends Error {}
+
+export function sha256File(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** Every regular file under `dir`, as paths relative to it with `/`. */
+export function listFilesRecursive(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) out.push(relative(dir, full).split(sep).join('/'));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/** What a copy created, so it can be removed again. */
+export class CreatedFiles {
+  readonly files: string[] = [];
+  readonly dirs: string[] = [];
+
+  mkdirp(dir: string): void {
+    const missing: string[] = [];
+    for (let d = resolve(dir); !existsSync(d); d = dirname(d)) missing.push(d);
+    if (missing.length) mkdirSync(dir, { recursive: true });
+    this.dirs.push(...missing.reverse());
+  }
+
+  /** Deletes what was created, newest first; folders only when empty. */
+  undo(): void {
+    for (const f of this.files.reverse()) if (existsSync(f)) unlinkSync(f);
+    for (const d of this.dirs.reverse()) {
+      try {
+        rmdirSync(d);
+      } catch {
+        // Not empty: something else wrote there meanwhile; leave it.
+      }
+    }
+    this.files.length = 0;
+    this.dirs.length = 0;
+  }
+}
+
+export interface CopyResult {
+  copied: number;
+  present: number;
+}
+
+/**
+ * Plans (dryRun) or performs the copy of `fromDir` into `toDir`. Throws ArtifactClashError naming the file
+ * when the destination holds different bytes under the same path.
+ */
+export function copyArtifacts(fromDir: string, toDir: string, created: CreatedFiles, dryRun: boolean): CopyResult {
+  const result: CopyResult = { copied: 0, present: 0 };
+  if (resolve(fromDir) === resolve(toDir)) return { copied: 0, present: listFilesRecursive(fromDir).length };
+  for (const rel of listFilesRecursive(fromDir)) {
+    const src = join(fromDir, ...rel.split('/'));
+    const dst = join(toDir, ...rel.split('/'));
+    if (existsSync(dst)) {
+      if (statSync(dst).size !== statSync(src).size || sha256File(dst) !== sha256File(src)) {
+        throw new ArtifactClashError(`artifact '${rel}' already exists at ${dst} with different content`);
+      }
+      result.present++;
+      continue;
+    }
+    result.copied++;
+    if (dryRun) continue;
+    created.mkdirp(dirname(dst));
+    copyFileSync(src, dst);
+    created.files.push(dst);
+  }
+  return result;
+}

@@ -1,0 +1,210 @@
+/**
+ * Training checkpoints: one safetensors file holding the weights (`model.*`), the optimizer state
+ * (`optimizer.*`, step count and learning rate included) and the random key (`rng.key`), with the loop
+ * position, best metric, batch-sizer and callback states and the resolved config in its metadata.
+ * Written atomically: a temp file in the same folder, fsync, rename over the final name, fsync the folder,
+ * so a crash at any point leaves either the old checkpoint or the new one, never half of one.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import * as mx from '../core/index.js';
+import { configToYaml } from '../config/load.js';
+import type { TrainingConfig } from '../config/schema.js';
+import { MlxTrainError } from '../errors.js';
+import type { Module } from '../nn/index.js';
+import type { Optimizer } from '../optim/index.js';
+
+export const CHECKPOINT_FORMAT = 'mlx-train-checkpoint-1';
+const NAME = /^checkpoint-(\d+)\.safetensors$/;
+
+export class CheckpointError extends MlxTrainError {
+  constructor(message: string, readonly file?: string) {
+    super(file ? `${message} (${file})` : message, 'CHECKPOINT_ERROR');
+  }
+}
+
+/** Everything but arrays that a resume needs. */
+export interface TrainerCheckpointState {
+  globalStep: number;
+  /** The epoch and batch to continue from (the end of an epoch is stored as the start of the next). */
+  epoch: number;
+  batchIndex: number;
+  totalSteps: number;
+  best?: { metric: string; value: number; step: number };
+  /** File name of the checkpoint holding the best weights (never pruned). */
+  bestCheckpoint?: string;
+  /** The batching the current epoch's batch order was planned with. */
+  epochBatching?: Record<string, number>;
+  batchSizer?: unknown;
+  lossScaler?: unknown;
+  skippedSteps?: number;
+  /** The data order's seed (the order itself is a function of seed, epoch and batching). */
+  dataSeed: number;
+}
+
+export interface CheckpointContents {
+  model: Module;
+  optimizer: Optimizer;
+  trainer: TrainerCheckpointState;
+  callbacks: Record<string, Record<string, unknown>>;
+  config: TrainingConfig;
+}
+
+export interface LoadedCheckpoint {
+  path: string;
+  trainer: TrainerCheckpointState;
+  callbacks: Record<string, Record<string, unknown>>;
+  configYaml: string;
+  config: TrainingConfig;
+  model: [string, mx.Array][];
+  optimizer: [string, mx.Array][];
+  rngKey: mx.Array;
+}
+
+export function checkpointName(step: number): string {
+  return `checkpoint-${String(step).padStart(8, '0')}.safetensors`;
+}
+
+function fsyncPath(path: string, flags: string): void {
+  const fd = openSync(path, flags);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes a file atomically: `write(tmp)` fills a temp file in the target folder, which is fsynced and
+ * renamed over `path`; the folder is fsynced so the rename survives a power cut. `beforeRename` is a
+ * fault-injection point for tests (throwing there is a crash between write and rename).
+ */
+export function writeAtomically(path: string, write: (tmp: string) => void, beforeRename?: () => void): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  // MLX appends '.safetensors' to names without it, so the temp name keeps the extension.
+  const tmp = join(dir, `.tmp-${process.pid}-${Date.now()}-${basename(path)}`);
+  try {
+    write(tmp);
+    fsyncPath(tmp, 'r+');
+    beforeRename?.();
+    renameSync(tmp, path);
+  } catch (err) {
+    if (existsSync(tmp)) unlinkSync(tmp);
+    throw err;
+  }
+  try {
+    fsyncPath(dir, 'r');
+  } catch {
+    // Some filesystems refuse to fsync a directory; the rename itself is still atomic.
+  }
+}
+
+/** Writes a checkpoint for `contents.trainer.globalStep` into `dir`; returns its path. */
+export function saveCheckpoint(dir: string, contents: CheckpointContents, options: { beforeRename?: () => void; name?: string } = {}): string {
+  const arrays: Record<string, mx.Array> = {};
+  for (const [k, v] of mx.treeFlatten(contents.model.parameters())) if (v instanceof mx.Array) arrays[`model.${k}`] = v;
+  for (const [k, v] of mx.treeFlatten(contents.optimizer.state)) if (v instanceof mx.Array) arrays[`optimizer.${k}`] = v;
+  arrays['rng.key'] = mx.random.getState();
+  const metadata = {
+    format: CHECKPOINT_FORMAT,
+    trainer: JSON.stringify(contents.trainer),
+    callbacks: JSON.stringify(contents.callbacks),
+    config: JSON.stringify(contents.config),
+    config_yaml: configToYaml(contents.config),
+  };
+  const path = join(dir, options.name ?? checkpointName(contents.trainer.globalStep));
+  try {
+    writeAtomically(path, (tmp) => mx.save(tmp, arrays, metadata), options.beforeRename);
+  } finally {
+    arrays['rng.key'].dispose();
+  }
+  return path;
+}
+
+function parseJson(meta: Record<string, string>, key: string, path: string): any {
+  if (meta[key] === undefined) throw new CheckpointError(`not an mlx-train checkpoint: metadata '${key}' is missing`, path);
+  try {
+    return JSON.parse(meta[key]);
+  } catch (err) {
+    throw new CheckpointError(`corrupt checkpoint metadata '${key}': ${(err as Error).message}`, path);
+  }
+}
+
+/** Reads a checkpoint file (arrays evaluated, so the file can be replaced afterwards). */
+export function loadCheckpoint(path: string): LoadedCheckpoint {
+  if (!existsSync(path)) throw new CheckpointError('no such checkpoint', path);
+  const { arrays, metadata } = mx.load(path);
+  if (metadata.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`not an mlx-train checkpoint (format '${metadata.format ?? 'none'}', expected '${CHECKPOINT_FORMAT}')`, path);
+  mx.eval(Object.values(arrays));
+  const pick = (prefix: string) =>
+    Object.entries(arrays)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, v]) => [k.slice(prefix.length), v] as [string, mx.Array]);
+  const rngKey = arrays['rng.key'];
+  if (!rngKey) throw new CheckpointError("the checkpoint has no 'rng.key'", path);
+  return {
+    path,
+    trainer: parseJson(metadata, 'trainer', path),
+    callbacks: parseJson(metadata, 'callbacks', path),
+    config: parseJson(metadata, 'config', path),
+    configYaml: metadata.config_yaml ?? '',
+    model: pick('model.'),
+    optimizer: pick('optimizer.'),
+    rngKey,
+  };
+}
+
+/**
+ * Restores optimizer state in place (its tree object stays the same, so compiled steps that captured
+ * it keep working): the state is initialised for the trainable parameters, then every saved leaf is
+ * written at its path.
+ */
+export function restoreOptimizerState(optimizer: Optimizer, model: Module, pairs: [string, mx.Array][], file: string): void {
+  optimizer.init(model.trainableParameters());
+  const state = optimizer.state as Record<string, unknown>;
+  for (const [path, value] of pairs) {
+    const keys = path.split('.');
+    let node: any = state;
+    for (const k of keys.slice(0, -1)) {
+      if (node[k] === undefined) throw new CheckpointError(`optimizer state '${path}' does not match the model's trainable parameters`, file);
+      node = node[k];
+    }
+    const last = keys[keys.length - 1];
+    const old = node[last];
+    node[last] = mx.keep(value);
+    if (old instanceof mx.Array && old !== value) old.dispose();
+  }
+}
+
+/** Checkpoints in `dir`, oldest first (temp files of interrupted writes are not listed). */
+export function listCheckpoints(dir: string): { step: number; path: string }[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((f) => ({ f, m: NAME.exec(f) }))
+    .filter((x) => x.m)
+    .map((x) => ({ step: Number(x.m![1]), path: join(dir, x.f) }))
+    .sort((a, b) => a.step - b.step);
+}
+
+export function latestCheckpoint(dir: string): string | null {
+  const all = listCheckpoints(dir);
+  return all.length ? all[all.length - 1].path : null;
+}
+
+/** Deletes all but the newest `keep` checkpoints, never the protected ones (the best), and stale temp files. */
+export function pruneCheckpoints(dir: string, keep: number, protect: (string | undefined)[] = []): string[] {
+  const all = listCheckpoints(dir);
+  const protectedNames = new Set(protect.filter(Boolean).map((p) => basename(p!)));
+  const removed: string[] = [];
+  for (const c of all.slice(0, Math.max(0, all.length - keep))) {
+    if (protectedNames.has(basename(c.path))) continue;
+    unlinkSync(c.path);
+    removed.push(c.path);
+  }
+  for (const f of existsSync(dir) ? readdirSync(dir) : []) {
+    const m = /^\.tmp-(\d+)-/.exec(f);
+    if (m && Number(m[1]) !== process.pid) unlinkSync(join(dir, f));
+  }
+  return removed;
+}

@@ -1,0 +1,60 @@
+/**
+ * Memory profiling for the loop: an MLX + process snapshot per logging interval, and an alarm when the
+ * process RSS keeps climbing over the last N samples (a leak: arrays kept alive across steps).
+ */
+import * as mx from '../core/index.js';
+import type { MemorySnapshot } from './types.js';
+
+export function memorySnapshot(): MemorySnapshot {
+  return { activeBytes: mx.getActiveMemory(), peakBytes: mx.getPeakMemory(), cacheBytes: mx.getCacheMemory(), rssBytes: process.memoryUsage.rss() };
+}
+
+/** Memory as system metrics, in MB (MLflow's `system/` prefix). */
+export function memoryMetrics(m: MemorySnapshot): Record<string, number> {
+  const mb = (b: number) => Math.round((b / 2 ** 20) * 100) / 100;
+  return {
+    'system/mlx_active_memory_mb': mb(m.activeBytes),
+    'system/mlx_peak_memory_mb': mb(m.peakBytes),
+    'system/mlx_cache_memory_mb': mb(m.cacheBytes),
+    'system/rss_memory_mb': mb(m.rssBytes),
+  };
+}
+
+/**
+ * Flags steady RSS growth: a least-squares slope over the last `window` samples above
+ * `bytesPerSample`, with the window's total growth above `minGrowthBytes` (so allocator noise and
+ * warm-up do not trigger it).
+ */
+export class LeakAlarm {
+  private readonly samples: number[] = [];
+  fired = false;
+
+  constructor(
+    readonly window = 20,
+    readonly bytesPerSample = 1 << 20,
+    readonly minGrowthBytes = 64 << 20,
+  ) {}
+
+  /** Adds a sample; returns a message the first time a leak is detected. */
+  add(rssBytes: number): string | null {
+    this.samples.push(rssBytes);
+    if (this.samples.length > this.window) this.samples.shift();
+    if (this.fired || this.samples.length < this.window) return null;
+    const n = this.samples.length;
+    const meanX = (n - 1) / 2;
+    const meanY = this.samples.reduce((a, b) => a + b, 0) / n;
+    let num = 0;
+    let den = 0;
+    this.samples.forEach((y, x) => {
+      num += (x - meanX) * (y - meanY);
+      den += (x - meanX) ** 2;
+    });
+    const slope = num / den;
+    const growth = this.samples[n - 1] - this.samples[0];
+    if (slope > this.bytesPerSample && growth > this.minGrowthBytes) {
+      this.fired = true;
+      return `memory leak suspected: RSS grew ${(growth / 2 ** 20).toFixed(1)} MB over the last ${n} logging intervals (${(slope / 2 ** 20).toFixed(2)} MB per interval)`;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { mx, optim } from '../../src/index.js';
+import { TrainStep } from '../../src/trainer/step.js';
+import { classificationLoss, sliceBatch, snapshot, syntheticBatch, tinyModel } from '../helpers/tiny-model.js';
+
+function maxAbsDiff(a: Record<string, Float32Array>, b: Record<string, Float32Array>): number {
+  let worst = 0;
+  for (const k of Object.keys(a)) for (let i = 0; i < a[k].length; i++) worst = Math.max(worst, Math.abs(a[k][i] - b[k][i]));
+  return worst;
+}
+
+function train(options: { compile: boolean; parts: number; steps: number; maxGradNorm?: number | null; dropout?: number }) {
+  const model = tinyModel(1, { dropout: options.dropout ?? 0 });
+  const optimizer = new optim.AdamW({ learningRate: 1e-2, weightDecay: 0.01 });
+  const step = new TrainStep(model, optimizer, classificationLoss, { maxGradNorm: options.maxGradNorm ?? null, compile: options.compile });
+  const losses: number[] = [];
+  for (let s = 0; s < options.steps; s++) {
+    const batch = syntheticBatch(12, 8, s);
+    const size = 12 / options.parts;
+    const parts = Array.from({ length: options.parts }, (_, i) => sliceBatch(batch, i * size, (i + 1) * size));
+    losses.push(step.run(parts).loss);
+  }
+  return { model, losses, weights: snapshot(model) };
+}
+
+describe('TrainStep', () => {
+  it('gradient accumulation over N micro-batches equals one batch N times larger', () => {
+    const whole = train({ compile: false, parts: 1, steps: 4 });
+    const accumulated = train({ compile: false, parts: 3, steps: 4 });
+    expect(maxAbsDiff(whole.weights, accumulated.weights)).toBeLessThan(1e-5);
+    accumulated.losses.forEach((l, i) => expect(l).toBeCloseTo(whole.losses[i], 5));
+  });
+
+  it('a compiled step leaves the same weights as the eager step (dropout included)', () => {
+    const eager = train({ compile: false, parts: 1, steps: 3, dropout: 0.2 });
+    const compiled = train({ compile: true, parts: 1, steps: 3, dropout: 0.2 });
+    expect(maxAbsDiff(eager.weights, compiled.weights)).toBeLessThan(1e-5);
+    const compiledAcc = train({ compile: true, parts: 2, steps: 3, dropout: 0 });
+    const eagerAcc = train({ compile: false, parts: 2, steps: 3, dropout: 0 });
+    expect(maxAbsDiff(eagerAcc.weights, compiledAcc.weights)).toBeLessThan(1e-5);
+  });
+
+  it('clips the gradient norm: SGD moves the weights by exactly lr · maxNorm in total', () => {
+    const model = tinyModel(2, { dropout: 0 });
+    const before = snapshot(model);
+    const step = new TrainStep(model, new optim.SGD({ learningRate: 1 }), classificationLoss, { maxGradNorm: 1e-3, compile: false });
+    const result = step.run([syntheticBatch(8, 6, 1)]);
+    expect(result.gradNorm).toBeGreaterThan(1e-3);
+    const after = snapshot(model);
+    let squared = 0;
+    for (const k of Object.keys(before)) for (let i = 0; i < before[k].length; i++) squared += (after[k][i] - before[k][i]) ** 2;
+    expect(Math.sqrt(squared)).toBeCloseTo(1e-3, 6);
+  });
+});
