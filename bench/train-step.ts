@@ -12,7 +12,10 @@ import { describeMachine } from './lib/machine.js';
 import { pythonMlxWithOpenBlas } from './lib/python-openblas.js';
 import { chooseOpenBlasCore } from '../src/native/load.js';
 
-interface Result { forwardMs: number; backwardMs: number; optimizerMs: number; stepMs: number; compiledStepMs: number; samplesPerSec: number; compiledSamplesPerSec: number }
+interface Result {
+  forwardMs: number; backwardMs: number; optimizerMs: number; stepMs: number; compiledStepMs: number; samplesPerSec: number; compiledSamplesPerSec: number;
+  stepCpuMs: number; compiledStepCpuMs: number;
+}
 
 export function run(trials = argValue('trials', 3)): string {
   const batch = argValue('batch', 32);
@@ -45,6 +48,8 @@ export function run(trials = argValue('trials', 3)): string {
       row('uncompiled samples/s', 'samplesPerSec', 2),
       row('compiled step ms', 'compiledStepMs'),
       row('compiled samples/s', 'compiledSamplesPerSec', 2),
+      row('uncompiled step, process CPU ms (all threads)', 'stepCpuMs'),
+      row('compiled step, process CPU ms (all threads)', 'compiledStepCpuMs'),
     ]),
   ].join('\n');
 }

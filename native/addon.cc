@@ -23,6 +23,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitDevice(exports);
   InitTransforms(exports);
   InitSystem(exports);
+  InitDistributed(exports);
   exports.Set("mlxVersion", Napi::String::New(env, mlx::core::version()));
   return exports;
 }

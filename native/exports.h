@@ -17,5 +17,6 @@ void InitMemory(Napi::Object exports);
 void InitDevice(Napi::Object exports);
 void InitTransforms(Napi::Object exports);
 void InitSystem(Napi::Object exports);
+void InitDistributed(Napi::Object exports);
 
 }  // namespace mlxt

@@ -51,14 +51,18 @@ while read -r name arrow path _; do
   real="$(readlink -f "$path")"
   cp "$real" "$dest/$name"
   chmod 0755 "$dest/$name"
-  if deb="$(dpkg -S "$real" 2>/dev/null | head -1 | cut -d: -f1)" && [ -n "$deb" ]; then
+  wheel_dir="$(readlink -f "$MLX_DIR/..")"
+  if [[ "$real" == "$wheel_dir"/* ]]; then
+    origin="the MLX wheel"
+  elif deb="$(dpkg -S "$real" 2>/dev/null | head -1 | cut -d: -f1)" && [ -n "$deb" ]; then
     origin="Debian package $deb $(dpkg-query -W -f='${Version}' "$deb")"
-    cp -L "/usr/share/doc/$deb/copyright" "$dest/licenses/$deb.copyright" 2>/dev/null || true
+    cp -L "/usr/share/doc/$deb/copyright" "$dest/licenses/$deb.copyright"
   else
-    origin="MLX wheel ($(basename "$(dirname "$real")"))"
+    origin="a system library of no Debian package"
+    echo "prebuild: warning: add the licence of $real to prebuilds/$tuple/licenses by hand" >&2
   fi
   echo "$name  <-  $real  ($origin)" >>"$manifest"
-  [[ "$name" == libblas* && "$real" == *openblas* ]] && blas_ok=1
+  if [[ "$name" == libblas* && "$real" == *openblas* ]]; then blas_ok=1; fi
 done < <(LD_LIBRARY_PATH="$MLX_DIR/lib" ldd "$addon")
 
 # The wheel's reference BLAS is ~50x slower than OpenBLAS; never ship it by accident.
@@ -67,7 +71,7 @@ if [ "$blas_ok" != 1 ] && [ "${MLX_TRAIN_ALLOW_REFERENCE_BLAS:-}" != 1 ]; then
   \`npm run fetch-mlx\` (it links OpenBLAS in), or set MLX_TRAIN_ALLOW_REFERENCE_BLAS=1 to ship the slow one."
 fi
 for lic in "$MLX_DIR"/../*.dist-info/licenses/*; do
-  [ -f "$lic" ] && cp "$lic" "$dest/licenses/mlx-$(basename "$lic")"
+  if [ -f "$lic" ]; then cp "$lic" "$dest/licenses/mlx-$(basename "$lic")"; fi
 done
 
 rm -rf "$root/prebuilds/$tuple"

@@ -53,11 +53,13 @@ value_and_grad = nn.value_and_grad(model, loss_fn)
 ms = lambda t0: (time.perf_counter() - t0) * 1000
 median = lambda xs: sorted(xs)[len(xs) // 2]
 
-fwd, fwd_bwd, upd = [], [], []
+cpu_ms = lambda c0: (time.process_time() - c0) * 1000  # all threads of the process, as on the Node side
+fwd, fwd_bwd, upd, step_cpu = [], [], [], []
 for s in range(steps + 1):
     t0 = time.perf_counter()
     mx.eval(loss_fn(ids, attention_mask, labels))
     f = ms(t0)
+    c0 = time.process_time()
     t0 = time.perf_counter()
     loss, grads = value_and_grad(ids, attention_mask, labels)
     mx.eval(loss, grads)
@@ -66,7 +68,9 @@ for s in range(steps + 1):
     opt.update(model, grads)
     mx.eval(model.parameters(), opt.state)
     u = ms(t0)
+    c = cpu_ms(c0)
     if s > 0:
+        step_cpu.append(c)
         fwd.append(f)
         fwd_bwd.append(fb)
         upd.append(u)
@@ -82,17 +86,20 @@ def step_fn(x, m, y):
 
 
 step = mx.compile(step_fn, inputs=state, outputs=state)
-compiled = []
+compiled, compiled_cpu = [], []
 for s in range(steps + 2):
+    c0 = time.process_time()
     t0 = time.perf_counter()
     loss = step(ids, attention_mask, labels)
     mx.eval(loss, state)
     if s > 1:
         compiled.append(ms(t0))
+        compiled_cpu.append(cpu_ms(c0))
 
 forward_ms = median(fwd)
 step_ms = median(fwd_bwd) + median(upd)
 print(json.dumps({
     "forwardMs": forward_ms, "backwardMs": median(fwd_bwd) - forward_ms, "optimizerMs": median(upd), "stepMs": step_ms,
     "compiledStepMs": median(compiled), "samplesPerSec": batch * 1000 / step_ms, "compiledSamplesPerSec": batch * 1000 / median(compiled),
+    "stepCpuMs": median(step_cpu), "compiledStepCpuMs": median(compiled_cpu),
 }))

@@ -49,7 +49,7 @@ export function loadBinding(): Binding {
     throw new NativeLoadError(
       `Could not load the mlx-train native addon for ${process.platform}-${process.arch} (Node ${process.version}).\n` +
         `Loader said: ${reason}\n` +
-        'Build it from source with `npm rebuild mlx-train` (needs cmake, a C++17 compiler and Python 3 with pip),\n' +
+        'Build it from source with `npm rebuild mlx-train` (needs cmake, a C++20 compiler and Python 3 with pip),\n' +
         'or point MLX_DIR at an existing MLX install first. `npx mlx-train doctor` checks the environment.',
       { cause },
     );

@@ -7,7 +7,6 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 import { native } from '../core/binding.js';
 import * as mx from '../core/index.js';
-import type { SystemBinding } from '../native/bindings/system.js';
 
 export type BlasKind = 'openblas' | 'reference' | 'mkl' | 'blis' | 'accelerate' | 'unknown';
 
@@ -89,7 +88,7 @@ export function blasInfo(): BlasInfo {
   if (dir) info.threading = dir[1] as BlasInfo['threading'];
   else if (suffix) info.threading = suffix[1] === 'p' ? 'pthread' : suffix[1] === 'o' ? 'openmp' : 'serial';
   for (const lib of libraries) {
-    const details = (native as unknown as SystemBinding).openblasInfo(lib.realPath);
+    const details = native.openblasInfo(lib.realPath);
     if (details) {
       [info.core, info.config, info.threads] = details;
       break;

@@ -1,32 +1,28 @@
 /**
- * Data-parallel hook: the gradients of every rank are averaged before clipping and the update. The MLX
- * binding has no distributed group yet (no `native.distributedInit`), so the world is one process and
- * averaging is the identity; once a group exists this is the one place that calls its all-sum.
+ * Data-parallel hook: the gradients of every rank are averaged (src/distributed's averageGradients, one
+ * all-reduce per dtype) before clipping and the update. A process started alone never joins a group:
+ * the world is one and the gradients pass through untouched.
  */
-import { native } from '../core/binding.js';
+import { averageGradients, getDefaultGroup, isInitialized } from '../distributed/index.js';
 
 type Tree = Record<string, unknown>;
 
-interface DistributedBinding {
-  distributedIsAvailable?: () => boolean;
-  distributedWorldSize?: () => number;
-  distributedRank?: () => number;
+/** A group exists, or this process was started by the launcher (MLX_RANK + MLX_HOSTFILE). */
+function inGroup(): boolean {
+  return isInitialized() || (process.env.MLX_RANK !== undefined && process.env.MLX_HOSTFILE !== undefined);
 }
 
-const binding = native as unknown as DistributedBinding;
-
-/** Number of processes in the distributed group (1 when none is initialised). */
+/** Number of processes in the distributed group (1 when none). */
 export function worldSize(): number {
-  return binding.distributedIsAvailable?.() ? (binding.distributedWorldSize?.() ?? 1) : 1;
+  return inGroup() ? getDefaultGroup().size() : 1;
 }
 
-/** This process's rank (0 when there is no group): only rank 0 logs and writes checkpoints. */
+/** This process's rank (0 when there is no group): only rank 0 tracks and writes checkpoints. */
 export function rank(): number {
-  return binding.distributedIsAvailable?.() ? (binding.distributedRank?.() ?? 0) : 0;
+  return inGroup() ? getDefaultGroup().rank() : 0;
 }
 
-/** Averages gradients over the group; with a world of one it returns them unchanged. */
+/** Averages gradients over the group (lazily, so it fits inside a compiled step); a world of one is a no-op. */
 export function allReduceGradients(grads: Tree): Tree {
-  if (worldSize() === 1) return grads;
-  throw new Error('allReduceGradients: a distributed group is initialised but the binding has no all-sum yet');
+  return worldSize() === 1 ? grads : averageGradients(grads, getDefaultGroup());
 }

@@ -10,7 +10,7 @@ export { memorySnapshot, memoryMetrics, LeakAlarm } from './memory.js';
 export { DynamicLossScaler, computeDtypeOf, type ComputeDtype } from './precision.js';
 export { seedEverything, captureRandomState, restoreRandomState } from './rng.js';
 export { learningRateAt, createState, createControl } from './state.js';
-export { NonFiniteLossError, classificationMetrics, classificationLoss, trainLoop, type LoopContext } from './loop.js';
+export { NonFiniteLossError, classificationLoss, trainLoop, type LoopContext } from './loop.js';
 export { allReduceGradients, worldSize, rank } from './distributed.js';
 export { CheckpointCallback } from './callbacks/checkpoint.js';
 export { TrackingCallback, datasetInput, type TrackingCallbackOptions } from './callbacks/tracking.js';

@@ -10,6 +10,7 @@ import { MlxTrainError } from '../errors.js';
 import { crossEntropy, focalLoss } from '../nn/losses.js';
 import type { Module } from '../nn/index.js';
 import { BatchSizer, isOutOfMemory } from './batch-size.js';
+import { isImprovement, monitoredValue } from './evaluate.js';
 import { LeakAlarm, memorySnapshot } from './memory.js';
 import type { DynamicLossScaler } from './precision.js';
 import { learningRateAt, resetControl } from './state.js';
@@ -48,12 +49,6 @@ export async function emit<K extends keyof Callback>(callbacks: Callback[], hook
 export function toStepBatch(b: Batch): StepBatch {
   if (!b.labels) throw new MlxTrainError('a training batch has no labels', 'DATA_ERROR');
   return { inputIds: b.inputIds, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds, labels: b.labels, size: b.size };
-}
-
-/** Whether `value` improves on `best` for the monitored metric. */
-export function improves(value: number, best: number | undefined, mode: 'min' | 'max', minDelta = 0): boolean {
-  if (best === undefined) return Number.isFinite(value);
-  return mode === 'min' ? value < best - minDelta : value > best + minDelta;
 }
 
 /** Runs one optimizer step over the loader batches in `pending`, backing off on memory trouble. */
@@ -226,8 +221,9 @@ async function actOnControl(ctx: LoopContext): Promise<void> {
     const metrics = await ctx.evaluate();
     state.lastEval = metrics;
     const es = state.config.training.earlyStopping;
-    const value = metricValue(metrics, es.monitor);
-    if (value !== undefined && improves(value, state.best?.value, es.mode, 0)) state.best = { metric: es.monitor, value, step: state.globalStep };
+    // The best model is judged on the early-stopping monitor, whether or not early stopping is on.
+    const value = monitoredValue(metrics, es.monitor);
+    if (isImprovement(value, state.best?.value, es.mode, 0)) state.best = { metric: es.monitor, value, step: state.globalStep };
     await emit(callbacks, 'onEvaluate', state, control, metrics);
   }
   if (control.shouldSave) {
@@ -235,93 +231,6 @@ async function actOnControl(ctx: LoopContext): Promise<void> {
     await emit(callbacks, 'onSave', state, control, path);
   }
   resetControl(control);
-}
-
-/** `val_loss` / `val_accuracy` / `accuracy` → the value in the metrics. */
-export function metricValue(metrics: EvalMetrics, name: string): number | undefined {
-  const key = name.replace(/^val_/, '');
-  const v = metrics[key];
-  return typeof v === 'number' ? v : undefined;
-}
-
-/** Logits of every batch of `loader` in order (eval mode), as host arrays. */
-export async function predictLogits(model: Module, loader: DataLoader): Promise<{ logits: Float32Array[]; labels: number[]; rows: number[] }> {
-  const wasTraining = model.training;
-  model.eval();
-  const logits: Float32Array[] = [];
-  const labels: number[] = [];
-  const rows: number[] = [];
-  try {
-    for await (const batch of loader.epoch(0)) {
-      try {
-        const out = mx.tidy(() => {
-          const z = (model.forward(batch.inputIds, { attentionMask: batch.attentionMask, tokenTypeIds: batch.tokenTypeIds }) as mx.Array).astype('float32');
-          mx.eval(z);
-          return z;
-        });
-        const flat = out.toTypedArray() as Float32Array;
-        const c = out.shape[1];
-        for (let i = 0; i < batch.size; i++) logits.push(flat.slice(i * c, (i + 1) * c));
-        out.dispose();
-        if (batch.labels) labels.push(...(batch.labels.toTypedArray() as Int32Array));
-        rows.push(...batch.rows);
-      } finally {
-        batch.dispose();
-      }
-    }
-  } finally {
-    model.train(wasTraining);
-  }
-  return { logits, labels, rows };
-}
-
-/** Loss, accuracy, precision/recall/F1 (binary: class 1; else macro), ROC AUC (binary) and the confusion matrix. */
-export function classificationMetrics(logits: Float32Array[], labels: number[], numClasses: number): EvalMetrics {
-  const n = labels.length;
-  const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
-  let lossSum = 0;
-  const positiveScores: [number, number][] = [];
-  for (let i = 0; i < n; i++) {
-    const z = logits[i];
-    const max = Math.max(...z);
-    const lse = max + Math.log(z.reduce((s, v) => s + Math.exp(v - max), 0));
-    lossSum += lse - z[labels[i]];
-    let pred = 0;
-    for (let c = 1; c < z.length; c++) if (z[c] > z[pred]) pred = c;
-    confusion[labels[i]][pred]++;
-    if (numClasses === 2) positiveScores.push([Math.exp(z[1] - lse), labels[i]]);
-  }
-  const correct = confusion.reduce((s, row, i) => s + row[i], 0);
-  const prf = (c: number) => {
-    const tp = confusion[c][c];
-    const fp = confusion.reduce((s, row, i) => s + (i === c ? 0 : row[c]), 0);
-    const fn = confusion[c].reduce((s, v, j) => s + (j === c ? 0 : v), 0);
-    const p = tp + fp ? tp / (tp + fp) : 0;
-    const r = tp + fn ? tp / (tp + fn) : 0;
-    return [p, r, p + r ? (2 * p * r) / (p + r) : 0];
-  };
-  const classes = numClasses === 2 ? [1] : Array.from({ length: numClasses }, (_, c) => c);
-  const [precision, recall, f1] = classes.map(prf).reduce((a, b) => a.map((v, i) => v + b[i] / classes.length), [0, 0, 0]);
-  const metrics: EvalMetrics = { loss: lossSum / Math.max(1, n), accuracy: correct / Math.max(1, n), precision, recall, f1, confusionMatrix: confusion };
-  if (numClasses === 2) metrics.rocAuc = rocAuc(positiveScores);
-  return metrics;
-}
-
-/** Area under the ROC curve by the rank-sum rule (ties get average ranks). */
-function rocAuc(scored: [number, number][]): number | undefined {
-  const pos = scored.filter(([, y]) => y === 1).length;
-  const neg = scored.length - pos;
-  if (pos === 0 || neg === 0) return undefined;
-  const sorted = [...scored].sort((a, b) => a[0] - b[0]);
-  let rankSum = 0;
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j < sorted.length && sorted[j][0] === sorted[i][0]) j++;
-    const avg = (i + j + 1) / 2;
-    for (let k = i; k < j; k++) if (sorted[k][1] === 1) rankSum += avg;
-    i = j;
-  }
-  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
 }
 
 /** The mean loss of a classification batch, per the training config. */

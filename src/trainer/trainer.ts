@@ -5,12 +5,12 @@
  *   const trainer = new Trainer({ preset: 'quick' });
  *   const { metrics } = await trainer.fit();
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as mx from '../core/index.js';
 import { parseConfig, resolveConfig, type ResolveOptions } from '../config/load.js';
 import type { TrainingConfig, TrainingConfigInput } from '../config/schema.js';
-import { predictionLoader, prepareData, type PreparedData } from '../data/dataset.js';
+import { prepareData, type PreparedData } from '../data/dataset.js';
 import { MlxTrainError } from '../errors.js';
 import { bertConfig, createModel, loadPretrained, modernBertConfig } from '../models/index.js';
 import type { Tokenizer } from '../tokenizers/index.js';
@@ -19,9 +19,12 @@ import { Adafactor, Adam, AdamW, Lion, SGD, type Optimizer } from '../optim/inde
 import { BatchSizer, findBatchSize } from './batch-size.js';
 import { latestCheckpoint, loadCheckpoint, restoreOptimizerState, saveCheckpoint, type TrainerCheckpointState } from './checkpoint.js';
 import { CheckpointCallback } from './callbacks/checkpoint.js';
+import { EarlyStopping } from './callbacks/early-stopping.js';
 import { TrackingCallback } from './callbacks/tracking.js';
 import { rank } from './distributed.js';
-import { classificationLoss, classificationMetrics, emit, predictLogits, trainLoop, type LoopContext } from './loop.js';
+import { classificationLoss, emit, trainLoop, type LoopContext } from './loop.js';
+import { evaluate as evaluateModel, type ClassifierModule } from './evaluate.js';
+import { predict as predictCsv } from './predict.js';
 import { computeDtypeOf, DynamicLossScaler } from './precision.js';
 import { restoreRandomState, seedEverything } from './rng.js';
 import { createControl, createState } from './state.js';
@@ -54,7 +57,7 @@ export interface FitResult {
 }
 
 export interface Prediction {
-  id: string | null;
+  id: string;
   label: string;
   probabilities: number[];
 }
@@ -131,7 +134,9 @@ export class Trainer {
     let model: Module;
     if (this.options.createModel) model = this.options.createModel({ vocabSize: data.tokenizer.vocabSize, numLabels, padTokenId, config: c });
     else if (pretrained) {
-      model = loadPretrained(c.model.pretrained!, { task: 'sequence-classification', numLabels, tokenizer: false, config: { classifierPooling: c.model.pooling } }).model;
+      // Reload only when the head must change (another label count or pooling).
+      const fits = pretrained.config.numLabels === numLabels && pretrained.config.classifierPooling === c.model.pooling;
+      model = fits ? pretrained.model : loadPretrained(c.model.pretrained!, { task: 'sequence-classification', numLabels, tokenizer: false, config: { classifierPooling: c.model.pooling } }).model;
     } else {
       const common = { vocabSize: data.tokenizer.vocabSize, numLabels, padTokenId, maxPositionEmbeddings: Math.max(c.model.maxLength, 8), classifierPooling: c.model.pooling };
       const cfg = c.model.architecture === 'bert'
@@ -184,7 +189,9 @@ export class Trainer {
     const isMain = rank() === 0;
     const checkpointCb = new CheckpointCallback(this.checkpointDir, c.training.keepCheckpoints, c.training.checkpointEverySteps);
     const tracking = c.tracking.enabled && isMain ? new TrackingCallback({ log: (m) => this.log(m), data: p.data, checkpointCallback: checkpointCb }) : null;
-    const callbacks: Callback[] = [...(isMain ? [checkpointCb] : []), ...(tracking ? [tracking] : []), ...(this.options.callbacks ?? [])];
+    const es = c.training.earlyStopping;
+    const early = es.enabled ? [new EarlyStopping({ monitor: es.monitor, mode: es.mode, patience: es.patience, minDelta: es.minDelta, log: (m) => this.log(m) })] : [];
+    const callbacks: Callback[] = [...early, ...(isMain ? [checkpointCb] : []), ...(tracking ? [tracking] : []), ...(this.options.callbacks ?? [])];
 
     if (options.resumeFrom) this.resume(options.resumeFrom, state, callbacks);
 
@@ -274,33 +281,26 @@ export class Trainer {
   /** Validation metrics of the current model. */
   async evaluate(): Promise<EvalMetrics> {
     const p = this.setup();
-    const { logits, labels } = await predictLogits(p.model, p.data.validationLoader());
-    return classificationMetrics(logits, labels, p.data.labels.numClasses);
+    return evaluateModel(p.model as ClassifierModule, p.data.validationLoader());
   }
 
   /**
-   * Predicts a CSV with the training columns (label optional): Kaggle's test.csv by default
-   * (config.data.testPath). Writes `predictions.csv` (id,label) to outputDir and returns the rows.
+   * Predicts a CSV with the training columns (label optional): config.data.testPath by default. Writes
+   * the submission `predictions.csv` (<idColumn>,<labelColumn>) to outputDir and returns the rows.
    */
   async predict(testCsv?: string): Promise<Prediction[]> {
     const p = this.setup();
     const path = testCsv ?? this.config.data.testPath;
     if (!path) throw new MlxTrainError('predict: no CSV given and data.testPath is not set', 'CONFIG_ERROR');
-    const encoded = p.data.encodeFile(path);
-    const { logits, rows } = await predictLogits(p.model, predictionLoader(encoded, p.data.tokenizer, { batchSize: this.config.training.batchSize }));
-    const out: Prediction[] = rows.map((row, i) => {
-      const z = logits[i];
-      const max = Math.max(...z);
-      const e = Array.from(z, (v) => Math.exp(v - max));
-      const sum = e.reduce((a, b) => a + b, 0);
-      const probabilities = e.map((v) => v / sum);
-      const best = probabilities.indexOf(Math.max(...probabilities));
-      return { id: encoded.ids[row], label: p.data.labels.decode(best), probabilities };
-    });
     mkdirSync(this.config.outputDir, { recursive: true });
-    const idName = this.config.data.idColumn ?? 'id';
-    writeFileSync(join(this.config.outputDir, 'predictions.csv'), `${idName},${this.config.data.labelColumn}\n${out.map((r) => `${r.id ?? ''},${r.label}`).join('\n')}\n`);
-    return out;
+    const out = await predictCsv({
+      members: { model: p.model as ClassifierModule, data: p.data },
+      testPath: path,
+      outputPath: join(this.config.outputDir, 'predictions.csv'),
+      batching: { batchSize: this.config.training.batchSize },
+    });
+    const k = out.numClasses;
+    return out.ids.map((id, i) => ({ id, label: out.labels[i], probabilities: Array.from(out.probabilities.subarray(i * k, (i + 1) * k)) }));
   }
 
   /** The largest batch (full-length rows) whose training pass fits training.memoryLimitMb. */

@@ -44,7 +44,7 @@ describe('checkpoints', () => {
     const other = new optim.AdamW({ learningRate: 1e-2 });
     restoreOptimizerState(other, fresh, ck.optimizer, path);
     expect(flatState(other)).toEqual(flatState(optimizer));
-    expect(Array.from(ck.rngKey.toTypedArray())).toEqual(Array.from(key));
+    expect(Array.from(ck.rngKey.toTypedArray() as Uint32Array)).toEqual(Array.from(key as Uint32Array));
     expect(ck.trainer).toEqual(trainerState(3));
     expect(ck.callbacks).toEqual({ early: { patience: 2 } });
     expect(ck.config).toEqual(JSON.parse(JSON.stringify(config)));
@@ -54,13 +54,14 @@ describe('checkpoints', () => {
   it('a crash between writing and renaming leaves the previous checkpoint intact and no partial file', () => {
     const dir = join(root, 'atomic');
     const { model, optimizer } = trained(1);
-    const first = saveCheckpoint(dir, { model, optimizer, trainer: trainerState(1), callbacks: {}, config, name: 'checkpoint-00000001.safetensors' });
+    const first = saveCheckpoint(dir, { model, optimizer, trainer: trainerState(1), callbacks: {}, config });
     const before = snapshot(model);
     // Train on, then "crash" while overwriting the same file name.
     const step = new TrainStep(model, optimizer, classificationLoss, { maxGradNorm: 1, compile: false });
     step.run([syntheticBatch(6, 5, 9)]);
     expect(() =>
-      saveCheckpoint(dir, { model, optimizer, trainer: trainerState(2), callbacks: {}, config, name: 'checkpoint-00000001.safetensors' }, {
+      saveCheckpoint(dir, { model, optimizer, trainer: trainerState(2), callbacks: {}, config }, {
+        name: checkpointName(1),
         beforeRename: () => {
           throw new Error('simulated crash');
         },

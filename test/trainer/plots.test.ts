@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { classificationMetrics } from '../../src/trainer/metrics.js';
 import { confusionMatrixSpec, renderPng, rocCurveSpec, trainingCurvesSpec, writeRunPlots } from '../../src/trainer/plots.js';
 import type { EvalRecord, StepRecord } from '../../src/trainer/summary.js';
@@ -74,6 +74,7 @@ function fakeRun(): { steps: StepRecord[]; evals: EvalRecord[] } {
 
 describe('plots', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mlxt-plots-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes readable training-curve, confusion-matrix and ROC PNGs', async () => {
     const c = loadFixture<{ name: string; labels: { data: number[] }; probabilities: { data: number[] }; numClasses: number }>('metrics').cases.find((x) => x.name === 'multiclass_ties')!;
