@@ -16,6 +16,8 @@ const BENCHMARKS: Record<string, string> = {
   'data-pipeline': 'data-pipeline.ts',
   'tracking-log': 'tracking-log.ts',
   'trainer-quick': 'trainer-quick.ts',
+  distributed: 'distributed.ts',
+  'cli-startup': 'cli-startup.ts',
 };
 
 const args = process.argv.slice(2);

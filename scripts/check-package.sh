@@ -120,10 +120,18 @@ bare node --input-type=module -e '
 ' "$pkg/prebuilds/$tuple"
 
 if [ "$train" = 1 ]; then
-  # >>> TRAIN CHECK (lead: add once the trainer lands), e.g.
-  #   npx --no-install mlx-train train --preset quick --set training.epochs=1
-  # and check its exit status / the run it records in ./mlruns.
-  die "--train: the train check is not wired in yet"
-  # <<< TRAIN CHECK
+  # The README's main job in the installed package: train the quick preset on the embedded data
+  # (no g++ on this PATH, so mx.compile runs uncompiled), then read the run back with `runs`.
+  bare npx --no-install mlx-train train --preset quick --json >"$work/train.json" || die "train --preset quick failed"
+  bare npx --no-install mlx-train runs --json >"$work/runs.json" || die "mlx-train runs failed"
+  node -e '
+    const train = require(process.argv[1]);
+    const runs = require(process.argv[2]);
+    const fail = (m) => { console.error(`check-package: train: ${m}`); process.exit(1); };
+    if (train.status !== "FINISHED") fail(`status ${train.status}`);
+    if (!runs.some((r) => r.info.runId === train.runId && r.info.status === "FINISHED")) fail(`run ${train.runId} not listed by mlx-train runs`);
+    console.error(`check-package: train --preset quick: val accuracy ${train.metrics.accuracy.toFixed(3)} in ${(train.elapsedMs / 1000).toFixed(0)} s; run ${train.runId} in mlruns/mlflow.db`);
+  ' "$work/train.json" "$work/runs.json"
+  [ -f "$project/mlruns/mlflow.db" ] || die "train did not create mlruns/mlflow.db"
 fi
 echo "check-package: ok ($(basename "$tarball"))" >&2

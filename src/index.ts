@@ -9,6 +9,7 @@ export * from './errors.js';
 export * as tracking from './tracking/index.js';
 export { TrackingStore, openStore, StoreError, type TrackingClient } from './tracking/index.js';
 export * as config from './config/index.js';
+export * as distributed from './distributed/index.js';
 export { resolveConfig, loadPreset } from './config/index.js';
 export { Trainer } from './trainer/index.js';
 export * as trainer from './trainer/index.js';

@@ -29,6 +29,50 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .exitOverride();
 
+  const configOptions = (cmd: Command) => cmd
+    .option('-p, --preset <name>', 'a preset: quick, standard, production (default: quick when no --config)')
+    .option('-c, --config <file>', 'a YAML config file (may `extends` a preset)')
+    .option('-s, --set <key=value>', 'override one config key (repeatable), e.g. --set training.epochs=5', collect, [])
+    .option('-e, --experiment <name>', 'tracking experiment name (tracking.experimentName)')
+    .option('--output-dir <dir>', 'where checkpoints, plots and predictions go (outputDir)');
+
+  configOptions(program
+    .command('train')
+    .description('train a classifier (default: the quick preset on the embedded Titanic data) and log the run'))
+    .option('--resume [checkpoint]', 'continue from a checkpoint file, or the latest one in outputDir')
+    .option('--no-track', 'do not log to the tracking store')
+    .option('--print-config', 'print the resolved config (YAML) to stderr before training')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExamples:\n  $ mlx-train train --preset quick\n  $ mlx-train train -c my-run.yaml --set training.epochs=5 -e titanic\n  $ mlx-train train --preset quick --resume\n  $ MLFLOW_TRACKING_URI=http://127.0.0.1:5000 mlx-train train --preset quick')
+    .action(lazy(() => import('./train.js')));
+
+  configOptions(program
+    .command('eval')
+    .description('validation metrics (accuracy, precision, recall, F1, ROC-AUC, confusion matrix) of a checkpoint'))
+    .option('--checkpoint <file>', 'checkpoint file, or latest in outputDir/checkpoints', 'latest')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  $ mlx-train eval --preset quick\n  $ mlx-train eval -c my-run.yaml --checkpoint outputs/checkpoints/step-00000120.safetensors --json')
+    .action(lazy(() => import('./eval.js')));
+
+  configOptions(program
+    .command('predict')
+    .argument('<test.csv>', 'CSV with the training columns (label optional)')
+    .description('write a submission CSV (id, prediction) for a test CSV with a trained checkpoint'))
+    .option('--checkpoint <file>', 'checkpoint file, or latest in outputDir/checkpoints', 'latest')
+    .option('-o, --output <file>', 'where to write the CSV (default: outputDir/predictions.csv)')
+    .option('--json', 'also print the predictions as JSON')
+    .addHelpText('after', '\nExamples:\n  $ mlx-train predict test.csv --preset quick -o submission.csv')
+    .action(lazy(() => import('./predict.js')));
+
+  program
+    .command('bench')
+    .argument('[names...]', 'benchmarks to run (default: all): op-overhead, matmul, memory-flat, train-step, data-pipeline, tracking-log, trainer-quick, distributed, cli-startup')
+    .description('run the benchmarks in bench/ against Python MLX / NumPy / MLflow (source checkout)')
+    .option('--trials <n>', 'trials per contender')
+    .option('--record', 'append the results to bench/RESULTS.md')
+    .addHelpText('after', '\nExamples:\n  $ mlx-train bench op-overhead --trials 5\n  $ mlx-train bench matmul --record')
+    .action(lazy(() => import('./bench.js')));
+
   program
     .command('config')
     .description('print the resolved config, validate a config file, or write a starter file')
@@ -97,6 +141,23 @@ export function buildProgram(): Command {
     .addHelpText('after', '\nExamples:\n  $ mlx-train migrate --dry-run ~/old-projects\n  $ mlx-train migrate old/mlflow.db old/mlruns --into mlruns/mlflow.db\n\nGuide: docs/migration.md')
     .action(lazy(() => import('./migrate.js')));
 
+  program
+    .command('launch')
+    .description("run an mlx-train subcommand as N data-parallel ranks on MLX's ring backend")
+    .argument('<command...>', 'the mlx-train subcommand and its arguments (after --), or any command with --raw')
+    .option('-n, --np <n>', 'number of ranks on this machine (default 1; with --hosts, one per host)')
+    .option('--hosts <file>', 'mlx.launch-style hostfile: [{"ssh": "node1", "ips": ["10.0.0.1"]}, ...]')
+    .option('--backend <name>', 'distributed backend (only ring is supported)', 'ring')
+    .option('--start-port <port>', 'first ring port on remote hosts (local runs pick free ports)')
+    .option('--env <NAME=value>', 'environment for every rank (repeatable)', collect, [])
+    .option('--timeout <seconds>', 'deadline for each blocking distributed call in a rank (default 120)')
+    .option('--exit-grace <seconds>', 'once a rank has finished, stop the others after this long (default 120)')
+    .option('--cwd <dir>', 'working directory of the ranks')
+    .option('--raw', 'run the arguments as a command instead of an mlx-train subcommand')
+    .option('--no-prefix', 'do not prefix output lines with [rank i]')
+    .addHelpText('after', '\nExamples:\n  $ mlx-train launch -n 2 -- train -c run.yaml\n  $ mlx-train launch --hosts hosts.json -- train --preset quick')
+    .action(lazy(() => import('./launch.js')));
+
   program.addOption(new Option('--debug').hideHelp());
   return program;
 }
@@ -116,10 +177,12 @@ export async function main(argv = process.argv): Promise<number> {
   }
 }
 
-process.on('SIGINT', () => {
-  process.stderr.write('\ninterrupted\n');
-  process.exit(130);
+// `mlx-train runs | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
 });
+
 
 main().then((code) => {
   // A command may already have set a failure code (e.g. doctor, migrate with a failed source).

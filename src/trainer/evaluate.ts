@@ -10,7 +10,7 @@ import type { DataLoader } from '../data/loader.js';
 import { nearestName } from '../data/nearest.js';
 import { crossEntropy } from '../nn/losses.js';
 import type { Module } from '../nn/module.js';
-import { MetricAccumulator } from './metrics.js';
+import { classificationMetrics, MetricAccumulator } from './metrics.js';
 import type { EvalMetrics } from './types.js';
 
 type MxArray = mx.Array;
@@ -140,12 +140,17 @@ export function metricsForLogging(metrics: EvalMetrics, prefix = 'val_'): Record
   return out;
 }
 
+/** The EvalMetrics key a monitor names: `val_roc_auc` → `rocAuc`, `loss` → `loss`. */
+export function metricKey(monitor: string): string {
+  return camel(monitor.replace(/^(val|eval|validation)[_/.]/, ''));
+}
+
 /**
  * The value of a monitored metric. Accepts the logged name (`val_loss`, `val_roc_auc`, `eval_f1`) or the
  * EvalMetrics key (`loss`, `rocAuc`); an unknown name is an error listing the available ones.
  */
 export function monitoredValue(metrics: EvalMetrics, monitor: string): number {
-  const key = camel(monitor.replace(/^(val|eval|validation)[_/.]/, ''));
+  const key = metricKey(monitor);
   const value = metrics[key];
   if (typeof value !== 'number') {
     const available = Object.keys(metricsForLogging(metrics));
@@ -153,6 +158,17 @@ export function monitoredValue(metrics: EvalMetrics, monitor: string): number {
     throw new RangeError(`unknown monitored metric '${monitor}'${hint ? ` (did you mean '${hint}'?)` : ''}; available: ${available.join(', ')}`);
   }
   return value;
+}
+
+/**
+ * Checks a monitor name before any training (so a typo does not surface after the first epoch): it must
+ * name a metric that evaluation always reports. Throws the RangeError of monitoredValue (with the nearest
+ * valid name) otherwise.
+ */
+export function checkMonitorName(monitor: string): void {
+  // Every metric classificationMetrics reports, rocAuc included (both classes present).
+  const sample = classificationMetrics({ labels: [0, 1], probabilities: [0.8, 0.2, 0.3, 0.7], numClasses: 2 });
+  monitoredValue(sample, monitor);
 }
 
 /** 'min' for losses and errors, 'max' for everything else (accuracy, f1, AUC…). */

@@ -10,8 +10,8 @@ import { MlxTrainError } from '../errors.js';
 import { crossEntropy, focalLoss } from '../nn/losses.js';
 import type { Module } from '../nn/index.js';
 import { BatchSizer, isOutOfMemory } from './batch-size.js';
-import { isImprovement, monitoredValue } from './evaluate.js';
-import { LeakAlarm, memorySnapshot } from './memory.js';
+import { checkMonitorName, isImprovement, metricKey, monitoredValue } from './evaluate.js';
+import { memorySnapshot } from './memory.js';
 import type { DynamicLossScaler } from './precision.js';
 import { learningRateAt, resetControl } from './state.js';
 import type { StepBatch, StepResult, TrainStep } from './step.js';
@@ -127,7 +127,7 @@ export async function trainLoop(ctx: LoopContext): Promise<void> {
   const { state, control, callbacks } = ctx;
   const t = state.config.training;
   const warmupSteps = Math.round(t.warmupRatio * state.totalSteps);
-  const leak = new LeakAlarm();
+  checkMonitor(t.earlyStopping.monitor);
   let interrupted = false;
   const onSigint = () => {
     if (interrupted) process.exit(130);
@@ -182,9 +182,8 @@ export async function trainLoop(ctx: LoopContext): Promise<void> {
         state.lastStep = metrics;
         if (state.globalStep % t.logEverySteps === 0) {
           control.shouldLog = true;
+          // The leak alarm is the MemoryProfiler callback's; the loop only records the snapshot.
           state.memory = memorySnapshot();
-          const alarm = leak.add(state.memory.rssBytes);
-          if (alarm) ctx.warn(alarm);
         }
         if (t.evalEverySteps > 0 && state.globalStep % t.evalEverySteps === 0) control.shouldEvaluate = true;
         if (interrupted) {
@@ -215,6 +214,15 @@ export async function trainLoop(ctx: LoopContext): Promise<void> {
   }
 }
 
+/** The best model is picked on the early-stopping monitor: reject an unknown name before training starts. */
+export function checkMonitor(monitor: string): void {
+  try {
+    checkMonitorName(monitor);
+  } catch (err) {
+    throw new MlxTrainError(`training.earlyStopping.monitor: ${(err as Error).message}`, 'CONFIG_ERROR');
+  }
+}
+
 async function actOnControl(ctx: LoopContext): Promise<void> {
   const { state, control, callbacks } = ctx;
   if (control.shouldEvaluate) {
@@ -222,8 +230,10 @@ async function actOnControl(ctx: LoopContext): Promise<void> {
     state.lastEval = metrics;
     const es = state.config.training.earlyStopping;
     // The best model is judged on the early-stopping monitor, whether or not early stopping is on.
-    const value = monitoredValue(metrics, es.monitor);
-    if (isImprovement(value, state.best?.value, es.mode, 0)) state.best = { metric: es.monitor, value, step: state.globalStep };
+    // The name was checked before training; a metric can still be undefined for one evaluation (ROC AUC
+    // when the split lacks a class), and then this evaluation cannot be the best.
+    const value = typeof metrics[metricKey(es.monitor)] === 'number' ? monitoredValue(metrics, es.monitor) : undefined;
+    if (value !== undefined && isImprovement(value, state.best?.value, es.mode, 0)) state.best = { metric: es.monitor, value, step: state.globalStep };
     await emit(callbacks, 'onEvaluate', state, control, metrics);
   }
   if (control.shouldSave) {

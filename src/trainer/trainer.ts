@@ -5,26 +5,32 @@
  *   const trainer = new Trainer({ preset: 'quick' });
  *   const { metrics } = await trainer.fit();
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import * as mx from '../core/index.js';
 import { parseConfig, resolveConfig, type ResolveOptions } from '../config/load.js';
 import type { TrainingConfig, TrainingConfigInput } from '../config/schema.js';
-import { prepareData, type PreparedData } from '../data/dataset.js';
+import { type DataOptions, prepareData, type PreparedData } from '../data/dataset.js';
 import { MlxTrainError } from '../errors.js';
 import { bertConfig, createModel, loadPretrained, modernBertConfig } from '../models/index.js';
-import type { Tokenizer } from '../tokenizers/index.js';
+import { loadTokenizer, type Tokenizer } from '../tokenizers/index.js';
 import { LoRALinear, Linear, Module, quantize } from '../nn/index.js';
 import { Adafactor, Adam, AdamW, Lion, SGD, type Optimizer } from '../optim/index.js';
 import { BatchSizer, findBatchSize } from './batch-size.js';
-import { latestCheckpoint, loadCheckpoint, restoreOptimizerState, saveCheckpoint, type TrainerCheckpointState } from './checkpoint.js';
+import { CheckpointError, latestCheckpoint, loadCheckpoint, restoreOptimizerState, saveCheckpoint, type TrainerCheckpointState } from './checkpoint.js';
 import { CheckpointCallback } from './callbacks/checkpoint.js';
 import { EarlyStopping } from './callbacks/early-stopping.js';
+import { builtinCallbacks } from './callbacks/index.js';
+import type { ProgressBarOptions } from './callbacks/progress-bar.js';
+import { plotsDirOf, RunReport } from './callbacks/run-report.js';
 import { TrackingCallback } from './callbacks/tracking.js';
-import { rank } from './distributed.js';
-import { classificationLoss, emit, trainLoop, type LoopContext } from './loop.js';
-import { evaluate as evaluateModel, type ClassifierModule } from './evaluate.js';
-import { predict as predictCsv } from './predict.js';
+import { rank, worldSize } from './distributed.js';
+import { shardLoader } from './shard-loader.js';
+import { checkMonitor, classificationLoss, emit, trainLoop, type LoopContext } from './loop.js';
+import { evaluate as evaluateModel, evaluateDetailed, metricsForLogging, type ClassifierModule } from './evaluate.js';
+import { predict as predictCsv, type EnsembleMember } from './predict.js';
+import { classificationMetrics } from './metrics.js';
+import { crossValidate as crossValidateFolds, type CrossValidationResult } from './kfold.js';
 import { computeDtypeOf, DynamicLossScaler } from './precision.js';
 import { restoreRandomState, seedEverything } from './rng.js';
 import { createControl, createState } from './state.js';
@@ -38,6 +44,16 @@ export interface TrainerOptions extends ResolveOptions {
   createModel?: (info: { vocabSize: number; numLabels: number; padTokenId: number; config: TrainingConfig }) => Module;
   /** Where progress messages and warnings go (default: stderr). */
   log?: (message: string) => void;
+  /** Already prepared data (e.g. one k-fold split) instead of preparing it from config.data. */
+  preparedData?: PreparedData;
+  /** The k-fold index this trainer trains (recorded in the state and the tracked run). */
+  fold?: number;
+  /** The progress display on stderr (TTY-aware) on rank 0; false turns it off (default on). */
+  progress?: boolean | ProgressBarOptions;
+  /** Write the run's charts to outputDir/plots and log them as artifacts (default true). */
+  plots?: boolean;
+  /** Extra tags of the tracked run (k-fold children carry `mlflow.parentRunId`). */
+  trackingTags?: Record<string, string>;
 }
 
 export interface FitOptions {
@@ -54,6 +70,10 @@ export interface FitResult {
   checkpoint?: string;
   runId?: string;
   elapsedMs: number;
+  /** With data.kFolds ≥ 2: the cross-validation (fold metrics, mean/std, out-of-fold predictions). */
+  crossValidation?: CrossValidationResult;
+  /** With data.kFolds ≥ 2: each fold's own fit result. */
+  folds?: FitResult[];
 }
 
 export interface Prediction {
@@ -62,7 +82,11 @@ export interface Prediction {
   probabilities: number[];
 }
 
-const OPTION_KEYS = ['preset', 'file', 'set', 'env', 'overrides', 'callbacks', 'createModel', 'log'];
+const OPTION_KEYS = ['preset', 'file', 'set', 'env', 'overrides', 'callbacks', 'createModel', 'log', 'preparedData', 'fold', 'progress', 'plots', 'trackingTags'];
+
+/** Files fit() writes to outputDir so a later Trainer encodes text and labels exactly as training did. */
+export const TOKENIZER_FILE = 'tokenizer.json';
+export const LABELS_FILE = 'labels.json';
 
 function isOptions(v: object): v is TrainerOptions {
   const keys = Object.keys(v);
@@ -83,6 +107,11 @@ export class Trainer {
     totalSteps: number;
   };
   private lastCheckpoint?: string;
+  /** The fold models of the last cross-validation: predict() averages them. */
+  private ensemble?: EnsembleMember[];
+  private crossValidation?: CrossValidationResult;
+  /** Set by loadWeightsFrom: setup() reuses the tokenizer and label map that fit() saved in outputDir. */
+  private reuseSavedPipeline = false;
 
   /** From a config (plain object, validated; defaults filled) or resolve options ({preset, file, set, overrides}). */
   constructor(config: TrainingConfig | TrainingConfigInput | TrainerOptions = {}, options: TrainerOptions = {}) {
@@ -111,21 +140,11 @@ export class Trainer {
     seedEverything(t.seed);
     let pretrained: ReturnType<typeof loadPretrained> | null = null;
     if (c.model.pretrained) pretrained = loadPretrained(c.model.pretrained, { task: 'sequence-classification', tokenizer: c.data.tokenizer === null });
-    const data = prepareData({
-      trainPath: c.data.trainPath,
-      labelColumn: c.data.labelColumn,
-      idColumn: c.data.idColumn,
-      textColumns: c.data.textColumns,
-      dropColumns: c.data.dropColumns,
-      template: c.data.template,
-      validationSplit: c.data.validationSplit,
-      kFolds: c.data.kFolds,
-      fold: 0,
-      seed: t.seed,
-      tokenizer: (pretrained?.tokenizer as Tokenizer | null | undefined) ?? c.data.tokenizer,
-      vocabSize: c.data.vocabSize,
-      maxLength: c.model.maxLength,
-      cacheDir: c.data.cacheDir,
+    const saved = this.options.preparedData || pretrained ? {} : this.savedPipeline();
+    const data = this.options.preparedData ?? prepareData({
+      ...this.dataOptions(),
+      labelClasses: saved.labelClasses,
+      tokenizer: (pretrained?.tokenizer as Tokenizer | null | undefined) ?? saved.tokenizer ?? c.data.tokenizer,
     });
     const numLabels = data.labels.numClasses;
     const padTokenId = data.tokenizer.tokenToId('[PAD]') ?? 0;
@@ -165,10 +184,106 @@ export class Trainer {
       dynamic: t.dynamicBatching,
       memoryLimitBytes: t.memoryLimitMb === null ? null : t.memoryLimitMb * 2 ** 20,
     });
-    const perEpoch = data.trainLoader({ batching: sizer.batching(), prefetch: 0 }).numBatches(0);
+    const perEpoch = shardLoader(data.trainLoader({ batching: sizer.batching(), prefetch: 0 }), rank(), worldSize()).numBatches(0);
     const totalSteps = t.epochs * Math.ceil(perEpoch / t.gradientAccumulationSteps);
     this.prepared = { data, model, optimizer, step, lossFn, sizer, scaler, totalSteps };
     return this.prepared;
+  }
+
+  /** config.data as data-pipeline options (a k-fold split: the fold of options.fold, else fold 0). */
+  private dataOptions(): DataOptions {
+    const c = this.config;
+    return {
+      trainPath: c.data.trainPath,
+      labelColumn: c.data.labelColumn,
+      idColumn: c.data.idColumn,
+      textColumns: c.data.textColumns,
+      dropColumns: c.data.dropColumns,
+      template: c.data.template,
+      validationSplit: c.data.validationSplit,
+      kFolds: c.data.kFolds,
+      fold: this.options.fold ?? 0,
+      seed: c.training.seed,
+      tokenizer: c.data.tokenizer,
+      vocabSize: c.data.vocabSize,
+      maxLength: c.model.maxLength,
+      cacheDir: c.data.cacheDir,
+    };
+  }
+
+  /**
+   * The tokenizer and label classes fit() saved in outputDir, when loadWeightsFrom asked for them. A
+   * tokenizer trained from the training texts is rebuilt identically from the same data and config, but
+   * reading the saved one guarantees predictions use the training vocabulary even if the CSV changed.
+   */
+  private savedPipeline(): { tokenizer?: Tokenizer; labelClasses?: string[] } {
+    if (!this.reuseSavedPipeline) return {};
+    const out: { tokenizer?: Tokenizer; labelClasses?: string[] } = {};
+    const tokenizerPath = join(this.config.outputDir, TOKENIZER_FILE);
+    // A tokenizer named in the config is loaded from there, as in training.
+    if (this.config.data.tokenizer === null && existsSync(tokenizerPath)) out.tokenizer = loadTokenizer(tokenizerPath);
+    const labelsPath = join(this.config.outputDir, LABELS_FILE);
+    if (existsSync(labelsPath)) {
+      try {
+        out.labelClasses = (JSON.parse(readFileSync(labelsPath, 'utf8')) as { classes: string[] }).classes;
+      } catch (err) {
+        throw new MlxTrainError(`cannot read the saved label map ${labelsPath}: ${(err as Error).message}`, 'CHECKPOINT_ERROR');
+      }
+    }
+    return out;
+  }
+
+  /** Saves the tokenizer and label classes next to the checkpoints (see savedPipeline). */
+  private savePipeline(data: PreparedData): void {
+    const dir = this.config.outputDir;
+    mkdirSync(dir, { recursive: true });
+    data.tokenizer.save(join(dir, TOKENIZER_FILE));
+    const labelsPath = join(dir, LABELS_FILE);
+    writeFileSync(`${labelsPath}.tmp-${process.pid}`, `${JSON.stringify({ column: data.labels.column, classes: data.labels.classes }, null, 2)}\n`);
+    renameSync(`${labelsPath}.tmp-${process.pid}`, labelsPath);
+  }
+
+  /**
+   * Loads only the model weights of a checkpoint (a file, or 'latest' for the newest in
+   * outputDir/checkpoints), so evaluate() and predict() use the trained model; the optimizer state is
+   * not restored. When setup() has not run yet, it runs with the tokenizer and label map fit() saved in
+   * outputDir. Returns the checkpoint's path. After a k-fold fit, 'latest' loads every fold's newest
+   * checkpoint (outputDir/fold-<i>) as the ensemble that predict() averages and evaluate() scores out of
+   * fold; the paths are returned comma-separated.
+   */
+  loadWeightsFrom(checkpoint: string): string {
+    if (checkpoint === 'latest' && this.config.data.kFolds >= 2 && this.options.fold === undefined && !latestCheckpoint(this.checkpointDir)) return this.loadFoldWeights();
+    const path = checkpoint === 'latest' ? latestCheckpoint(this.checkpointDir) : checkpoint;
+    if (!path) throw new CheckpointError(`no checkpoint to load: ${this.checkpointDir} holds no checkpoint-*.safetensors file (train first, or pass a checkpoint path)`);
+    const ck = loadCheckpoint(path);
+    if (!this.prepared) this.reuseSavedPipeline = true;
+    const p = this.setup();
+    try {
+      p.model.loadWeights(ck.model.map(([k, v]) => [k, mx.keep(v)] as [string, mx.Array]));
+    } catch (err) {
+      mx.dispose(ck.model.map(([, v]) => v));
+      throw new CheckpointError(`the checkpoint's weights do not fit the model built from this config: ${(err as Error).message}`, path);
+    } finally {
+      mx.dispose([...ck.optimizer.map(([, v]) => v), ck.rngKey]);
+    }
+    mx.eval(p.model.parameters());
+    return path;
+  }
+
+  private loadFoldWeights(): string {
+    const k = this.config.data.kFolds;
+    const first = join(this.config.outputDir, 'fold-0', 'checkpoints');
+    if (!latestCheckpoint(first)) throw new CheckpointError(`no checkpoint to load: neither ${this.checkpointDir} nor the k-fold folder ${first} holds a checkpoint-*.safetensors file (train first, or pass a checkpoint path)`);
+    const members: EnsembleMember[] = [];
+    const paths: string[] = [];
+    for (let fold = 0; fold < k; fold++) {
+      const trainer = new Trainer({ ...this.config, outputDir: join(this.config.outputDir, `fold-${fold}`) }, { ...this.options, fold });
+      paths.push(trainer.loadWeightsFrom('latest'));
+      members.push({ model: trainer.model as ClassifierModule, data: trainer.data });
+    }
+    this.ensemble = members;
+    this.crossValidation = undefined;
+    return paths.join(', ');
   }
 
   get model(): Module {
@@ -179,19 +294,49 @@ export class Trainer {
     return this.setup().data;
   }
 
-  /** Trains; resumes from a checkpoint when asked. Marks the tracked run FINISHED, FAILED or KILLED. */
+  /**
+   * Trains; resumes from a checkpoint when asked. Marks the tracked run FINISHED, FAILED or KILLED. With
+   * data.kFolds ≥ 2 it runs crossValidate() instead. At the end it logs the run summary and writes the
+   * charts to outputDir/plots (see callbacks/run-report.ts).
+   */
   async fit(options: FitOptions = {}): Promise<FitResult> {
     const started = performance.now();
+    checkMonitor(this.config.training.earlyStopping.monitor);
+    // A k-fold config trains one Trainer per fold (each of those has options.fold set).
+    if (this.config.data.kFolds >= 2 && this.options.fold === undefined) {
+      if (options.resumeFrom) throw new MlxTrainError('resumeFrom is not supported with data.kFolds ≥ 2 (each fold trains from scratch)', 'CONFIG_ERROR');
+      return this.crossValidate();
+    }
     const p = this.setup();
     const c = this.config;
     const state = createState(c, p.totalSteps) as LoopContext['state'];
     const control: TrainerControl = createControl();
     const isMain = rank() === 0;
+    if (this.options.fold !== undefined) state.fold = this.options.fold;
+    if (isMain) this.savePipeline(p.data);
     const checkpointCb = new CheckpointCallback(this.checkpointDir, c.training.keepCheckpoints, c.training.checkpointEverySteps);
-    const tracking = c.tracking.enabled && isMain ? new TrackingCallback({ log: (m) => this.log(m), data: p.data, checkpointCallback: checkpointCb }) : null;
+    const tracking = c.tracking.enabled && isMain ? new TrackingCallback({ log: (m) => this.log(m), data: p.data, checkpointCallback: checkpointCb, tags: this.options.trackingTags, runName: this.foldRunName() }) : null;
     const es = c.training.earlyStopping;
     const early = es.enabled ? [new EarlyStopping({ monitor: es.monitor, mode: es.mode, patience: es.patience, minDelta: es.minDelta, log: (m) => this.log(m) })] : [];
-    const callbacks: Callback[] = [...early, ...(isMain ? [checkpointCb] : []), ...(tracking ? [tracking] : []), ...(this.options.callbacks ?? [])];
+    // History, learning-rate and memory monitors (the one leak alarm), progress; early stopping is added above.
+    const progress = this.options.progress ?? true;
+    const builtins = builtinCallbacks(c, { log: (m) => this.log(m), earlyStopping: false, progress: isMain ? progress : false });
+    const report = isMain
+      ? [
+          new RunReport({
+            history: builtins.history,
+            monitor: es.monitor,
+            mode: es.mode,
+            log: (m) => this.log(m),
+            plotsDir: this.options.plots === false ? null : plotsDirOf(c.outputDir),
+            evaluate: () => evaluateDetailed(p.model as ClassifierModule, p.data.validationLoader()),
+            classNames: p.data.labels.classes,
+            tracking,
+          }),
+        ]
+      : [];
+    // The report runs before tracking so its metrics and plots land in the run before it is ended.
+    const callbacks: Callback[] = [...early, ...builtins.list, ...(isMain ? [checkpointCb] : []), ...report, ...(tracking ? [tracking] : []), ...(this.options.callbacks ?? [])];
 
     if (options.resumeFrom) this.resume(options.resumeFrom, state, callbacks);
 
@@ -203,7 +348,8 @@ export class Trainer {
       callbacks,
       state,
       control,
-      trainLoader: (batching) => p.data.trainLoader({ batching }),
+      // Each rank trains on its shard of every batch of the shared-seed order.
+      trainLoader: (batching) => shardLoader(p.data.trainLoader({ batching }), rank(), worldSize()),
       evaluate: () => this.evaluate(),
       save: async () => {
         const path = this.saveCheckpoint(state, callbacks, isMain);
@@ -234,6 +380,75 @@ export class Trainer {
       checkpoint: this.lastCheckpoint,
       runId: state.runId,
       elapsedMs: performance.now() - started,
+    };
+  }
+
+  private foldRunName(): string | undefined {
+    if (this.options.fold === undefined) return undefined;
+    return `${this.config.tracking.runName ?? 'cv'}-fold-${this.options.fold}`;
+  }
+
+  /**
+   * K-fold cross-validation (what fit() does when data.kFolds ≥ 2): one Trainer per fold, each on its
+   * split and in outputDir/fold-<i>, tracked as a child run (tag `mlflow.parentRunId`) of a parent run
+   * that gets the mean (`val_accuracy`, …) and standard deviation (`val_accuracy_std`, …) of the fold
+   * metrics and the out-of-fold ones (`oof_accuracy`, …). The fold models are kept: predict() then
+   * averages their probabilities, and evaluate() returns the out-of-fold metrics.
+   */
+  async crossValidate(): Promise<FitResult> {
+    const started = performance.now();
+    const c = this.config;
+    const k = c.data.kFolds;
+    if (k < 2) throw new MlxTrainError(`crossValidate needs data.kFolds ≥ 2 but it is ${k}`, 'CONFIG_ERROR');
+    const isMain = rank() === 0;
+    const parentState = createState(c, 0);
+    const parent = c.tracking.enabled && isMain ? new TrackingCallback({ log: (m) => this.log(m), tags: { ...this.options.trackingTags, 'mlx_train.k_folds': String(k) } }) : null;
+    await parent?.onTrainStart(parentState);
+    const folds: FitResult[] = [];
+    let cv: CrossValidationResult;
+    try {
+      const pretrainedTokenizer = c.data.tokenizer === null && c.model.pretrained ? c.model.pretrained : c.data.tokenizer;
+      cv = await crossValidateFolds({
+        data: { ...this.dataOptions(), tokenizer: pretrainedTokenizer },
+        k,
+        trainFold: async ({ fold, data }) => {
+          this.log(`fold ${fold + 1}/${k}: ${data.split.train.length} training rows, ${data.split.validation.length} validation rows`);
+          const trainer = new Trainer(
+            { ...c, outputDir: join(c.outputDir, `fold-${fold}`) },
+            {
+              ...this.options,
+              preparedData: data,
+              fold,
+              trackingTags: { ...this.options.trackingTags, ...(parent?.runId ? { 'mlflow.parentRunId': parent.runId } : {}), 'mlx_train.fold': String(fold) },
+            },
+          );
+          const result = await trainer.fit();
+          folds.push(result);
+          return { model: trainer.model as ClassifierModule };
+        },
+        onFoldEnd: (r) => this.log(`fold ${r.fold + 1}/${k}: val_accuracy ${r.metrics.accuracy.toFixed(4)}, val_loss ${r.metrics.loss.toFixed(4)}`),
+      });
+    } catch (err) {
+      await parent?.onException(parentState, err);
+      throw err;
+    }
+    const std = Object.fromEntries(Object.entries(cv.std).map(([key, v]) => [`${key}_std`, v]));
+    await parent?.logMetrics({ ...cv.mean, ...std, ...metricsForLogging(cv.outOfFold.metrics, 'oof_') }, 0);
+    const killed = folds.some((f) => f.status === 'KILLED');
+    Object.assign(parentState, { interrupted: killed, runId: parent?.runId });
+    await parent?.onTrainEnd(parentState);
+    this.ensemble = cv.members;
+    this.crossValidation = cv;
+    this.log(`cross-validation (${k} folds): val_accuracy ${cv.mean.val_accuracy.toFixed(4)} ± ${cv.std.val_accuracy.toFixed(4)}, out-of-fold accuracy ${cv.outOfFold.metrics.accuracy.toFixed(4)}`);
+    const last = folds[folds.length - 1];
+    return {
+      state: last.state,
+      metrics: cv.outOfFold.metrics,
+      status: killed ? 'KILLED' : 'FINISHED',
+      runId: parent?.runId,
+      elapsedMs: performance.now() - started,
+      crossValidation: cv,
+      folds,
     };
   }
 
@@ -280,6 +495,8 @@ export class Trainer {
 
   /** Validation metrics of the current model. */
   async evaluate(): Promise<EvalMetrics> {
+    if (this.crossValidation) return this.crossValidation.outOfFold.metrics;
+    if (this.ensemble) return outOfFoldMetrics(this.ensemble);
     const p = this.setup();
     return evaluateModel(p.model as ClassifierModule, p.data.validationLoader());
   }
@@ -289,12 +506,12 @@ export class Trainer {
    * the submission `predictions.csv` (<idColumn>,<labelColumn>) to outputDir and returns the rows.
    */
   async predict(testCsv?: string): Promise<Prediction[]> {
-    const p = this.setup();
+    const members = this.ensemble ?? { model: this.setup().model as ClassifierModule, data: this.setup().data };
     const path = testCsv ?? this.config.data.testPath;
     if (!path) throw new MlxTrainError('predict: no CSV given and data.testPath is not set', 'CONFIG_ERROR');
     mkdirSync(this.config.outputDir, { recursive: true });
     const out = await predictCsv({
-      members: { model: p.model as ClassifierModule, data: p.data },
+      members,
       testPath: path,
       outputPath: join(this.config.outputDir, 'predictions.csv'),
       batching: { batchSize: this.config.training.batchSize },
@@ -323,6 +540,20 @@ export class Trainer {
   hasCheckpoint(): boolean {
     return existsSync(this.checkpointDir) && latestCheckpoint(this.checkpointDir) !== null;
   }
+}
+
+/** Each fold model on its own validation split, pooled: the out-of-fold metrics of a k-fold ensemble. */
+async function outOfFoldMetrics(members: EnsembleMember[]): Promise<EvalMetrics> {
+  const labels: number[] = [];
+  const probabilities: number[] = [];
+  let numClasses = 0;
+  for (const m of members) {
+    const e = await evaluateDetailed(m.model, m.data.validationLoader());
+    numClasses = m.data.labels.numClasses;
+    labels.push(...e.labels);
+    probabilities.push(...e.probabilities);
+  }
+  return classificationMetrics({ labels, probabilities, numClasses });
 }
 
 function makeOptimizer(c: TrainingConfig): Optimizer {

@@ -109,7 +109,7 @@ describe('conventions', () => {
   });
 
   it('config prints YAML, JSON, validates and writes a starter', () => {
-    expect(cli(['config', '--preset', 'quick']).stdout).toMatch(/learningRate: 0\.001/);
+    expect(cli(['config', '--preset', 'quick']).stdout).toMatch(/learningRate: 0\.0003/);
     expect(JSON.parse(cli(['config', '--json']).stdout).training.learningRate).toBe(5e-5);
     expect(cli(['config', '--preset', 'standard', '--validate']).stdout.trim()).toBe('ok');
     const starter = join(dir, 'starter.yaml');

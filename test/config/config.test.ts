@@ -66,7 +66,7 @@ describe('TrainingConfig defaults and presets', () => {
 
   it('flattens to dotted params', () => {
     const flat = flattenConfig(loadPreset('quick'));
-    expect(flat['training.learningRate']).toBe('0.001');
+    expect(flat['training.learningRate']).toBe('0.0003');
     expect(flat['model.size']).toBe('tiny');
     expect(flat['training.earlyStopping.enabled']).toBe('false');
   });

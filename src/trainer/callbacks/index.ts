@@ -14,6 +14,7 @@ export { MemoryProfiler, type MemoryProfilerOptions, type MemorySummary } from '
 export { CheckpointCallback } from './checkpoint.js';
 export { TrackingCallback, datasetInput, type TrackingCallbackOptions } from './tracking.js';
 export { RunHistory } from '../summary.js';
+export { RunReport, type RunReportOptions } from './run-report.js';
 
 export interface BuiltinCallbacks {
   history: RunHistory;

@@ -18,6 +18,7 @@ import { configToYaml, flattenConfig } from '../../config/load.js';
 import type { PreparedData } from '../../data/dataset.js';
 import { openStore } from '../../tracking/index.js';
 import type { MetricInput, RunStatus, TrackingClient } from '../../tracking/types.js';
+import { metricsForLogging } from '../evaluate.js';
 import { memoryMetrics, memorySnapshot } from '../memory.js';
 import type { CheckpointCallback } from './checkpoint.js';
 import type { Callback, EvalMetrics, TrainerControl, TrainerState } from '../types.js';
@@ -30,6 +31,10 @@ export interface TrackingCallbackOptions {
   store?: TrackingClient;
   /** Most metric points held while the store is unreachable (oldest dropped beyond it). */
   maxBuffered?: number;
+  /** Extra run tags (e.g. `mlflow.parentRunId` for a k-fold child run). */
+  tags?: Record<string, string>;
+  /** Run name instead of config.tracking.runName. */
+  runName?: string;
 }
 
 const packageVersion = (() => {
@@ -47,8 +52,6 @@ function gitCommit(): string | undefined {
   return /^[0-9a-f]{40}$/.test(out) ? out : undefined;
 }
 
-/** MLflow metric keys allow letters, digits, `_ - . / space`. */
-const evalKey = (name: string) => `val_${name.replace(/[^A-Za-z0-9_\-./ ]/g, '_')}`;
 
 export class TrackingCallback implements Callback {
   readonly name = 'tracking';
@@ -116,8 +119,10 @@ export class TrackingCallback implements Callback {
       'mlx_train.node_version': process.version,
       'mlx_train.host': hostname(),
       ...(commit ? { 'mlflow.source.git.commit': commit } : {}),
+      ...this.options.tags,
     };
-    const run = await this.attempt('creating the run', (s) => s.createRun(experimentId, { runName: t.runName ?? undefined, tags }));
+    const runName = this.options.runName ?? t.runName ?? undefined;
+    const run = await this.attempt('creating the run', (s) => s.createRun(experimentId, { runName, tags }));
     if (!run) return false;
     this.runId = run.info.runId;
     // The tracking callback is the one writer of state.runId.
@@ -184,11 +189,23 @@ export class TrackingCallback implements Callback {
   }
 
   async onEvaluate(state: TrainerState, _control: TrainerControl, metrics: EvalMetrics): Promise<void> {
-    const values: Record<string, number> = {};
-    for (const [k, v] of Object.entries(metrics)) if (typeof v === 'number') values[evalKey(k)] = v;
+    // MLflow-style snake_case names: val_loss, val_accuracy, val_f1, val_precision_macro, val_roc_auc…
+    const values: Record<string, number> = metricsForLogging(metrics);
     if (state.best) values[`best_${state.best.metric}`] = state.best.value;
     this.queue(values, state.globalStep);
     await this.flush(state);
+  }
+
+  /** Logs extra metrics at `step` (e.g. the end-of-run summary); buffered like step metrics. */
+  async logMetrics(metrics: Record<string, number>, step: number): Promise<void> {
+    this.queue(metrics, step);
+    await this.flush();
+  }
+
+  /** Logs files as run artifacts under `artifactPath` (skipped when the run was never recorded). */
+  async logArtifacts(paths: string[], artifactPath?: string): Promise<void> {
+    if (!this.runId) return;
+    for (const path of paths) await this.attempt(`logging ${path}`, (s) => s.logArtifact(this.runId!, resolve(path), artifactPath));
   }
 
   private async finish(state: TrainerState, status: RunStatus): Promise<void> {

@@ -1,0 +1,18 @@
+/** `mlx-train eval`: validation metrics of a trained checkpoint. */
+import { printJson } from './output.js';
+import { printTable } from './table.js';
+import { trainerOptions } from './trainer-options.js';
+
+export async function run(opts: Record<string, unknown>): Promise<void> {
+  const { Trainer } = await import('../trainer/index.js');
+  const trainer = new Trainer(trainerOptions(opts, (m) => process.stderr.write(`${m}\n`)));
+  const checkpoint = trainer.loadWeightsFrom((opts.checkpoint as string | undefined) ?? 'latest');
+  process.stderr.write(`mlx-train: evaluating ${checkpoint}\n`);
+  const metrics = await trainer.evaluate();
+  if (opts.json) return printJson({ checkpoint, metrics });
+  const rows = Object.entries(metrics)
+    .filter(([, v]) => typeof v === 'number')
+    .map(([k, v]) => [k, (v as number).toFixed(4)]);
+  printTable(['metric', 'value'], rows);
+  process.stdout.write(`confusion matrix (rows: true, columns: predicted): ${JSON.stringify(metrics.confusionMatrix)}\n`);
+}
