@@ -18,6 +18,7 @@ const BENCHMARKS: Record<string, string> = {
   'trainer-quick': 'trainer-quick.ts',
   distributed: 'distributed.ts',
   'cli-startup': 'cli-startup.ts',
+  'finetune-lora': 'finetune-lora.ts',
 };
 
 const args = process.argv.slice(2);

@@ -5,7 +5,11 @@
  * uncompiled (split into forward / backward / optimizer) and with the whole step compiled. Python MLX
  * runs with the system OpenBLAS swapped in (bench/lib/python-openblas.ts) and the OpenBLAS kernel our
  * loader picks, so both sides use the same BLAS (the wheel's reference BLAS is several times slower).
+ * PyTorch on the CPU (bench/reference/train_step_torch.py, eager, no compiled figures) is the third
+ * contender, held to the same 2 threads: torch.set_num_threads(2) + 1 inter-op thread, where MLX runs
+ * 2 OpenBLAS threads for matmuls plus its single stream thread for every other op.
  * Run: node --import ./scripts/register-ts.mjs bench/train-step.ts [--trials N] [--batch 32] [--seq 128] [--steps 3]
+ * Where the uncompiled step's time goes, op family by op family: bench/cases/train-step-profile.ts.
  */
 import { argValue, fmt, median, nodeCase, pythonCase, runTrials, table } from './lib/harness.js';
 import { describeMachine } from './lib/machine.js';
@@ -14,7 +18,7 @@ import { chooseOpenBlasCore } from '../src/native/load.js';
 
 interface Result {
   forwardMs: number; backwardMs: number; optimizerMs: number; stepMs: number; compiledStepMs: number; samplesPerSec: number; compiledSamplesPerSec: number;
-  stepCpuMs: number; compiledStepCpuMs: number;
+  stepCpuMs: number; compiledStepCpuMs: number;  // PyTorch prints null for the compiled ones
 }
 
 export function run(trials = argValue('trials', 3)): string {
@@ -29,18 +33,24 @@ export function run(trials = argValue('trials', 3)): string {
   const contenders = [
     nodeCase('node', 'train-step.ts', args),
     pythonCase('python-mlx', 'train_step.py', args, { PYTHONPATH: withOpenBlas, OPENBLAS_CORETYPE: core }),
+    pythonCase('pytorch', 'train_step_torch.py', args, { OPENBLAS_CORETYPE: undefined, OMP_NUM_THREADS: '2' }),
   ];
   const results = runTrials<Result>(contenders, trials, (name, r) => process.stderr.write(`  ${name}: ${JSON.stringify(r)}\n`));
   const node = results.get('node')!;
   const py = results.get('python-mlx')!;
-  const m = (rs: Result[], k: keyof Result) => median(rs.map((r) => r[k]));
-  const row = (label: string, k: keyof Result, digits = 0) => [label, fmt(m(node, k), digits), fmt(m(py, k), digits), `${fmt(m(node, k) / m(py, k))}×`];
+  const torch = results.get('pytorch')!;
+  const m = (rs: Result[], k: keyof Result) => (rs.some((r) => r[k] == null) ? NaN : median(rs.map((r) => r[k])));
+  const cell = (x: number, digits: number) => (Number.isNaN(x) ? '—' : fmt(x, digits));
+  const ratio = (a: number, b: number) => (Number.isNaN(a / b) ? '—' : `${fmt(a / b)}×`);
+  const row = (label: string, k: keyof Result, digits = 0) => [
+    label, cell(m(node, k), digits), cell(m(py, k), digits), cell(m(torch, k), digits), ratio(m(node, k), m(py, k)), ratio(m(node, k), m(torch, k)),
+  ];
   return [
-    `### Training step: BERT-mini classifier, batch ${batch} × seq ${seq}, AdamW (${trials} trial(s) in fresh processes, ${steps} timed steps each; medians, wall clock; both on OpenBLAS${core ? ` ${core}` : ''})`,
+    `### Training step: BERT-mini classifier, batch ${batch} × seq ${seq}, AdamW (${trials} trial(s) in fresh processes, ${steps} timed steps each; medians, wall clock; both MLX on OpenBLAS${core ? ` ${core}` : ''}, PyTorch on 2 threads)`,
     '',
     header,
     '',
-    table(['', 'Node (mlx-train nn)', 'Python mlx.nn', 'Node / Python'], [
+    table(['', 'Node (mlx-train nn)', 'Python mlx.nn', 'PyTorch CPU (eager)', 'Node / Python MLX', 'Node / PyTorch'], [
       row('forward ms', 'forwardMs'),
       row('backward ms (value+grad − forward)', 'backwardMs'),
       row('optimizer ms (AdamW update + eval)', 'optimizerMs'),

@@ -294,6 +294,11 @@ describe('files at the tracking path', () => {
     mkdirSync(path);
     await rejects(() => new SqliteStore(`sqlite:///${path}`), NOT_MLFLOW, /is a directory/);
   });
+  it('explains a tracking path whose folder cannot be created', async () => {
+    const file = join(work, 'a-plain-file');
+    writeFileSync(file, 'not a folder');
+    await rejects(() => new SqliteStore(`sqlite:///${join(file, 'sub', 'mlflow.db')}`), 'INVALID_PARAMETER_VALUE', /cannot create the folder for the tracking store .*ENOTDIR/);
+  });
 });
 
 describe('tracking URIs', () => {

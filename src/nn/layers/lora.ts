@@ -48,6 +48,15 @@ export class LoRALinear extends Module {
     return this.loraA.shape[1];
   }
 
+  // A drop-in for the layer it wraps: callers such as MultiHeadAttention read these off their projections.
+  get inputDims(): number {
+    return this.linear.inputDims;
+  }
+
+  get outputDims(): number {
+    return this.linear.outputDims;
+  }
+
   protected override extraRepr(): string {
     return `inputDims=${this.linear.inputDims}, outputDims=${this.linear.outputDims}, rank=${this.rank}, scale=${this.scale}`;
   }

@@ -175,7 +175,9 @@ export function buildExperimentSearch(query: ExperimentQuery): SqlFragment {
   }
   const order: string[] = [];
   let hasId = false;
-  for (const text of query.orderBy ?? []) {
+  // MLflow's default order, tie-breaker included: newest first, then the lower id.
+  const orderBy = query.orderBy?.length ? query.orderBy : ['creation_time DESC', 'experiment_id ASC'];
+  for (const text of orderBy) {
     const o = parseOrderBy(text, EXPERIMENT_FILTER_SCHEMA);
     if (o.type !== 'attribute') throw invalidParameter(`Invalid order_by entity '${o.type}' for experiments: only attributes can be ordered`);
     if (o.key === 'experiment_id') hasId = true;

@@ -108,7 +108,12 @@ export function openDatabase(path: string): Db {
       throw schemaError(path, 'is not a SQLite database (bad file header)', 'It was left untouched; point the store at another file');
     }
   } else if (!isMemory) {
-    mkdirSync(dirname(path), { recursive: true });
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new StoreError(`cannot create the folder for the tracking store ${path} (${code}: ${(err as Error).message})`, 'INVALID_PARAMETER_VALUE', { cause: err });
+    }
   }
   let db: Db;
   try {

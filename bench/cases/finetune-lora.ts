@@ -1,0 +1,65 @@
+/**
+ * One fine-tuning mode of all-MiniLM-L6-v2 on the embedded Titanic data, run by bench/finetune-lora.ts in
+ * a fresh process: `--mode full|lora|qlora` picks configs/examples/minilm-<mode>.yaml; `--epochs N` and
+ * `--rows N` (a prefix of the CSV) shrink the run. Prints one JSON line: validation accuracy, MLX peak
+ * memory, fit() wall time, training samples/s and the trainable parameter count.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mx, Trainer } from '../../src/index.js';
+import { TITANIC_TRAIN_PATH } from '../../src/data/dataset.js';
+import { root } from '../lib/harness.js';
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const mode = arg('mode') ?? 'full';
+if (!['full', 'lora', 'qlora'].includes(mode)) throw new Error(`finetune-lora: --mode must be full, lora or qlora but received ${mode}`);
+const pretrained = arg('model');
+if (!pretrained) throw new Error('finetune-lora: --model <all-MiniLM-L6-v2 folder> is required');
+const dir = mkdtempSync(join(tmpdir(), `mlx-train-${mode}-`));
+const sets = [`model.pretrained=${pretrained}`, `outputDir=${dir}/out`, 'tracking.enabled=false', `data.cacheDir=${dir}/cache`];
+if (arg('epochs')) sets.push(`training.epochs=${arg('epochs')}`);
+const rows = arg('rows');
+if (rows) {
+  const lines = readFileSync(TITANIC_TRAIN_PATH, 'utf8').split('\n');
+  writeFileSync(join(dir, 'train.csv'), `${lines.slice(0, Number(rows) + 1).join('\n')}\n`);
+  sets.push(`data.trainPath=${join(dir, 'train.csv')}`);
+}
+
+let trained = 0;
+let trainSeconds = 0;
+const trainer = new Trainer({
+  file: join(root, 'configs', 'examples', `minilm-${mode}.yaml`),
+  set: sets,
+  log: (m) => process.stderr.write(`${m}\n`),
+  progress: false,
+  plots: false,
+  callbacks: [{
+    // Optimizer steps only (stepTimeMs), so evaluation and checkpoints do not dilute samples/s.
+    onStepEnd: (s) => {
+      trainSeconds += (s.lastStep?.stepTimeMs ?? 0) / 1000;
+      trained += s.lastStep?.batchSize ?? 0;
+    },
+  }],
+});
+mx.resetPeakMemory();
+const started = performance.now();
+const trainable = trainer.model.numTrainableParameters();
+const total = trainer.model.numParameters();
+const result = await trainer.fit();
+const seconds = (performance.now() - started) / 1000;
+console.log(JSON.stringify({
+  mode,
+  valAccuracy: result.metrics?.accuracy,
+  valLoss: result.metrics?.loss,
+  peakMb: mx.getPeakMemory() / 2 ** 20,
+  seconds,
+  samplesPerSecond: trainSeconds > 0 ? trained / trainSeconds : NaN,
+  steps: result.state.globalStep,
+  trainable,
+  total,
+}));
+rmSync(dir, { recursive: true, force: true });
