@@ -88,32 +88,27 @@ export const RUN_FILTER_SCHEMA: FilterSchema = {
   },
 };
 
+/** Experiments and registered models filter on tags and a few attributes only. */
+const TAG_AND_ATTRIBUTE_COMPARATORS: FilterSchema['comparators'] = {
+  metric: [],
+  parameter: [],
+  tag: STRING_COMPARATORS,
+  attribute: [],
+  stringAttribute: STRING_COMPARATORS,
+  numericAttribute: NUMERIC_COMPARATORS,
+  dataset: [],
+};
+
 export const EXPERIMENT_FILTER_SCHEMA: FilterSchema = {
   entities: ['attribute', 'tag'],
   attributes: { name: 'string', experiment_id: 'string', creation_time: 'numeric', last_update_time: 'numeric' },
-  comparators: {
-    metric: [],
-    parameter: [],
-    tag: STRING_COMPARATORS,
-    attribute: [],
-    stringAttribute: STRING_COMPARATORS,
-    numericAttribute: NUMERIC_COMPARATORS,
-    dataset: [],
-  },
+  comparators: TAG_AND_ATTRIBUTE_COMPARATORS,
 };
 
 export const REGISTERED_MODEL_FILTER_SCHEMA: FilterSchema = {
   entities: ['attribute', 'tag'],
   attributes: { name: 'string', creation_timestamp: 'numeric', last_updated_timestamp: 'numeric' },
-  comparators: {
-    metric: [],
-    parameter: [],
-    tag: STRING_COMPARATORS,
-    attribute: [],
-    stringAttribute: STRING_COMPARATORS,
-    numericAttribute: NUMERIC_COMPARATORS,
-    dataset: [],
-  },
+  comparators: TAG_AND_ATTRIBUTE_COMPARATORS,
 };
 
 type TokenKind = 'word' | 'backtick' | 'dquote' | 'squote' | 'number' | 'op' | 'dot' | 'lparen' | 'rparen' | 'comma' | 'end';
