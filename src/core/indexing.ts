@@ -19,7 +19,8 @@ import { native, type StreamArg } from './binding.js';
 import { MxArray, array as makeArray, type ArrayLike } from './array.js';
 import { operand, wrap } from './handle.js';
 import { invalidArg, DtypeError, ShapeError } from '../errors.js';
-import { arrayArg, axisArg, broadcastShapes, formatShape, intArg, intListArg } from './shape.js';
+import { arrayArg, axisArg, formatShape, intArg, intListArg } from './op-args.js';
+import { broadcastShapes } from './shape.js';
 
 const INTEGER_DTYPES = new Set(['uint8', 'uint16', 'uint32', 'uint64', 'int8', 'int16', 'int32', 'int64']);
 

@@ -4,7 +4,7 @@
  * Each error names the op, the argument and, for options, the array they apply to:
  * `expected an integer for sum axis but received 1.5 (number) (a: float32[2,3])`.
  */
-import { invalidArg } from '../errors.js';
+import { invalidArg, ShapeError } from '../errors.js';
 import { MxArray } from './array.js';
 import type { Handle, Operand } from './binding.js';
 
@@ -70,4 +70,45 @@ export function axesOf(v: unknown, op: string, of?: unknown, name = 'axis'): num
   if (typeof v === 'number' && Number.isInteger(v)) return v;
   if (Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isInteger(x))) return v as number[];
   throw optionError('an integer, an array of integers or null', op, name, v, of);
+}
+
+// Checks shared by the shape and indexing ops (and shape formatting for every layer's errors).
+
+/** `[2,3]`: how shapes are written in error messages. */
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}
+
+/** @internal Checks `v` is an integer (a JS number without fraction). */
+export function intArg(v: unknown, name: string, op: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw invalidArg('an integer', `${op} ${name}`, v);
+  return v;
+}
+
+/** @internal Checks `v` is an array of integers (or one integer when `allowScalar`). */
+export function intListArg(v: unknown, name: string, op: string, allowScalar = false): number[] {
+  if (allowScalar && typeof v === 'number') return [intArg(v, name, op)];
+  if (!Array.isArray(v)) throw invalidArg(allowScalar ? 'an integer or an array of integers' : 'an array of integers', `${op} ${name}`, v);
+  v.forEach((x, i) => intArg(x, `${name}[${i}]`, op));
+  return v as number[];
+}
+
+/** @internal Checks an axis lies in [-ndim, ndim) for `shape`; returns it normalised to [0, ndim). */
+export function axisArg(v: unknown, shape: readonly number[], name: string, op: string, ndim = shape.length): number {
+  const axis = intArg(v, name, op);
+  if (axis < -ndim || axis >= ndim) {
+    throw new ShapeError(`${op}: ${name} ${axis} is out of range for an array of shape ${formatShape(shape)} (valid axes are ${-ndim}..${ndim - 1})`);
+  }
+  return axis < 0 ? axis + ndim : axis;
+}
+
+/** @internal Checks `a` is a live mx.array; a disposed one is reported with the op's name. */
+export function arrayArg(a: unknown, op: string, name = 'a'): MxArray {
+  if (!(a instanceof MxArray)) throw invalidArg('an mx.array', `${op} ${name}`, a);
+  try {
+    void a.ndim; // reads (and caches) the metadata, which fails once the array is disposed
+  } catch {
+    throw new TypeError(`${op}: ${name} is an mx.array that was already disposed`);
+  }
+  return a;
 }

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync
 import { join } from 'node:path';
 import type { MxArray } from '../core/array.js';
 import * as mx from '../core/index.js';
-import { formatShape } from '../core/shape.js';
+import { formatShape } from '../core/op-args.js';
 import { describeValue } from '../errors.js';
 import type { Module } from '../nn/index.js';
 import { loadTokenizer, type Tokenizer } from '../tokenizers/index.js';

@@ -5,7 +5,7 @@
  */
 import type { MxArray } from '../core/array.js';
 import * as mx from '../core/index.js';
-import { formatShape } from '../core/shape.js';
+import { formatShape } from '../core/op-args.js';
 import { ShapeError } from '../errors.js';
 
 const FINFO_MIN: Partial<Record<mx.Dtype, number>> = { float32: -3.4028234663852886e38, float16: -65504, bfloat16: -3.3895313892515355e38 };

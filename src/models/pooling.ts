@@ -1,7 +1,7 @@
 /** Sentence vectors from token vectors: the first ([CLS]) token, or the mean over real (unpadded) tokens. */
 import type { MxArray } from '../core/array.js';
 import * as mx from '../core/index.js';
-import { formatShape } from '../core/shape.js';
+import { formatShape } from '../core/op-args.js';
 import { ShapeError } from '../errors.js';
 import type { Pooling } from './config.js';
 

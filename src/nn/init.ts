@@ -8,7 +8,7 @@ import { eye, full } from '../core/creation.js';
 import type { Dtype } from '../core/dtype.js';
 import { add, multiply } from '../core/ops.js';
 import * as random from '../core/random.js';
-import { formatShape } from '../core/shape.js';
+import { formatShape } from '../core/op-args.js';
 import { ShapeError } from '../errors.js';
 
 export type Initializer = (a: MxArray) => MxArray;

@@ -10,7 +10,8 @@ import {
   abs, add, astype, clip, divide, exp, log, log1p, logsumexp, max, maximum, mean, multiply, negative, notEqual, power, square, stopGradient,
   subtract, sum, where,
 } from '../core/ops.js';
-import { expandDims, formatShape, squeeze } from '../core/shape.js';
+import { formatShape } from '../core/op-args.js';
+import { expandDims, squeeze } from '../core/shape.js';
 import { describeValue, ShapeError } from '../errors.js';
 import { checkOptions } from './layers/checks.js';
 

@@ -12,7 +12,7 @@
 import { MxArray } from '../core/array.js';
 import { isTreeNode, treeFlatten, treeUnflatten } from '../core/tree.js';
 import { loadSafetensors, saveSafetensors } from '../core/io.js';
-import { formatShape } from '../core/shape.js';
+import { formatShape } from '../core/op-args.js';
 import { describeValue, MlxTrainError } from '../errors.js';
 
 type Tree = Record<string, unknown>;

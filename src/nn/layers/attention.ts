@@ -9,7 +9,7 @@ import { type Dtype } from '../../core/dtype.js';
 import { astype, greaterEqual, less, logicalAnd, multiply, notEqual } from '../../core/ops.js';
 import { expandDims, flatten, reshape, transpose, unflatten } from '../../core/shape.js';
 import * as fast from '../../core/fast.js';
-import { formatShape } from '../../core/shape.js';
+import { formatShape } from '../../core/op-args.js';
 import { describeValue, ShapeError } from '../../errors.js';
 import { Module } from '../module.js';
 import { checkArray, checkLastDim, checkOptions, positiveInt } from './checks.js';

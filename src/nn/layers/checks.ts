@@ -1,6 +1,6 @@
 /** Input checks shared by the layers: errors name the layer (its toString line) and the shapes involved. */
 import { MxArray } from '../../core/array.js';
-import { formatShape } from '../../core/shape.js';
+import { formatShape } from '../../core/op-args.js';
 import { describeValue, ShapeError } from '../../errors.js';
 import type { Module } from '../module.js';
 
