@@ -16,9 +16,12 @@ const BENCHMARKS: Record<string, string> = {
   'data-pipeline': 'data-pipeline.ts',
   'tracking-log': 'tracking-log.ts',
   'trainer-quick': 'trainer-quick.ts',
+  'trainer-fit': 'trainer-fit.ts',
+  'trainer-rss': 'trainer-rss.ts',
   distributed: 'distributed.ts',
   'cli-startup': 'cli-startup.ts',
   'finetune-lora': 'finetune-lora.ts',
+  'quantized-compute': 'quantized-compute.ts',
 };
 
 const args = process.argv.slice(2);

@@ -17,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitIndexing(exports);
   InitRandom(exports);
   InitFast(exports);
+  InitFused(exports);
   InitQuantize(exports);
   InitIo(exports);
   InitMemory(exports);

@@ -133,6 +133,8 @@ void InitArray(Napi::Object exports) {
   });
   MLXT_EXPORT(exports, "full", {
     mx::Dtype d = ToDtype(info[2]);
+    // Python's full refuses an integer fill its integer dtype cannot hold (mx.array(300, uint8) wraps).
+    if (!IsArrayHandle(info[1])) CheckScalarFits(info[1], d);
     mx::array v = IsArrayHandle(info[1]) ? Unwrap(info[1]) : ScalarAs(info[1], d, "value");
     return Wrap(info.Env(), mx::full(ToShape(info[0]), v, d, ToStream(info[3])));
   });

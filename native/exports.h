@@ -18,5 +18,6 @@ void InitDevice(Napi::Object exports);
 void InitTransforms(Napi::Object exports);
 void InitSystem(Napi::Object exports);
 void InitDistributed(Napi::Object exports);
+void InitFused(Napi::Object exports);
 
 }  // namespace mlxt

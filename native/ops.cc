@@ -2,11 +2,7 @@
 // mlx::core. Defaults and option checking live in src/core/ops.ts; here every argument is explicit.
 #include <napi.h>
 
-#include <cmath>
-#include <cstdint>
-#include <limits>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -62,59 +58,6 @@ const char* const kWhere[] = {"condition", "x", "y"};
 const char* const kClip[] = {"a", "min", "max"};
 const char* const kAddmm[] = {"c", "a", "b"};
 
-// An integer scalar keeps an integer array's dtype (weak typing), so one the dtype cannot hold must be
-// refused, as MLX Python does ("Converting 300 to uint8 would result in overflow"), not wrapped around.
-// Fractional numbers promote to float32 instead and need no check.
-template <typename T>
-bool Fits(long double v) {
-  return v >= static_cast<long double>(std::numeric_limits<T>::min()) &&
-         v <= static_cast<long double>(std::numeric_limits<T>::max());
-}
-
-void CheckScalarFits(const Napi::Value& scalar, const Napi::Value& arrayArg) {
-  long double v;
-  if (scalar.IsNumber()) {
-    double d = scalar.As<Napi::Number>().DoubleValue();
-    if (!std::isfinite(d) || std::floor(d) != d) return;
-    v = d;
-  } else if (scalar.IsBigInt()) {
-    bool lossless = false;
-    v = static_cast<long double>(scalar.As<Napi::BigInt>().Int64Value(&lossless));
-    if (!lossless) return;  // ToArray reports a BigInt outside int64 itself
-  } else {
-    return;
-  }
-  if (!IsArrayHandle(arrayArg)) return;
-  const mx::array* like;
-  try {
-    like = &Unwrap(arrayArg);
-  } catch (const ArgError&) {
-    return;  // disposed: the conversion that follows names the argument
-  }
-  mx::Dtype t = like->dtype();
-  bool fits = t == mx::int8     ? Fits<int8_t>(v)
-              : t == mx::int16  ? Fits<int16_t>(v)
-              : t == mx::int32  ? Fits<int32_t>(v)
-              : t == mx::int64  ? Fits<int64_t>(v)
-              : t == mx::uint8  ? Fits<uint8_t>(v)
-              : t == mx::uint16 ? Fits<uint16_t>(v)
-              : t == mx::uint32 ? Fits<uint32_t>(v)
-              : t == mx::uint64 ? Fits<uint64_t>(v)
-                                : true;
-  if (!fits) {
-    std::ostringstream o;
-    o << "Converting " << scalar.ToString().Utf8Value() << " to " << t << " would result in overflow.";
-    throw std::invalid_argument(o.str());
-  }
-}
-
-// Both operands of a binary op: ToArrayPair's weak scalar typing, after the overflow check above.
-std::pair<mx::array, mx::array> ToOperandPair(const Napi::Value& a, const Napi::Value& b) {
-  CheckScalarFits(a, b);
-  CheckScalarFits(b, a);
-  return ToArrayPair(a, b);
-}
-
 // Single axis or, for undefined/null, the flattened array.
 std::optional<int> ToOptionalAxis(const Napi::Value& v) {
   if (v.IsUndefined() || v.IsNull()) return std::nullopt;
@@ -124,7 +67,6 @@ std::optional<int> ToOptionalAxis(const Napi::Value& v) {
 // An optional bound of clip: null/undefined or an operand typed like `a` (weak scalars).
 std::optional<mx::array> ToOptionalBound(const Napi::Value& v, const Napi::Value& aArg, const char* what) {
   if (v.IsUndefined() || v.IsNull()) return std::nullopt;
-  CheckScalarFits(v, aArg);
   return ToArray(v, &Unwrap(aArg, "a"), what);
 }
 
@@ -134,9 +76,19 @@ std::optional<mx::array> ToOptionalBound(const Napi::Value& v, const Napi::Value
 #define MLXT_BINARY(exports, name, fn)                          \
   MLXT_EXPORT(exports, name, {                                  \
     return WithOperands(info, 2, kAB, [&] {                     \
-      auto [a, b] = ToOperandPair(info[0], info[1]);            \
+      auto [a, b] = ToArrayPair(info[0], info[1]);              \
       return Wrap(info.Env(), fn(a, b, ToStream(info[2])));     \
     });                                                         \
+  })
+
+// (a, b, stream) for ops whose Python binding takes plain arrays (logical_and/or): a JS scalar becomes an
+// array of its own type, with no weak typing, so logicalAnd(uint8Array, 300) is fine, as in Python.
+#define MLXT_BINARY_STRICT(exports, name, fn)                                                             \
+  MLXT_EXPORT(exports, name, {                                                                          \
+    return WithOperands(info, 2, kAB, [&] {                                                             \
+      mx::array a = ToArray(info[0], nullptr, "a");                                                     \
+      return Wrap(info.Env(), fn(a, ToArray(info[1], nullptr, "b"), ToStream(info[2])));                \
+    });                                                                                                 \
   })
 
 // (a, stream): an array or a JS scalar (made an int32/float32/bool array, as Python's to_array does).
@@ -246,8 +198,8 @@ void InitOps(Napi::Object exports) {
   MLXT_BINARY(exports, "lessEqual", mx::less_equal);
   MLXT_BINARY(exports, "greater", mx::greater);
   MLXT_BINARY(exports, "greaterEqual", mx::greater_equal);
-  MLXT_BINARY(exports, "logicalAnd", mx::logical_and);
-  MLXT_BINARY(exports, "logicalOr", mx::logical_or);
+  MLXT_BINARY_STRICT(exports, "logicalAnd", mx::logical_and);
+  MLXT_BINARY_STRICT(exports, "logicalOr", mx::logical_or);
   MLXT_UNARY(exports, "logicalNot", mx::logical_not);
   MLXT_UNARY(exports, "isnan", mx::isnan);
   MLXT_UNARY(exports, "isinf", mx::isinf);
@@ -256,14 +208,14 @@ void InitOps(Napi::Object exports) {
   // (a, b, rtol, atol, equalNan, stream)
   MLXT_EXPORT(exports, "isclose", {
     return WithOperands(info, 2, kAB, [&] {
-      auto [a, b] = ToOperandPair(info[0], info[1]);
+      auto [a, b] = ToArrayPair(info[0], info[1]);
       return Wrap(info.Env(), mx::isclose(a, b, ToDouble(info[2], "rtol"), ToDouble(info[3], "atol"),
                                           ToBool(info[4], "equalNan"), ToStream(info[5])));
     });
   });
   MLXT_EXPORT(exports, "allclose", {
     return WithOperands(info, 2, kAB, [&] {
-      auto [a, b] = ToOperandPair(info[0], info[1]);
+      auto [a, b] = ToArrayPair(info[0], info[1]);
       return Wrap(info.Env(), mx::allclose(a, b, ToDouble(info[2], "rtol"), ToDouble(info[3], "atol"),
                                            ToBool(info[4], "equalNan"), ToStream(info[5])));
     });
@@ -271,7 +223,7 @@ void InitOps(Napi::Object exports) {
   // (a, b, equalNan, stream)
   MLXT_EXPORT(exports, "arrayEqual", {
     return WithOperands(info, 2, kAB, [&] {
-      auto [a, b] = ToOperandPair(info[0], info[1]);
+      auto [a, b] = ToArrayPair(info[0], info[1]);
       return Wrap(info.Env(), mx::array_equal(a, b, ToBool(info[2], "equalNan"), ToStream(info[3])));
     });
   });
@@ -279,7 +231,7 @@ void InitOps(Napi::Object exports) {
   MLXT_EXPORT(exports, "where", {
     return WithOperands(info, 3, kWhere, [&] {
       mx::array condition = ToArray(info[0], nullptr, "condition");
-      auto [x, y] = ToOperandPair(info[1], info[2]);
+      auto [x, y] = ToArrayPair(info[1], info[2]);
       return Wrap(info.Env(), mx::where(condition, x, y, ToStream(info[3])));
     });
   });

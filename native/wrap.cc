@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
 #include <vector>
 
 namespace mlxt {
@@ -149,7 +150,41 @@ bool Dispose(const Napi::Value& v) {
 
 namespace {
 
-// ToArray for a value already known not to be an array handle (`h` is its HolderOf, maybe null).
+// The scalar made without an array to follow: int32, int64 when it needs more, float32 otherwise (JS
+// cannot tell 1e30 from an integer, so a huge whole number is taken as the float it most likely is).
+mx::array UntypedScalar(double d, bool integral) {
+  if (integral && d >= std::numeric_limits<int32_t>::min() && d <= std::numeric_limits<int32_t>::max()) {
+    return mx::array(static_cast<int32_t>(d), mx::int32);
+  }
+  if (integral && std::fabs(d) < 9.2e18) return mx::array(static_cast<int64_t>(d), mx::int64);
+  return mx::array(static_cast<float>(d), mx::float32);
+}
+
+template <typename T>
+bool Fits(long double v) {
+  return v >= static_cast<long double>(std::numeric_limits<T>::min()) &&
+         v <= static_cast<long double>(std::numeric_limits<T>::max());
+}
+
+// `v` made a `t` (an integer type) would not fit it.
+[[noreturn]] void ThrowOverflow(const Napi::Value& v, mx::Dtype t) {
+  std::ostringstream o;
+  o << "Converting " << v.ToString().Utf8Value() << " to " << t << " would result in overflow.";
+  throw std::invalid_argument(o.str());
+}
+
+// Like Python, 64-bit types only need the value to be an int64 (so -1 as uint64 wraps around).
+bool FitsInteger(long double v, mx::Dtype t) {
+  return t == mx::int8     ? Fits<int8_t>(v)
+         : t == mx::int16  ? Fits<int16_t>(v)
+         : t == mx::int32  ? Fits<int32_t>(v)
+         : t == mx::uint8  ? Fits<uint8_t>(v)
+         : t == mx::uint16 ? Fits<uint16_t>(v)
+         : t == mx::uint32 ? Fits<uint32_t>(v)
+                           : Fits<int64_t>(v);
+}
+
+// ToArray with the argument's HolderOf (null for a JS scalar) already looked up.
 mx::array ToArrayWith(Holder* h, const Napi::Value& v, const mx::array* like, const char* what) {
   if (h) {
     if (!h->array) ThrowType(std::string(what) + " is an mx.array that was already disposed");
@@ -158,33 +193,42 @@ mx::array ToArrayWith(Holder* h, const Napi::Value& v, const mx::array* like, co
   if (v.IsNumber()) {
     double d = v.As<Napi::Number>().DoubleValue();
     bool integral = std::isfinite(d) && std::floor(d) == d;
-    if (like) {
-      mx::Dtype t = like->dtype();
-      if (mx::issubdtype(t, mx::inexact)) return mx::array(d, t);
-      if (integral && t != mx::bool_) {
-        // An integer scalar keeps an integer array's type, as in MLX's Python binding.
-        return mx::array(d, t);
-      }
-      if (integral) return mx::array(static_cast<int>(d), mx::int32);
-      return mx::array(static_cast<float>(d), mx::float32);
-    }
-    if (integral && d >= std::numeric_limits<int32_t>::min() && d <= std::numeric_limits<int32_t>::max()) {
-      return mx::array(static_cast<int32_t>(d), mx::int32);
-    }
-    if (integral && std::fabs(d) < 9.2e18) return mx::array(static_cast<int64_t>(d), mx::int64);
-    return mx::array(static_cast<float>(d), mx::float32);
+    if (!like) return UntypedScalar(d, integral);
+    mx::Dtype t = like->dtype();
+    if (mx::issubdtype(t, mx::inexact)) return mx::array(d, t);
+    // An integer scalar keeps an integer array's type, as in MLX's Python binding, and so must fit it
+    // (Python refuses uint8 + 300 rather than wrapping); a fraction promotes to float32, and a bool array
+    // takes the scalar's own type.
+    if (!integral) return mx::array(static_cast<float>(d), mx::float32);
+    if (t == mx::bool_) return UntypedScalar(d, integral);
+    CheckScalarFits(v, t);
+    return mx::array(static_cast<int64_t>(d), t);
   }
   if (v.IsBoolean()) return mx::array(v.As<Napi::Boolean>().Value());
   if (v.IsBigInt()) {
     bool lossless = false;
     int64_t x = v.As<Napi::BigInt>().Int64Value(&lossless);
     if (!lossless) ThrowRange(std::string(what) + " is a BigInt outside the int64 range");
-    return mx::array(x, like && mx::issubdtype(like->dtype(), mx::integer) ? like->dtype() : mx::int64);
+    if (!like || !mx::issubdtype(like->dtype(), mx::integer)) return mx::array(x, mx::int64);
+    CheckScalarFits(v, like->dtype());
+    return mx::array(x, like->dtype());
   }
   ThrowType(std::string("expected an mx.array or a number for ") + what);
 }
 
 }  // namespace
+
+void CheckScalarFits(const Napi::Value& v, mx::Dtype t) {
+  if (!mx::issubdtype(t, mx::integer)) return;
+  if (v.IsNumber()) {
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (std::isfinite(d) && std::floor(d) == d && !FitsInteger(d, t)) ThrowOverflow(v, t);
+  } else if (v.IsBigInt()) {
+    bool lossless = false;
+    int64_t x = v.As<Napi::BigInt>().Int64Value(&lossless);
+    if (!lossless || !FitsInteger(static_cast<long double>(x), t)) ThrowOverflow(v, t);
+  }
+}
 
 mx::array ToArray(const Napi::Value& v, const mx::array* like, const char* what) {
   return ToArrayWith(HolderOf(v), v, like, what);

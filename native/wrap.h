@@ -39,10 +39,14 @@ bool IsArrayHandle(const Napi::Value& v);
 bool Dispose(const Napi::Value& v);
 
 // An array argument, or a JS number/boolean made into a scalar that takes `like`'s dtype where MLX's
-// Python binding would (weak scalar typing: x_f16 * 2 stays float16).
+// Python binding would (weak scalar typing: x_f16 * 2 stays float16). As there, an integer scalar that
+// `like`'s integer dtype cannot hold is an error (std::invalid_argument), never silently wrapped.
 mx::array ToArray(const Napi::Value& v, const mx::array* like, const char* what);
 // Both operands of a binary op, with the same weak-scalar rule applied in either position.
 std::pair<mx::array, mx::array> ToArrayPair(const Napi::Value& a, const Napi::Value& b);
+// The same overflow check for a scalar given a dtype instead of an array (e.g. full's value): throws
+// std::invalid_argument when `v` is an integer (number or BigInt) that integer dtype `t` cannot hold.
+void CheckScalarFits(const Napi::Value& v, mx::Dtype t);
 
 mx::Dtype ToDtype(const Napi::Value& v, const char* what = "dtype");
 int DtypeCode(mx::Dtype d);

@@ -3,8 +3,9 @@
 // gradient, as the step runs it), evaluated alone and timed; the per-step figure is that times the number
 // of such ops in the step. Which ones use more than one thread is read from Linux's per-thread CPU
 // counters (/proc/self/task/*/stat): the busiest thread's share of the process CPU is ~100% for an op
-// that runs single-threaded. On MLX's CPU backend only BLAS matmuls spread over threads (2 OpenBLAS
-// threads); everything else runs on the one stream thread. Wall time on a loaded machine is inflated by
+// that runs single-threaded. On MLX's CPU backend only BLAS matmuls (2 OpenBLAS threads) and our fused
+// GELU primitive (native/fused_gelu.cc, its own pool) spread over threads; everything else runs on the
+// one stream thread. Wall time on a loaded machine is inflated by
 // waiting for a core, so the CPU columns are the steadier ones.
 // Prints a Markdown table. Run: node --import ./scripts/register-ts.mjs bench/cases/train-step-profile.ts [batch] [seq] [reps]
 import { readdirSync, readFileSync } from 'node:fs';
@@ -84,7 +85,7 @@ const parts: Part[] = [
   { name: 'attention core: fast.scaledDotProductAttention with the padding mask (batched QKᵀ, softmax, ·V)', perStep: LAYERS, threads: 'mixed', build: fwdBwd((a, b, c) => mx.fast.scaledDotProductAttention(a, b, c, { scale: 0.125, mask: padMask }), [q, k, v]) },
   { name: '… of which softmax over [B,4,128,128]', perStep: LAYERS, threads: 'stream (1)', build: fwdBwd((s) => mx.softmax(s, -1, true), [scores]) },
   { name: 'LayerNorm (fast.layerNorm) over [B,128,256]', perStep: 2 * LAYERS + 2, threads: 'stream (1)', build: fwdBwd((x, g, b) => mx.fast.layerNorm(x, g, b, 1e-12), [x256, gamma, beta]) },
-  { name: 'GELU (exact, erf) over [B,128,1024]', perStep: LAYERS, threads: 'stream (1)', build: fwdBwd((x) => nn.gelu(x), [x1024]) },
+  { name: 'GELU (exact, erf) over [B,128,1024]: nn.gelu = fused mx.fast.gelu primitive for float32', perStep: LAYERS, threads: `fused pool (${mx.fast.fusedKernelThreads()})`, build: fwdBwd((x) => nn.gelu(x), [x1024]) },
   { name: 'dropout over [B,128,256] (mask draw + scale)', perStep: 2 * LAYERS + 1, threads: 'stream (1)', build: fwdBwd((x) => dropout.forward(x), [x256]) },
   { name: 'dropout over [B,128,1024]', perStep: LAYERS, threads: 'stream (1)', build: fwdBwd((x) => dropout.forward(x), [x1024]) },
   { name: 'residual adds over [B,128,256]', perStep: 2 * LAYERS, threads: 'stream (1)', build: fwdBwd((a, b) => mx.add(a, b), [x256, x256]) },

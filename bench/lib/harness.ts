@@ -22,6 +22,8 @@ export interface Contender {
   command: string;
   args: string[];
   env?: Record<string, string | undefined>;
+  /** Longest a trial may run before it is killed (default 600 000 ms). */
+  timeoutMs?: number;
 }
 
 /** A contender running a TypeScript case file under Node (sources loaded through scripts/register-ts.mjs). */
@@ -45,7 +47,7 @@ function childEnv(over: Contender['env'] = {}): NodeJS.ProcessEnv {
 }
 
 export function runOnce<T>(c: Contender): T {
-  const r = spawnSync(c.command, c.args, { cwd: root, env: childEnv(c.env), encoding: 'utf8', timeout: 600_000, maxBuffer: 64 << 20 });
+  const r = spawnSync(c.command, c.args, { cwd: root, env: childEnv(c.env), encoding: 'utf8', timeout: c.timeoutMs ?? 600_000, maxBuffer: 64 << 20 });
   if (r.status !== 0) {
     throw new Error(`bench: ${c.name} failed (status ${r.status}, signal ${r.signal})\n${r.stderr}${r.stdout}`);
   }

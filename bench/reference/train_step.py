@@ -7,36 +7,15 @@ import time
 import mlx.core as mx
 import mlx.nn as nn
 import mlx.optimizers as optim
+from bert_mini import BertMini, VOCAB, cross_entropy_loss
 
 batch = int(sys.argv[1]) if len(sys.argv) > 1 else 32
 seq = int(sys.argv[2]) if len(sys.argv) > 2 else 128
 steps = int(sys.argv[3]) if len(sys.argv) > 3 else 3
-VOCAB, DIMS = 30522, 256
-
-
-class BertMini(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.tokens = nn.Embedding(VOCAB, DIMS)
-        self.positions = nn.Embedding(512, DIMS)
-        self.norm = nn.LayerNorm(DIMS, eps=1e-12)
-        self.dropout = nn.Dropout(0.1)
-        self.encoder = nn.TransformerEncoder(4, DIMS, 4, mlp_dims=1024, dropout=0.1, activation=nn.gelu, norm_first=False)
-        for layer in self.encoder.layers:  # BERT's epsilon, as on the Node side
-            layer.ln1.eps = layer.ln2.eps = 1e-12
-        self.encoder.ln.eps = 1e-12
-        self.classifier = nn.Linear(DIMS, 2)
-
-    def __call__(self, ids, attention_mask):
-        pos = mx.arange(ids.shape[1])
-        h = self.dropout(self.norm(self.tokens(ids) + self.positions(pos)))
-        mask = (attention_mask != 0).reshape(ids.shape[0], 1, 1, ids.shape[1])
-        out = self.encoder(h, mask)
-        return self.classifier(out[:, 0, :])
 
 
 mx.random.seed(0)
-model = BertMini()
+model = BertMini(0.1)
 opt = optim.AdamW(learning_rate=1e-4, weight_decay=0.01)
 opt.init(model.trainable_parameters())
 ids = mx.random.randint(0, VOCAB, (batch, seq), key=mx.random.key(1))
@@ -45,8 +24,7 @@ labels = mx.random.randint(0, 2, (batch,), key=mx.random.key(2))
 mx.eval(model.parameters(), opt.state, ids, attention_mask, labels)
 
 
-def loss_fn(x, m, y):
-    return nn.losses.cross_entropy(model(x, m), y, reduction="mean")
+loss_fn = cross_entropy_loss(model)
 
 
 value_and_grad = nn.value_and_grad(model, loss_fn)

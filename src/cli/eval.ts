@@ -6,7 +6,8 @@ import { trainerOptions } from './trainer-options.js';
 export async function run(opts: Record<string, unknown>): Promise<void> {
   const { Trainer } = await import('../trainer/index.js');
   const trainer = new Trainer(trainerOptions(opts, (m) => process.stderr.write(`${m}\n`)));
-  const checkpoint = trainer.loadWeightsFrom((opts.checkpoint as string | undefined) ?? 'latest');
+  // fit() leaves the best model in memory, so the CLI scores that one too ('best' falls back to the newest).
+  const checkpoint = trainer.loadWeightsFrom((opts.checkpoint as string | undefined) ?? 'best');
   process.stderr.write(`mlx-train: evaluating ${checkpoint}\n`);
   const metrics = await trainer.evaluate();
   if (opts.json) return printJson({ checkpoint, metrics });

@@ -3,6 +3,7 @@
  * mlx-train subcommand (or, with --raw, of any command) as one data-parallel job on MLX's ring backend,
  * setting MLX_RANK and MLX_HOSTFILE like MLX's own `mlx.launch`. Exits with the first failing rank's code.
  */
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './output.js';
 
@@ -36,7 +37,9 @@ function seconds(value: string | undefined, flag: string): number | undefined {
 /** The argv each rank runs: this CLI (same Node, same flags) with `args`, or `args` itself with --raw. */
 export function rankCommand(args: string[], raw: boolean): string[] {
   if (raw) return args;
-  const main = fileURLToPath(new URL('./main.js', import.meta.url));
+  // From the sources (tests, benchmarks: the type-stripping loader in execArgv) only main.ts exists.
+  const js = fileURLToPath(new URL('./main.js', import.meta.url));
+  const main = existsSync(js) ? js : js.replace(/\.js$/, '.ts');
   return [process.execPath, ...process.execArgv, main, ...args];
 }
 

@@ -42,6 +42,7 @@ export function buildProgram(): Command {
     .option('--resume [checkpoint]', 'continue from a checkpoint file, or the latest one in outputDir')
     .option('--no-track', 'do not log to the tracking store')
     .option('--print-config', 'print the resolved config (YAML) to stderr before training')
+    .option('--save-adapters [dir]', 'with training.lora.enabled: also write the LoRA adapters on their own (default outputDir/adapters)')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExamples:\n  $ mlx-train train --preset quick\n  $ mlx-train train -c my-run.yaml --set training.epochs=5 -e titanic\n  $ mlx-train train --preset quick --resume\n  $ MLFLOW_TRACKING_URI=http://127.0.0.1:5000 mlx-train train --preset quick')
     .action(lazy(() => import('./train.js')));
@@ -49,7 +50,7 @@ export function buildProgram(): Command {
   configOptions(program
     .command('eval')
     .description('validation metrics (accuracy, precision, recall, F1, ROC-AUC, confusion matrix) of a checkpoint'))
-    .option('--checkpoint <file>', 'checkpoint file, or latest in outputDir/checkpoints', 'latest')
+    .option('--checkpoint <file>', "checkpoint file, 'latest', or 'best' in outputDir/checkpoints (the model fit() returns; the newest when none is marked best)", 'best')
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExamples:\n  $ mlx-train eval --preset quick\n  $ mlx-train eval -c my-run.yaml --checkpoint outputs/checkpoints/step-00000120.safetensors --json')
     .action(lazy(() => import('./eval.js')));
@@ -58,7 +59,7 @@ export function buildProgram(): Command {
     .command('predict')
     .argument('<test.csv>', 'CSV with the training columns (label optional)')
     .description('write a submission CSV (id, prediction) for a test CSV with a trained checkpoint'))
-    .option('--checkpoint <file>', 'checkpoint file, or latest in outputDir/checkpoints', 'latest')
+    .option('--checkpoint <file>', "checkpoint file, 'latest', or 'best' in outputDir/checkpoints (the model fit() returns; the newest when none is marked best)", 'best')
     .option('-o, --output <file>', 'where to write the CSV (default: outputDir/predictions.csv)')
     .option('--json', 'also print the predictions as JSON')
     .addHelpText('after', '\nExamples:\n  $ mlx-train predict test.csv --preset quick -o submission.csv')

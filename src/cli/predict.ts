@@ -9,7 +9,8 @@ export async function run(opts: Record<string, unknown>, args: string[]): Promis
   if (!testCsv) throw new UsageError('predict: expected the test CSV path, e.g. mlx-train predict test.csv');
   const { Trainer } = await import('../trainer/index.js');
   const trainer = new Trainer(trainerOptions(opts, (m) => process.stderr.write(`${m}\n`)));
-  const checkpoint = trainer.loadWeightsFrom((opts.checkpoint as string | undefined) ?? 'latest');
+  // fit() leaves the best model in memory, so the CLI scores that one too ('best' falls back to the newest).
+  const checkpoint = trainer.loadWeightsFrom((opts.checkpoint as string | undefined) ?? 'best');
   process.stderr.write(`mlx-train: predicting ${testCsv} with ${checkpoint}\n`);
   const predictions = await trainer.predict(testCsv);
   let written = join(trainer.config.outputDir, 'predictions.csv');

@@ -8,15 +8,19 @@ const log = (m: string): void => {
 };
 
 export async function run(opts: Record<string, unknown>): Promise<void> {
-  const { Trainer } = await import('../trainer/index.js');
+  const { Trainer, rank } = await import('../trainer/index.js');
   const trainer = new Trainer(trainerOptions(opts, log));
   if (opts.printConfig) process.stderr.write(`# resolved config\n${configToYaml(trainer.config)}`);
   const resumeFrom = opts.resume === true ? 'latest' : (opts.resume as string | undefined);
   const result = await trainer.fit({ resumeFrom });
   const m = result.metrics;
+  // --save-adapters [dir]: the LoRA adapters on their own (rank 0 only, like checkpoints).
+  const adapters = opts.saveAdapters && rank() === 0
+    ? trainer.saveAdapters(typeof opts.saveAdapters === 'string' ? opts.saveAdapters : undefined).weights
+    : null;
   if (opts.json) {
     printJson({ status: result.status, runId: result.runId ?? null, globalStep: result.state.globalStep, epoch: result.state.epoch,
-      elapsedMs: Math.round(result.elapsedMs), checkpoint: result.checkpoint ?? null, metrics: m ?? null,
+      elapsedMs: Math.round(result.elapsedMs), checkpoint: result.checkpoint ?? null, adapters, metrics: m ?? null,
       trackingUri: trainer.config.tracking.enabled ? trainer.config.tracking.trackingUri : null });
   } else {
     const lines = [
@@ -24,6 +28,7 @@ export async function run(opts: Record<string, unknown>): Promise<void> {
       `steps: ${result.state.globalStep} in ${(result.elapsedMs / 1000).toFixed(1)}s`,
       ...(m ? [`validation: accuracy ${m.accuracy.toFixed(4)}  f1 ${m.f1.toFixed(4)}  loss ${m.loss.toFixed(4)}${m.rocAuc !== undefined ? `  roc_auc ${m.rocAuc.toFixed(4)}` : ''}`] : []),
       ...(result.checkpoint ? [`checkpoint: ${result.checkpoint}`] : []),
+      ...(adapters ? [`adapters: ${adapters}`] : []),
       ...(result.runId ? [`run: ${result.runId} in ${trainer.config.tracking.trackingUri} (experiment '${trainer.config.tracking.experimentName}')`,
         `look at it: mlx-train runs show ${result.runId}`] : []),
     ];

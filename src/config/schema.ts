@@ -15,6 +15,7 @@ export const ModelSchema = z
     pooling: z.enum(['cls', 'mean']).default('cls').describe('How the classification head pools token states.'),
     dropout: z.number().min(0).max(0.9).default(0.1).describe('Dropout probability in the encoder and head.'),
     maxLength: positiveInt().max(8192).default(128).describe('Maximum tokens per example; longer texts are truncated.'),
+    gradientCheckpointing: z.boolean().default(false).describe('Recompute each encoder layer in the backward pass instead of keeping its activations: less memory for roughly one more forward pass per step.'),
   })
   .strict();
 

@@ -21,6 +21,7 @@ import { operand, wrap } from './handle.js';
 import { invalidArg, DtypeError, ShapeError } from '../errors.js';
 import { arrayArg, axisArg, formatShape, intArg, intListArg } from './op-args.js';
 import { broadcastShapes } from './shape.js';
+import { dtypeCode } from './dtype.js';
 
 const INTEGER_DTYPES = new Set(['uint8', 'uint16', 'uint32', 'uint64', 'int8', 'int16', 'int32', 'int64']);
 
@@ -497,6 +498,17 @@ export function at(a: MxArray, ...items: IndexItem[]): IndexUpdater {
   };
 }
 
+/**
+ * A scalar value meets `a` the way Python's a.at[...] types it: weakly, against a's dtype (so an
+ * integer that a's dtype cannot hold is refused instead of wrapping). Adding it to a 0-d zero of a's
+ * dtype is that conversion, done by the native scalar rule every other op uses.
+ */
+function typedAgainst(a: MxArray, value: ArrayLike, op: string, temps: Temps) {
+  if (value instanceof MxArray) return arrayArg(value, op, 'value').handle;
+  const zero = temps.add(native.zeros([], dtypeCode(a.dtype)));
+  return temps.add(native.add(zero.handle, operand(value, `${op} value`))).handle;
+}
+
 function update(a: MxArray, items: IndexItem[], value: ArrayLike, mode: 'set' | 'add'): MxArray {
   const op = `at().${mode}`;
   return withIndex(op, a, items, (entries, temps) => {
@@ -507,7 +519,7 @@ function update(a: MxArray, items: IndexItem[], value: ArrayLike, mode: 'set' | 
     if (vShape.length > want.length || !vShape.every((d, i) => d === 1 || d === want[want.length - vShape.length + i])) {
       throw new ShapeError(`${op}: a value of shape ${formatShape(vShape)} cannot be broadcast to the indexed shape ${formatShape(want)} (array of shape ${formatShape(shape)})`);
     }
-    const v = temps.add(native.broadcastTo(operand(value, `${op} value`), want));
+    const v = temps.add(native.broadcastTo(typedAgainst(a, value, op, temps), want));
 
     if (plan.advanced.length === 0) {
       // The slice with integer axes kept as length 1, newaxes dropped: same size as the value.

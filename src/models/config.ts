@@ -22,7 +22,16 @@ export interface ClassifierConfig {
   classifierDropout: number | null;
 }
 
-export interface BertConfig extends ClassifierConfig {
+/** How the encoder runs, shared by both families; a training choice, so not read from or written to config.json. */
+export interface EncoderRunConfig {
+  /**
+   * Recompute each encoder layer's activations in the backward pass instead of keeping them (nn.checkpoint):
+   * less memory for about one more forward pass of compute. Default false.
+   */
+  gradientCheckpointing?: boolean;
+}
+
+export interface BertConfig extends ClassifierConfig, EncoderRunConfig {
   modelType: 'bert';
   vocabSize: number;
   hiddenSize: number;
@@ -42,7 +51,7 @@ export interface BertConfig extends ClassifierConfig {
   extra: Record<string, unknown>;
 }
 
-export interface ModernBertConfig extends ClassifierConfig {
+export interface ModernBertConfig extends ClassifierConfig, EncoderRunConfig {
   modelType: 'modernbert';
   vocabSize: number;
   hiddenSize: number;
@@ -88,7 +97,7 @@ export function alternatingLayerTypes(numLayers: number, globalEveryN: number): 
   return Array.from({ length: numLayers }, (_, i) => (i % globalEveryN === 0 ? 'full_attention' : 'sliding_attention'));
 }
 
-const CLASSIFIER_DEFAULTS: ClassifierConfig = { numLabels: 2, classifierPooling: 'cls', classifierDropout: null };
+const CLASSIFIER_DEFAULTS: ClassifierConfig & EncoderRunConfig = { numLabels: 2, classifierPooling: 'cls', classifierDropout: null, gradientCheckpointing: false };
 
 function bertDefaults(): Omit<BertConfig, 'vocabSize' | 'hiddenSize' | 'numHiddenLayers' | 'numAttentionHeads' | 'intermediateSize'> {
   return {
@@ -139,6 +148,9 @@ export function checkConfig<C extends ModelConfig>(config: C, file?: string): C 
   }
   if (config.hiddenSize % config.numAttentionHeads !== 0) {
     fail('hidden_size', `(${config.hiddenSize}) must be divisible by num_attention_heads (${config.numAttentionHeads})`);
+  }
+  if (config.gradientCheckpointing !== undefined && typeof config.gradientCheckpointing !== 'boolean') {
+    fail('gradient_checkpointing', `must be a boolean but is ${describeValue(config.gradientCheckpointing)}`);
   }
   if (config.classifierPooling !== 'cls' && config.classifierPooling !== 'mean') fail('classifier_pooling', `must be 'cls' or 'mean' but is ${describeValue(config.classifierPooling)}`);
   const act = config.modelType === 'bert' ? config.hiddenAct : config.hiddenActivation;
@@ -230,6 +242,7 @@ export function bertConfigFromHf(json: Json, file = 'config.json'): BertConfig {
     initializerRange: get('initializer_range', 'number', d.initializerRange),
     addPoolingLayer: get('add_pooling_layer', 'boolean', true),
     ...classifierFromHf(get, json, file, 'cls'),
+    gradientCheckpointing: false,
     extra: {},
   };
   for (const k of ['num_labels', 'label2id', 'model_type']) used.add(k);
@@ -281,6 +294,7 @@ export function modernBertConfigFromHf(json: Json, file = 'config.json'): Modern
     classifierBias: get('classifier_bias', 'boolean', d.classifierBias),
     classifierActivation: get('classifier_activation', 'string', d.classifierActivation),
     ...classifierFromHf(get, json, file, 'cls'),
+    gradientCheckpointing: false,
     extra: {},
   };
   if (config.classifierDropout === null) config.classifierDropout = 0;

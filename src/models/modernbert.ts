@@ -6,6 +6,7 @@
  */
 import type { MxArray } from '../core/array.js';
 import * as mx from '../core/index.js';
+import { checkpointedForward } from '../nn/checkpoint.js';
 import { Dropout, Embedding, LayerNorm, Linear, Module } from '../nn/index.js';
 import { checkInputs, type EncoderInputs } from './bert.js';
 import { checkConfig, HF_ACTIVATIONS, type LayerType, type ModernBertConfig } from './config.js';
@@ -142,7 +143,11 @@ export class ModernBertModel extends Module {
         ? slidingWindowAttentionMask(t, Math.floor(this.config.localAttention / 2), inputs.attentionMask, h.dtype)
         : null,
     };
-    for (const layer of this.layers) h = layer.forward(h, masks[layer.layerType]);
+    const checkpoint = this.config.gradientCheckpointing === true;
+    for (const layer of this.layers) {
+      const mask = masks[layer.layerType];
+      h = checkpoint ? checkpointedForward(layer)(h, mask) : layer.forward(h, mask);
+    }
     return this.finalNorm.forward(h);
   }
 }

@@ -10,10 +10,11 @@ export {
 export { GatedMLP, type GatedMLPOptions } from './layers/gated-mlp.js';
 export { MultiHeadAttention, type MultiHeadAttentionOptions, type AttentionMask } from './layers/attention.js';
 export { RoPE, type RoPEOptions } from './layers/positional.js';
-export { TransformerEncoderLayer, TransformerEncoder, type TransformerEncoderLayerOptions } from './layers/transformer.js';
+export { TransformerEncoderLayer, TransformerEncoder, type TransformerEncoderLayerOptions, type TransformerEncoderOptions } from './layers/transformer.js';
 export { Sequential, type Layer } from './layers/containers.js';
 export { QuantizedLinear, quantize, type QuantizationOptions, type QuantizeModelOptions } from './layers/quantized.js';
 export { LoRALinear, type LoRAOptions } from './layers/lora.js';
 export { valueAndGrad, moduleState } from './value-and-grad.js';
+export { checkpoint } from './checkpoint.js';
 export * as init from './init.js';
 export * as losses from './losses.js';

@@ -2,10 +2,12 @@
  * Training checkpoints: one safetensors file holding the weights (`model.*`), the optimizer state
  * (`optimizer.*`, step count and learning rate included) and the random key (`rng.key`), with the loop
  * position, best metric, batch-sizer and callback states and the resolved config in its metadata.
+ * A LoRA run (frozen base) stores only its trainable weights (adapters + head): the base is rebuilt from
+ * the pretrained folder the stored config names, so each checkpoint is kilobytes, not the whole model.
  * Written atomically: a temp file in the same folder, fsync, rename over the final name, fsync the folder,
  * so a crash at any point leaves either the old checkpoint or the new one, never half of one.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as mx from '../core/index.js';
 import { configToYaml } from '../config/load.js';
@@ -57,6 +59,8 @@ export interface LoadedCheckpoint {
   configYaml: string;
   config: TrainingConfig;
   model: [string, mx.Array][];
+  /** 'trainable': `model` holds only the trainable weights of a LoRA run (load with loadModelWeights). */
+  weights: 'all' | 'trainable';
   optimizer: [string, mx.Array][];
   rngKey: mx.Array;
 }
@@ -103,11 +107,14 @@ export function writeAtomically(path: string, write: (tmp: string) => void, befo
 /** Writes a checkpoint for `contents.trainer.globalStep` into `dir`; returns its path. */
 export function saveCheckpoint(dir: string, contents: CheckpointContents, options: { beforeRename?: () => void; name?: string } = {}): string {
   const arrays: Record<string, mx.Array> = {};
-  for (const [k, v] of mx.treeFlatten(contents.model.parameters())) if (v instanceof mx.Array) arrays[`model.${k}`] = v;
+  const trainableOnly = contents.config.training.lora.enabled;
+  const weights = trainableOnly ? contents.model.trainableParameters() : contents.model.parameters();
+  for (const [k, v] of mx.treeFlatten(weights)) if (v instanceof mx.Array) arrays[`model.${k}`] = v;
   for (const [k, v] of mx.treeFlatten(contents.optimizer.state)) if (v instanceof mx.Array) arrays[`optimizer.${k}`] = v;
   arrays['rng.key'] = mx.random.getState();
   const metadata = {
     format: CHECKPOINT_FORMAT,
+    weights: trainableOnly ? 'trainable' : 'all',
     trainer: JSON.stringify(contents.trainer),
     callbacks: JSON.stringify(contents.callbacks),
     config: JSON.stringify(contents.config),
@@ -150,9 +157,33 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
     config: parseJson(metadata, 'config', path),
     configYaml: metadata.config_yaml ?? '',
     model: pick('model.'),
+    weights: metadata.weights === 'trainable' ? 'trainable' : 'all',
     optimizer: pick('optimizer.'),
     rngKey,
   };
+}
+
+/**
+ * Loads a checkpoint's model weights (kept alive past the checkpoint's own lifetime). A trainable-only
+ * checkpoint must hold exactly the model's trainable weights (names and shapes); the frozen rest stays
+ * as setup built it.
+ */
+export function loadModelWeights(model: Module, ck: LoadedCheckpoint): void {
+  const pairs = ck.model.map(([k, v]) => [k, mx.keep(v)] as [string, mx.Array]);
+  if (ck.weights === 'all') {
+    model.loadWeights(pairs);
+    return;
+  }
+  const trainable = new Map((mx.treeFlatten(model.trainableParameters()) as [string, unknown][]).filter(([, v]) => v instanceof mx.Array) as [string, mx.Array][]);
+  const given = new Map(pairs);
+  const problems = [
+    ...[...trainable.keys()].filter((k) => !given.has(k)).map((k) => `  missing trainable ${k}`),
+    ...[...given.keys()].filter((k) => !trainable.has(k)).map((k) => `  unexpected ${k} (not a trainable parameter of this model)`),
+    ...[...given].filter(([k, v]) => trainable.has(k) && v.shape.join() !== trainable.get(k)!.shape.join())
+      .map(([k, v]) => `  ${k}: expected shape [${trainable.get(k)!.shape.join(', ')}] but found [${v.shape.join(', ')}]`),
+  ];
+  if (problems.length) throw new CheckpointError(`the checkpoint's trainable weights (a LoRA run) do not fit this model's:\n${problems.join('\n')}`, ck.path);
+  model.loadWeights(pairs, { strict: false });
 }
 
 /**
@@ -190,6 +221,43 @@ export function listCheckpoints(dir: string): { step: number; path: string }[] {
 export function latestCheckpoint(dir: string): string | null {
   const all = listCheckpoints(dir);
   return all.length ? all[all.length - 1].path : null;
+}
+
+/**
+ * The trainer record in a checkpoint's metadata, read from the safetensors header alone (an 8-byte
+ * little-endian length, then JSON), so no weights are loaded.
+ */
+export function readTrainerState(path: string): TrainerCheckpointState {
+  const fd = openSync(path, 'r');
+  try {
+    const size = Buffer.alloc(8);
+    if (readSync(fd, size, 0, 8, 0) !== 8) throw new CheckpointError('not a safetensors file (shorter than its 8-byte header length)', path);
+    const length = Number(size.readBigUInt64LE(0));
+    const header = Buffer.alloc(length);
+    if (readSync(fd, header, 0, length, 8) !== length) throw new CheckpointError('truncated safetensors header', path);
+    let meta: Record<string, string>;
+    try {
+      meta = (JSON.parse(header.toString('utf8')) as { __metadata__?: Record<string, string> }).__metadata__ ?? {};
+    } catch (err) {
+      throw new CheckpointError(`corrupt safetensors header: ${(err as Error).message}`, path);
+    }
+    if (meta.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`not an mlx-train checkpoint (format '${meta.format ?? 'none'}', expected '${CHECKPOINT_FORMAT}')`, path);
+    return parseJson(meta, 'trainer', path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The checkpoint with the best weights in `dir`: the one the newest checkpoint names as best (on the
+ * monitored metric), or the newest itself when it names none or that file is gone.
+ */
+export function bestCheckpoint(dir: string): string | null {
+  const latest = latestCheckpoint(dir);
+  if (!latest) return null;
+  const best = readTrainerState(latest).best;
+  const path = best ? join(dir, checkpointName(best.step)) : latest;
+  return existsSync(path) ? path : latest;
 }
 
 /** Deletes all but the newest `keep` checkpoints, never the protected ones (the best), and stale temp files. */

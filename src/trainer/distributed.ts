@@ -3,7 +3,8 @@
  * all-reduce per dtype) before clipping and the update. A process started alone never joins a group:
  * the world is one and the gradients pass through untouched.
  */
-import { averageGradients, getDefaultGroup, isInitialized } from '../distributed/index.js';
+import { averageGradients, defaultTimeoutMs, getDefaultGroup, isInitialized, withDeadline } from '../distributed/index.js';
+import type { TrainStep } from './step.js';
 
 type Tree = Record<string, unknown>;
 
@@ -25,4 +26,16 @@ export function rank(): number {
 /** Averages gradients over the group (lazily, so it fits inside a compiled step); a world of one is a no-op. */
 export function allReduceGradients(grads: Tree): Tree {
   return worldSize() === 1 ? grads : averageGradients(grads, getDefaultGroup());
+}
+
+/**
+ * In a group of two or more, every optimizer step (which waits on the gradient all-reduce) runs under the
+ * distributed deadline (MLX_TRAIN_DIST_TIMEOUT_MS, `mlx-train launch --timeout`): a peer that stalls, or
+ * vanishes without closing its socket, ends this rank with exit 124 and a message instead of a hang. A
+ * peer that dies outright is seen at once (MLX's ring backend reports the closed connection).
+ */
+export function guardStepDeadline(step: TrainStep): void {
+  if (worldSize() === 1) return;
+  const run = step.run.bind(step);
+  step.run = (microBatches, options) => withDeadline('training step (waiting on the gradient all-reduce)', defaultTimeoutMs(), () => run(microBatches, options));
 }

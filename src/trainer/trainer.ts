@@ -12,19 +12,20 @@ import { parseConfig, resolveConfig, type ResolveOptions } from '../config/load.
 import type { TrainingConfig, TrainingConfigInput } from '../config/schema.js';
 import { type DataOptions, prepareData, type PreparedData } from '../data/dataset.js';
 import { MlxTrainError } from '../errors.js';
-import { bertConfig, createModel, loadPretrained, modernBertConfig } from '../models/index.js';
 import { loadTokenizer, type Tokenizer } from '../tokenizers/index.js';
-import { LoRALinear, Linear, Module, quantize } from '../nn/index.js';
+import type { Module } from '../nn/index.js';
 import { Adafactor, Adam, AdamW, Lion, SGD, type Optimizer } from '../optim/index.js';
 import { BatchSizer, findBatchSize } from './batch-size.js';
-import { CheckpointError, latestCheckpoint, loadCheckpoint, restoreOptimizerState, saveCheckpoint, type TrainerCheckpointState } from './checkpoint.js';
+import { buildModel, pretrainedTokenizer } from './model-setup.js';
+import { loadAdapters as loadAdapterFiles, saveAdapters as saveAdapterFiles } from './adapters.js';
+import { bestCheckpoint, CheckpointError, checkpointName, latestCheckpoint, loadCheckpoint, loadModelWeights, restoreOptimizerState, saveCheckpoint, type TrainerCheckpointState } from './checkpoint.js';
 import { CheckpointCallback } from './callbacks/checkpoint.js';
 import { EarlyStopping } from './callbacks/early-stopping.js';
 import { builtinCallbacks } from './callbacks/index.js';
 import type { ProgressBarOptions } from './callbacks/progress-bar.js';
 import { plotsDirOf, RunReport } from './callbacks/run-report.js';
 import { TrackingCallback } from './callbacks/tracking.js';
-import { rank, worldSize } from './distributed.js';
+import { guardStepDeadline, rank, worldSize } from './distributed.js';
 import { shardLoader } from './shard-loader.js';
 import { checkMonitor, classificationLoss, emit, trainLoop, type LoopContext } from './loop.js';
 import { evaluate as evaluateModel, evaluateDetailed, metricsForLogging, type ClassifierModule } from './evaluate.js';
@@ -36,6 +37,9 @@ import { restoreRandomState, seedEverything } from './rng.js';
 import { createControl, createState } from './state.js';
 import { TrainStep, type LossFn } from './step.js';
 import type { Callback, EvalMetrics, TrainerControl, TrainerState } from './types.js';
+
+/** Kept here for callers of the Trainer module; the model building lives in model-setup.ts. */
+export { applyAdapters } from './model-setup.js';
 
 export interface TrainerOptions extends ResolveOptions {
   /** Extra callbacks, run after the built-in ones. */
@@ -59,6 +63,12 @@ export interface TrainerOptions extends ResolveOptions {
 export interface FitOptions {
   /** A checkpoint file to continue from, or 'latest' for the newest one in outputDir/checkpoints. */
   resumeFrom?: string;
+  /**
+   * At the end, put back the weights of the best checkpoint (best on training.earlyStopping.monitor,
+   * which picks the best model whether or not early stopping is on) when a later step ended training,
+   * so the model fit() leaves, and what evaluate()/predict() use, is the best one (default true).
+   */
+  restoreBest?: boolean;
 }
 
 export interface FitResult {
@@ -70,6 +80,8 @@ export interface FitResult {
   checkpoint?: string;
   runId?: string;
   elapsedMs: number;
+  /** The best checkpoint whose weights fit() put back into the model (see FitOptions.restoreBest). */
+  restoredBest?: { step: number; metric: string; value: number; checkpoint: string; metrics?: EvalMetrics };
   /** With data.kFolds ≥ 2: the cross-validation (fold metrics, mean/std, out-of-fold predictions). */
   crossValidation?: CrossValidationResult;
   /** With data.kFolds ≥ 2: each fold's own fit result. */
@@ -138,32 +150,19 @@ export class Trainer {
     const c = this.config;
     const t = c.training;
     seedEverything(t.seed);
-    let pretrained: ReturnType<typeof loadPretrained> | null = null;
-    if (c.model.pretrained) pretrained = loadPretrained(c.model.pretrained, { task: 'sequence-classification', tokenizer: c.data.tokenizer === null });
-    const saved = this.options.preparedData || pretrained ? {} : this.savedPipeline();
+    // Only the tokenizer of a pretrained folder is read now: the head's label count comes from the data.
+    const pretrainedTok = c.model.pretrained && c.data.tokenizer === null ? pretrainedTokenizer(c.model.pretrained) : null;
+    const saved = this.options.preparedData || c.model.pretrained ? {} : this.savedPipeline();
     const data = this.options.preparedData ?? prepareData({
       ...this.dataOptions(),
       labelClasses: saved.labelClasses,
-      tokenizer: (pretrained?.tokenizer as Tokenizer | null | undefined) ?? saved.tokenizer ?? c.data.tokenizer,
+      tokenizer: pretrainedTok ?? saved.tokenizer ?? c.data.tokenizer,
     });
     const numLabels = data.labels.numClasses;
     const padTokenId = data.tokenizer.tokenToId('[PAD]') ?? 0;
     // Model init draws from the global key: reseed so the weights do not depend on what data prep drew.
     seedEverything(t.seed);
-    let model: Module;
-    if (this.options.createModel) model = this.options.createModel({ vocabSize: data.tokenizer.vocabSize, numLabels, padTokenId, config: c });
-    else if (pretrained) {
-      // Reload only when the head must change (another label count or pooling).
-      const fits = pretrained.config.numLabels === numLabels && pretrained.config.classifierPooling === c.model.pooling;
-      model = fits ? pretrained.model : loadPretrained(c.model.pretrained!, { task: 'sequence-classification', numLabels, tokenizer: false, config: { classifierPooling: c.model.pooling } }).model;
-    } else {
-      const common = { vocabSize: data.tokenizer.vocabSize, numLabels, padTokenId, maxPositionEmbeddings: Math.max(c.model.maxLength, 8), classifierPooling: c.model.pooling };
-      const cfg = c.model.architecture === 'bert'
-        ? bertConfig(c.model.size, { ...common, hiddenDropoutProb: c.model.dropout, attentionProbsDropoutProb: c.model.dropout })
-        : modernBertConfig(c.model.size, { ...common, mlpDropout: c.model.dropout, embeddingDropout: c.model.dropout });
-      model = createModel(cfg, 'sequence-classification') as Module;
-    }
-    applyAdapters(model, c);
+    const model = buildModel(c, { vocabSize: data.tokenizer.vocabSize, numLabels, padTokenId }, this.options.createModel);
     model.train();
     mx.eval(model.parameters());
     const optimizer = makeOptimizer(c);
@@ -177,6 +176,7 @@ export class Trainer {
       computeDtype,
       lossScale: scaler ? () => scaler.scale : undefined,
     });
+    guardStepDeadline(step);
     const sizer = new BatchSizer({
       batchSize: t.batchSize,
       maxBatchSize: t.maxBatchSize,
@@ -184,7 +184,13 @@ export class Trainer {
       dynamic: t.dynamicBatching,
       memoryLimitBytes: t.memoryLimitMb === null ? null : t.memoryLimitMb * 2 ** 20,
     });
-    const perEpoch = shardLoader(data.trainLoader({ batching: sizer.batching(), prefetch: 0 }), rank(), worldSize()).numBatches(0);
+    const shard = shardLoader(data.trainLoader({ batching: sizer.batching(), prefetch: 0 }), rank(), worldSize());
+    const perEpoch = shard.numBatches(0);
+    if (worldSize() > 1) {
+      // Which rows this rank trains on (the launcher prefixes the line with the rank): a quick check that the data is split.
+      const rows = shard.plan(0).flat();
+      this.log(`rank ${rank()} of ${worldSize()} (pid ${process.pid}): epoch 1 has ${perEpoch} batches, ${rows.length} rows in this rank's shard, first rows ${rows.slice(0, 4).join(', ')}`);
+    }
     const totalSteps = t.epochs * Math.ceil(perEpoch / t.gradientAccumulationSteps);
     this.prepared = { data, model, optimizer, step, lossFn, sizer, scaler, totalSteps };
     return this.prepared;
@@ -244,22 +250,24 @@ export class Trainer {
   }
 
   /**
-   * Loads only the model weights of a checkpoint (a file, or 'latest' for the newest in
-   * outputDir/checkpoints), so evaluate() and predict() use the trained model; the optimizer state is
+   * Loads only the model weights of a checkpoint (a file, 'latest' for the newest in
+   * outputDir/checkpoints, or 'best' for the one with the best monitored metric, which is the model
+   * fit() leaves in memory), so evaluate() and predict() use the trained model; the optimizer state is
    * not restored. When setup() has not run yet, it runs with the tokenizer and label map fit() saved in
-   * outputDir. Returns the checkpoint's path. After a k-fold fit, 'latest' loads every fold's newest
-   * checkpoint (outputDir/fold-<i>) as the ensemble that predict() averages and evaluate() scores out of
-   * fold; the paths are returned comma-separated.
+   * outputDir. Returns the checkpoint's path. After a k-fold fit, 'latest' / 'best' load every fold's
+   * newest / best checkpoint (outputDir/fold-<i>) as the ensemble that predict() averages and evaluate()
+   * scores out of fold; the paths are returned comma-separated.
    */
   loadWeightsFrom(checkpoint: string): string {
-    if (checkpoint === 'latest' && this.config.data.kFolds >= 2 && this.options.fold === undefined && !latestCheckpoint(this.checkpointDir)) return this.loadFoldWeights();
-    const path = checkpoint === 'latest' ? latestCheckpoint(this.checkpointDir) : checkpoint;
+    const named = checkpoint === 'latest' || checkpoint === 'best';
+    if (named && this.config.data.kFolds >= 2 && this.options.fold === undefined && !latestCheckpoint(this.checkpointDir)) return this.loadFoldWeights(checkpoint);
+    const path = checkpoint === 'latest' ? latestCheckpoint(this.checkpointDir) : checkpoint === 'best' ? bestCheckpoint(this.checkpointDir) : checkpoint;
     if (!path) throw new CheckpointError(`no checkpoint to load: ${this.checkpointDir} holds no checkpoint-*.safetensors file (train first, or pass a checkpoint path)`);
     const ck = loadCheckpoint(path);
     if (!this.prepared) this.reuseSavedPipeline = true;
     const p = this.setup();
     try {
-      p.model.loadWeights(ck.model.map(([k, v]) => [k, mx.keep(v)] as [string, mx.Array]));
+      loadModelWeights(p.model, ck);
     } catch (err) {
       mx.dispose(ck.model.map(([, v]) => v));
       throw new CheckpointError(`the checkpoint's weights do not fit the model built from this config: ${(err as Error).message}`, path);
@@ -270,7 +278,7 @@ export class Trainer {
     return path;
   }
 
-  private loadFoldWeights(): string {
+  private loadFoldWeights(which: 'latest' | 'best'): string {
     const k = this.config.data.kFolds;
     const first = join(this.config.outputDir, 'fold-0', 'checkpoints');
     if (!latestCheckpoint(first)) throw new CheckpointError(`no checkpoint to load: neither ${this.checkpointDir} nor the k-fold folder ${first} holds a checkpoint-*.safetensors file (train first, or pass a checkpoint path)`);
@@ -278,7 +286,7 @@ export class Trainer {
     const paths: string[] = [];
     for (let fold = 0; fold < k; fold++) {
       const trainer = new Trainer({ ...this.config, outputDir: join(this.config.outputDir, `fold-${fold}`) }, { ...this.options, fold });
-      paths.push(trainer.loadWeightsFrom('latest'));
+      paths.push(trainer.loadWeightsFrom(which));
       members.push({ model: trainer.model as ClassifierModule, data: trainer.data });
     }
     this.ensemble = members;
@@ -358,10 +366,13 @@ export class Trainer {
       },
       warn: (m) => this.log(`warning: ${m}`),
     };
+    let restoredBest: FitResult['restoredBest'];
     try {
       await emit(callbacks, 'onTrainStart', state, control);
       if (tracking?.runId) state.runId = tracking.runId;
       await trainLoop(ctx);
+      // Before onTrainEnd, so the end-of-run plots and artifacts describe the model fit() returns.
+      if (options.restoreBest !== false && !state.interrupted) restoredBest = this.restoreBest(state, builtins.history.evals);
       await emit(callbacks, 'onTrainEnd', state, control);
     } catch (err) {
       for (const cb of callbacks) {
@@ -380,7 +391,32 @@ export class Trainer {
       checkpoint: this.lastCheckpoint,
       runId: state.runId,
       elapsedMs: performance.now() - started,
+      restoredBest,
     };
+  }
+
+  /**
+   * Loads the best checkpoint's weights into the model when the best step is not the last one. The
+   * file name follows from the step (rank 0 writes it; other ranks read it when they share outputDir).
+   */
+  private restoreBest(state: LoopContext['state'], evals: readonly { step: number; metrics: EvalMetrics }[]): FitResult['restoredBest'] {
+    const best = state.best;
+    if (!best || best.step === state.globalStep) return undefined;
+    const path = join(this.checkpointDir, checkpointName(best.step));
+    if (!existsSync(path)) {
+      this.log(`warning: the best checkpoint ${path} (${best.metric} ${best.value.toPrecision(5)} at step ${best.step}) is missing; keeping the last weights`);
+      return undefined;
+    }
+    const ck = loadCheckpoint(path);
+    const model = this.setup().model;
+    try {
+      loadModelWeights(model, ck);
+    } finally {
+      mx.dispose([...ck.optimizer.map(([, v]) => v), ck.rngKey]);
+    }
+    mx.eval(model.parameters());
+    this.log(`restored the best model: ${best.metric} ${best.value.toPrecision(5)} at step ${best.step} of ${state.globalStep} (${path})`);
+    return { ...best, checkpoint: path, metrics: evals.find((e) => e.step === best.step)?.metrics };
   }
 
   private foldRunName(): string | undefined {
@@ -479,7 +515,7 @@ export class Trainer {
     const path = from === 'latest' ? latestCheckpoint(this.checkpointDir) : from;
     if (!path) throw new MlxTrainError(`resumeFrom 'latest': no checkpoint in ${this.checkpointDir}`, 'CHECKPOINT_ERROR');
     const ck = loadCheckpoint(path);
-    p.model.loadWeights(ck.model.map(([k, v]) => [k, mx.keep(v)] as [string, mx.Array]));
+    loadModelWeights(p.model, ck);
     restoreOptimizerState(p.optimizer, p.model, ck.optimizer, path);
     restoreRandomState(ck.rngKey);
     const t = ck.trainer;
@@ -540,6 +576,19 @@ export class Trainer {
   hasCheckpoint(): boolean {
     return existsSync(this.checkpointDir) && latestCheckpoint(this.checkpointDir) !== null;
   }
+
+  /**
+   * Writes the LoRA adapters and the trainable head to `dir` (default outputDir/adapters):
+   * adapters.safetensors + adapter_config.json (src/trainer/adapters.ts). Needs training.lora.enabled.
+   */
+  saveAdapters(dir: string = join(this.config.outputDir, 'adapters')): { weights: string; config: string } {
+    return saveAdapterFiles(dir, this.setup().model, this.config);
+  }
+
+  /** Loads adapters written by saveAdapters into the model this config builds; returns the names loaded. */
+  loadAdapters(dir: string): string[] {
+    return loadAdapterFiles(dir, this.setup().model, this.config);
+  }
 }
 
 /** Each fold model on its own validation split, pooled: the out-of-fold metrics of a k-fold ensemble. */
@@ -571,34 +620,4 @@ function makeOptimizer(c: TrainingConfig): Optimizer {
     case 'adafactor':
       return new Adafactor({ learningRate: lr, weightDecay: t.weightDecay, relativeStep: false } as ConstructorParameters<typeof Adafactor>[0]);
   }
-}
-
-/**
- * Quantization and LoRA from the config: quantize the Linear layers (a frozen base), then wrap the
- * target layers (by member name, e.g. 'query' matches queryProj) in LoRALinear; with LoRA only the
- * adapters and the classifier head train.
- */
-export function applyAdapters(model: Module, c: TrainingConfig): void {
-  const q = c.training.quantization;
-  const lora = c.training.lora;
-  const isHead = (path: string) => /(^|\.)classifier(\.|$)|(^|\.)head(\.|$)/.test(path);
-  if (q.enabled) {
-    quantize(model, { bits: q.bits, groupSize: q.groupSize, classPredicate: (path, m) => m instanceof Linear && !isHead(path) && m.inputDims % q.groupSize === 0 });
-  }
-  if (!lora.enabled) return;
-  model.freeze();
-  const targets = lora.targetModules.map((t) => t.toLowerCase());
-  let wrapped = 0;
-  for (const [, parent] of model.namedModules()) {
-    for (const [key, child] of Object.entries(parent)) {
-      if (!(child instanceof Module) || key.startsWith('_')) continue;
-      const isLinear = child.constructor.name === 'Linear' || child.constructor.name === 'QuantizedLinear';
-      if (isLinear && targets.some((t) => key.toLowerCase().startsWith(t))) {
-        (parent as unknown as Record<string, unknown>)[key] = LoRALinear.fromBase(child as never, { rank: lora.rank, alpha: lora.alpha, dropout: lora.dropout });
-        wrapped++;
-      }
-    }
-  }
-  if (wrapped === 0) throw new MlxTrainError(`training.lora.targetModules ${JSON.stringify(lora.targetModules)} matched no Linear layer of the model`, 'CONFIG_ERROR');
-  for (const [path, m] of model.namedModules()) if (isHead(path)) m.unfreeze();
 }

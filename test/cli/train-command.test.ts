@@ -42,7 +42,7 @@ describe('mlx-train train / eval / predict', () => {
     expect(JSON.parse(listed.stdout)[0].info.runId).toBe(runId);
   });
 
-  it('eval reads the latest checkpoint and reports the validation metrics', () => {
+  it('eval reads the best checkpoint by default and reports the validation metrics', () => {
     const r = cli(['eval', ...fast, '--json'], { cwd: dir, env, timeoutMs: 300_000 });
     expect(r.code, r.stderr).toBe(0);
     const { metrics } = JSON.parse(r.stdout);

@@ -235,3 +235,20 @@ describe('RunHistory and the run summary', () => {
     expect(restored.evals).toEqual(JSON.parse(JSON.stringify(history.evals)));
   });
 });
+
+describe('ProgressBar epoch labels', () => {
+  it('labels the end-of-epoch evaluation with the epoch just finished, a mid-epoch one with the current epoch', () => {
+    const stream = Object.assign(new PassThrough(), { isTTY: false });
+    let text = '';
+    stream.on('data', (d: Buffer) => (text += d.toString()));
+    const bar = new ProgressBar({ stream });
+    const state = createState(TrainingConfigSchema.parse({ training: { epochs: 4 } }), 40);
+    const metrics = { loss: 0.5, accuracy: 0.75, f1: 0.7 } as EvalMetrics;
+    // The loop evaluates at an epoch's end after moving state.epoch to the resume position (next epoch, batch 0).
+    Object.assign(state, { epoch: 1, batchIndex: 0, globalStep: 10 });
+    bar.onEvaluate(state, createControl(), metrics);
+    Object.assign(state, { epoch: 1, batchIndex: 5, globalStep: 15 });
+    bar.onEvaluate(state, createControl(), metrics);
+    expect(text.trim().split('\n')).toEqual([expect.stringMatching(/^\[eval\] step 10 epoch 1\/4: /), expect.stringMatching(/^\[eval\] step 15 epoch 2\/4: /)]);
+  });
+});

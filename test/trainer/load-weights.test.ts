@@ -13,7 +13,8 @@ describe('Trainer.loadWeightsFrom', () => {
     const dir = join(root, 'fit');
     const config = toyConfig(dir, { epochs: 3 });
     const trained = new Trainer(config, { createModel: tinyModelFactory(0), log: () => {} });
-    const result = await trained.fit();
+    // Keep the last weights in memory ('latest' is the newest checkpoint, not the best one).
+    const result = await trained.fit({ restoreBest: false });
     expect(existsSync(join(dir, 'out', 'tokenizer.json'))).toBe(true);
     expect(existsSync(join(dir, 'out', 'labels.json'))).toBe(true);
     const before = await trained.predict(join(dir, 'toy.csv'));

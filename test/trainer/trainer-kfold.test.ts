@@ -26,7 +26,8 @@ describe('Trainer k-fold', () => {
     expect(result.folds).toHaveLength(2);
     // Each fold validates on its own half: together they cover the 64 rows once.
     expect(cv.folds.map((f) => f.validationSize).reduce((a, b) => a + b)).toBe(64);
-    expect(cv.folds.map((f) => f.metrics.accuracy)).toEqual(result.folds!.map((f) => f.metrics!.accuracy));
+    // Each fold is scored with the model its fit() left: the best checkpoint's when one was restored.
+    expect(cv.folds.map((f) => f.metrics.accuracy)).toEqual(result.folds!.map((f) => (f.restoredBest?.metrics ?? f.metrics!).accuracy));
     expect(cv.mean.val_accuracy).toBeCloseTo((cv.folds[0].metrics.accuracy + cv.folds[1].metrics.accuracy) / 2, 12);
     expect(cv.outOfFold.metrics.samples).toBe(64);
     for (const fold of [0, 1]) expect(existsSync(join(dir, 'out', `fold-${fold}`, 'checkpoints'))).toBe(true);
@@ -59,10 +60,11 @@ describe('Trainer k-fold', () => {
       for (let c = 0; c < 2; c++) expect(predictions[i].probabilities[c]).toBeCloseTo((single[0].probabilities[2 * i + c] + single[1].probabilities[2 * i + c]) / 2, 6);
     }
 
-    // A new Trainer loads every fold's newest checkpoint: the same out-of-fold metrics and ensemble predictions.
+    // A new Trainer loads every fold's best checkpoint (the models fit() left): the same out-of-fold
+    // metrics and ensemble predictions.
     const loaded = new Trainer(config, { createModel: tinyModelFactory(0), log: () => {}, progress: false });
-    const paths = loaded.loadWeightsFrom('latest').split(', ');
-    expect(paths).toEqual(result.folds!.map((f) => f.checkpoint));
+    const paths = loaded.loadWeightsFrom('best').split(', ');
+    expect(paths).toEqual(result.folds!.map((f) => f.restoredBest?.checkpoint ?? f.checkpoint));
     const oof = await loaded.evaluate();
     expect(oof.accuracy).toBe(cv.outOfFold.metrics.accuracy);
     expect(oof.confusionMatrix).toEqual(cv.outOfFold.metrics.confusionMatrix);

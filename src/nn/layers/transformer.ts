@@ -2,10 +2,13 @@
  * TransformerEncoderLayer and TransformerEncoder as in mlx.nn (pre-norm by default, ReLU MLP, members
  * attention/ln1/ln2/linear1/linear2/dropout1/dropout2; the encoder ends with a LayerNorm `ln`).
  * Extra options: `bias` for the attention projections (mlx.nn has none), `normEps`, and for the encoder
- * `finalNorm: false` to drop the last LayerNorm (post-norm BERT has none).
+ * `finalNorm: false` to drop the last LayerNorm (post-norm BERT has none). The encoder's `checkpoint`
+ * option (as in mlx.nn) recomputes each layer in the backward pass instead of keeping its activations.
  */
 import type { MxArray } from '../../core/array.js';
 import { add } from '../../core/ops.js';
+import { describeValue } from '../../errors.js';
+import { checkpointedForward } from '../checkpoint.js';
 import { Module } from '../module.js';
 import { type Activation, activationFn, relu } from './activations.js';
 import { type AttentionMask, MultiHeadAttention } from './attention.js';
@@ -77,15 +80,26 @@ export class TransformerEncoderLayer extends Module {
   }
 }
 
+export interface TransformerEncoderOptions extends TransformerEncoderLayerOptions {
+  /** End with a LayerNorm (default true; post-norm stacks have none). */
+  finalNorm?: boolean;
+  /** Gradient checkpointing: recompute each layer's activations in the backward pass (default false). */
+  checkpoint?: boolean;
+}
+
 export class TransformerEncoder extends Module {
   layers: TransformerEncoderLayer[];
   ln?: LayerNorm;
+  /** Whether forward runs each layer under nn.checkpoint (may be switched after construction). */
+  checkpoint: boolean;
 
-  constructor(numLayers: number, dims: number, numHeads: number, options: TransformerEncoderLayerOptions & { finalNorm?: boolean } = {}) {
+  constructor(numLayers: number, dims: number, numHeads: number, options: TransformerEncoderOptions = {}) {
     super();
-    checkOptions('TransformerEncoder', options, [...LAYER_KEYS, 'finalNorm']);
+    checkOptions('TransformerEncoder', options, [...LAYER_KEYS, 'finalNorm', 'checkpoint']);
     positiveInt('TransformerEncoder', 'numLayers', numLayers);
-    const { finalNorm = true, ...layerOptions } = options;
+    const { finalNorm = true, checkpoint = false, ...layerOptions } = options;
+    if (typeof checkpoint !== 'boolean') throw new TypeError(`TransformerEncoder: expected a boolean for checkpoint but received ${describeValue(checkpoint)}`);
+    this.checkpoint = checkpoint;
     this.layers = Array.from({ length: numLayers }, () => new TransformerEncoderLayer(dims, numHeads, layerOptions));
     if (finalNorm) this.ln = new LayerNorm(dims, { eps: options.normEps });
     else delete this.ln;
@@ -93,7 +107,7 @@ export class TransformerEncoder extends Module {
 
   override forward(x: MxArray, mask?: AttentionMask): MxArray {
     let h = x;
-    for (const layer of this.layers) h = layer.forward(h, mask);
+    for (const layer of this.layers) h = this.checkpoint ? checkpointedForward(layer)(h, mask) : layer.forward(h, mask);
     return this.ln ? this.ln.forward(h) : h;
   }
 }

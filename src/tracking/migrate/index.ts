@@ -15,7 +15,7 @@ import { TrackingStore } from '../sqlite/store.js';
 import { type BackupEntry, backupFolder, backupName, backupSqlite, writeManifest } from './backup.js';
 import { CreatedFiles, listFilesRecursive } from './copy-artifacts.js';
 import { discoverSources, pathFromSourceArg } from './discover.js';
-import { mergeSnapshot } from './merge.js';
+import { emptyMergeOutcome, mergeSnapshot } from './merge.js';
 import { localPathOf } from './relocate.js';
 import { readFileStore } from './read-file-store.js';
 import { hasSqliteHeader, readSqliteStore, SourceError } from './read-sqlite.js';
@@ -50,19 +50,7 @@ function countSnapshot(s: Snapshot): SourceCounts {
 }
 
 function failedReport(source: string, kind: SourceReport['kind'], error: string): SourceReport {
-  return {
-    source,
-    kind,
-    status: 'failed',
-    error,
-    found: emptyCounts(),
-    added: emptyCounts(),
-    experimentsMatched: [],
-    runsSkipped: 0,
-    runsCompleted: 0,
-    conflicts: [],
-    warnings: [],
-  };
+  return { source, kind, status: 'failed', error, found: emptyCounts(), ...emptyMergeOutcome() };
 }
 
 /** Never reuse a backup folder: a second run in the same second gets `-2`, so no backup is overwritten. */

@@ -16,7 +16,7 @@ import type Database from 'better-sqlite3';
 import { appendToUri } from '../sqlite/artifacts.js';
 import { ArtifactClashError, type CreatedFiles, copyArtifacts } from './copy-artifacts.js';
 import { localPathOf } from './relocate.js';
-import { emptyCounts, type Snapshot, type SnapshotMetric, type SnapshotRun, type SourceCounts } from './types.js';
+import { emptyCounts, type Snapshot, type SnapshotMetric, type SnapshotRun, type SourceReport } from './types.js';
 
 type Db = Database.Database;
 
@@ -30,13 +30,15 @@ export interface MergeContext {
   dryRun: boolean;
 }
 
-export interface MergeResult {
-  added: SourceCounts;
-  experimentsMatched: string[];
-  runsSkipped: number;
-  runsCompleted: number;
-  conflicts: string[];
-  warnings: string[];
+/** The part of a source's report that merging fills in (see SourceReport for each field). */
+export type MergeOutcome = Pick<SourceReport, 'added' | 'experimentsMatched' | 'runsSkipped' | 'runsCompleted' | 'conflicts' | 'warnings'>;
+
+/** A merge that added nothing: where a merge starts, and what a source that failed before merging reports. */
+export function emptyMergeOutcome(): MergeOutcome {
+  return { added: emptyCounts(), experimentsMatched: [], runsSkipped: 0, runsCompleted: 0, conflicts: [], warnings: [] };
+}
+
+export interface MergeResult extends MergeOutcome {
   /** Source run id → the folder its artifacts were copied to (for verification). */
   artifactTargets: Map<string, string>;
 }
@@ -67,15 +69,7 @@ export function latestOf(metrics: SnapshotMetric[]): SnapshotMetric[] {
 
 export function mergeSnapshot(snapshot: Snapshot, ctx: MergeContext): MergeResult {
   const { db } = ctx;
-  const result: MergeResult = {
-    added: emptyCounts(),
-    experimentsMatched: [],
-    runsSkipped: 0,
-    runsCompleted: 0,
-    conflicts: [],
-    warnings: [],
-    artifactTargets: new Map(),
-  };
+  const result: MergeResult = { ...emptyMergeOutcome(), artifactTargets: new Map() };
   const q = {
     expByName: db.prepare('SELECT experiment_id, name, artifact_location FROM experiments WHERE workspace = ? AND name = ?'),
     expById: db.prepare('SELECT experiment_id, name, artifact_location FROM experiments WHERE experiment_id = ?'),

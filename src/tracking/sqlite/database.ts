@@ -10,6 +10,8 @@ import { StoreError } from '../errors.js';
 import { MLFLOW_REVISIONS, MLFLOW_SCHEMA_DDL, MLFLOW_SCHEMA_REVISION, MLFLOW_SEED_ROWS, MLFLOW_VERSION } from './mlflow-schema.js';
 
 export type Db = Database.Database;
+export type Statement = Database.Statement;
+export type Transaction<F extends Parameters<Db['transaction']>[0]> = Database.Transaction<F>;
 
 /** How long one statement waits for another writer before SQLite reports SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 20_000;

@@ -53,7 +53,7 @@ import {
 } from '../validation.js';
 import { paramValueToString } from '../values.js';
 import * as artifacts from './artifacts.js';
-import { type Db, isBusyError, openDatabase } from './database.js';
+import { type Db, isBusyError, openDatabase, type Statement, type Transaction } from './database.js';
 import { Registry } from './registry.js';
 
 export interface TrackingStoreOptions {
@@ -87,13 +87,23 @@ interface ExperimentRow {
   last_update_time: number | null;
 }
 
-/** Stored form of a metric value: [value, is_nan]. */
-function encodeMetricValue(value: number): [number, 0 | 1] {
-  if (Number.isNaN(value)) return [0, 1];
-  if (value === Number.POSITIVE_INFINITY) return [DBL_MAX, 0];
-  if (value === Number.NEGATIVE_INFINITY) return [-DBL_MAX, 0];
-  return [value, 0];
+/** Stored form of a non-NaN metric value (NaN is stored as 0 with is_nan = 1). */
+function encodeMetricValue(value: number): number {
+  if (value === Number.POSITIVE_INFINITY) return DBL_MAX;
+  if (value === Number.NEGATIVE_INFINITY) return -DBL_MAX;
+  return value;
 }
+
+const INSERT_METRIC = 'INSERT OR IGNORE INTO metrics ("key", value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)';
+
+/**
+ * Upserts one point into latest_metrics when it is newer by MLflow's rule (see #insertMetrics). A NULL
+ * timestamp (older stores) counts as 0.
+ */
+const ADVANCE_LATEST_METRIC = `INSERT INTO latest_metrics ("key", value, timestamp, step, is_nan, run_uuid) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT ("key", run_uuid) DO UPDATE
+  SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan
+  WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, IFNULL(latest_metrics.timestamp, 0), latest_metrics.value)`;
 
 const decodeMetricValue = (value: number, isNan: number): number => (isNan ? Number.NaN : value);
 
@@ -158,6 +168,10 @@ export class TrackingStore implements TrackingClient {
   readonly artifactRoot: string;
   readonly #db: Db;
   readonly #registry: Registry;
+  /** Every fixed statement, prepared once: preparing costs more than running the small statements logging uses. */
+  readonly #statements = new Map<string, Statement>();
+  /** Runs its argument inside a transaction; made once, since `db.transaction()` builds several closures per call. */
+  readonly #transaction: Transaction<(fn: () => unknown) => unknown>;
   #closed = false;
 
   /** Opens `sqlite:///path.db` (or a plain file path), creating the store if the file is missing. */
@@ -168,6 +182,7 @@ export class TrackingStore implements TrackingClient {
       options.artifactRoot ?? (this.path === ':memory:' ? join(process.cwd(), 'mlruns', 'artifacts') : join(dirname(this.path), 'artifacts')),
     );
     this.#db = openDatabase(this.path);
+    this.#transaction = this.#db.transaction((fn: () => unknown) => fn());
     this.#registry = new Registry(this.#db);
     this.#ensureDefaultExperiment();
   }
@@ -183,6 +198,16 @@ export class TrackingStore implements TrackingClient {
     if (this.#closed) throw new StoreError(`the tracking store ${this.trackingUri} is closed`, 'INVALID_STATE');
   }
 
+  /** The prepared statement for a fixed SQL text (never for generated SQL such as searches, which varies). */
+  #sql(text: string): Statement {
+    let statement = this.#statements.get(text);
+    if (statement === undefined) {
+      statement = this.#db.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
+  }
+
   /**
    * Runs `fn` in one IMMEDIATE transaction. busy_timeout already waits for other writers; if SQLite
    * still reports BUSY (e.g. a checkpoint holding the lock longer), retry with backoff so callers never
@@ -190,10 +215,9 @@ export class TrackingStore implements TrackingClient {
    */
   async #write<T>(fn: () => T): Promise<T> {
     this.#check();
-    const tx = this.#db.transaction(fn);
     for (let attempt = 0; ; attempt++) {
       try {
-        return tx.immediate();
+        return this.#transaction.immediate(fn) as T;
       } catch (err) {
         if (!isBusyError(err) || attempt >= 50) throw err;
         await sleep(Math.min(1000, 10 * 2 ** attempt) * (0.5 + Math.random()));
@@ -205,7 +229,7 @@ export class TrackingStore implements TrackingClient {
     this.#check();
     for (let attempt = 0; ; attempt++) {
       try {
-        return this.#db.transaction(fn).deferred();
+        return this.#transaction.deferred(fn) as T;
       } catch (err) {
         if (!isBusyError(err) || attempt >= 50) throw err;
         await sleep(Math.min(1000, 10 * 2 ** attempt) * (0.5 + Math.random()));
@@ -214,25 +238,23 @@ export class TrackingStore implements TrackingClient {
   }
 
   #ensureDefaultExperiment(): void {
-    const exists = this.#db.prepare('SELECT 1 FROM experiments WHERE experiment_id = 0').get();
+    const exists = this.#sql('SELECT 1 FROM experiments WHERE experiment_id = 0').get();
     if (exists) return;
     const now = Date.now();
-    this.#db
-      .prepare(
-        "INSERT OR IGNORE INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time, workspace) VALUES (0, 'Default', ?, 'active', ?, ?, 'default')",
-      )
-      .run(artifacts.appendToUri(this.artifactRoot, '0'), now, now);
+    this.#sql(
+      "INSERT OR IGNORE INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time, workspace) VALUES (0, 'Default', ?, 'active', ?, ?, 'default')",
+    ).run(artifacts.appendToUri(this.artifactRoot, '0'), now, now);
   }
 
   #experimentRow(experimentId: string | number): ExperimentRow {
     const id = validateExperimentId(experimentId);
-    const row = this.#db.prepare('SELECT * FROM experiments WHERE experiment_id = ?').get(id) as ExperimentRow | undefined;
+    const row = this.#sql('SELECT * FROM experiments WHERE experiment_id = ?').get(id) as ExperimentRow | undefined;
     if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
     return row;
   }
 
   #toExperiment(row: ExperimentRow): Experiment {
-    const tags = this.#db.prepare('SELECT "key", value FROM experiment_tags WHERE experiment_id = ?').all(row.experiment_id) as {
+    const tags = this.#sql('SELECT "key", value FROM experiment_tags WHERE experiment_id = ?').all(row.experiment_id) as {
       key: string;
       value: string | null;
     }[];
@@ -249,9 +271,19 @@ export class TrackingStore implements TrackingClient {
 
   #runRow(runId: string): RunRow {
     validateRunId(runId);
-    const row = this.#db.prepare('SELECT * FROM runs WHERE run_uuid = ?').get(runId) as RunRow | undefined;
+    const row = this.#sql('SELECT * FROM runs WHERE run_uuid = ?').get(runId) as RunRow | undefined;
     if (!row) throw notFound(`Run with id=${runId} not found`);
     return row;
+  }
+
+  /** What every logging call checks: the run exists and is not deleted (one indexed lookup, no row object). */
+  #requireActiveRun(runId: string): void {
+    validateRunId(runId);
+    const stage = this.#sql('SELECT lifecycle_stage FROM runs WHERE run_uuid = ?').get(runId) as { lifecycle_stage: LifecycleStage } | undefined;
+    if (!stage) throw notFound(`Run with id=${runId} not found`);
+    if (stage.lifecycle_stage !== 'active') {
+      throw invalidParameter(`The run ${runId} must be in the 'active' state. Current state is ${stage.lifecycle_stage}.`);
+    }
   }
 
   #activeRunRow(runId: string): RunRow {
@@ -263,13 +295,13 @@ export class TrackingStore implements TrackingClient {
   }
 
   #toRun(row: RunRow): Run {
-    const metrics = this.#db.prepare('SELECT "key", value, is_nan FROM latest_metrics WHERE run_uuid = ?').all(row.run_uuid) as {
+    const metrics = this.#sql('SELECT "key", value, is_nan FROM latest_metrics WHERE run_uuid = ?').all(row.run_uuid) as {
       key: string;
       value: number;
       is_nan: number;
     }[];
-    const params = this.#db.prepare('SELECT "key", value FROM params WHERE run_uuid = ?').all(row.run_uuid) as { key: string; value: string }[];
-    const tags = this.#db.prepare('SELECT "key", value FROM tags WHERE run_uuid = ?').all(row.run_uuid) as { key: string; value: string | null }[];
+    const params = this.#sql('SELECT "key", value FROM params WHERE run_uuid = ?').all(row.run_uuid) as { key: string; value: string }[];
+    const tags = this.#sql('SELECT "key", value FROM tags WHERE run_uuid = ?').all(row.run_uuid) as { key: string; value: string | null }[];
     return {
       info: {
         runId: row.run_uuid,
@@ -292,13 +324,11 @@ export class TrackingStore implements TrackingClient {
   }
 
   #datasetInputs(runId: string): DatasetInput[] {
-    const rows = this.#db
-      .prepare(
-        `SELECT i.input_uuid, d.name, d.digest, d.dataset_source_type, d.dataset_source, d.dataset_schema, d.dataset_profile
-         FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id
-         WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN' AND i.destination_id = ? ORDER BY i.rowid`,
-      )
-      .all(runId) as {
+    const rows = this.#sql(
+      `SELECT i.input_uuid, d.name, d.digest, d.dataset_source_type, d.dataset_source, d.dataset_schema, d.dataset_profile
+       FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id
+       WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN' AND i.destination_id = ? ORDER BY i.rowid`,
+    ).all(runId) as {
       input_uuid: string;
       name: string;
       digest: string;
@@ -307,7 +337,7 @@ export class TrackingStore implements TrackingClient {
       dataset_schema: string | null;
       dataset_profile: string | null;
     }[];
-    const tagQuery = this.#db.prepare('SELECT name, value FROM input_tags WHERE input_uuid = ? ORDER BY rowid');
+    const tagQuery = this.#sql('SELECT name, value FROM input_tags WHERE input_uuid = ? ORDER BY rowid');
     return rows.map((r) => ({
       dataset: {
         name: r.name,
@@ -332,19 +362,17 @@ export class TrackingStore implements TrackingClient {
       validateTag(key, value, '', MAX_EXPERIMENT_TAG_VAL_LENGTH);
     }
     return this.#write(() => {
-      const clash = this.#db.prepare("SELECT experiment_id FROM experiments WHERE name = ? AND workspace = 'default'").get(name);
+      const clash = this.#sql("SELECT experiment_id FROM experiments WHERE name = ? AND workspace = 'default'").get(name);
       if (clash) throw alreadyExists(`Experiment(name=${name}) already exists.`);
       const now = Date.now();
-      const info = this.#db
-        .prepare(
-          "INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time, workspace) VALUES (?, ?, 'active', ?, ?, 'default')",
-        )
-        .run(name, location ?? null, now, now);
+      const info = this.#sql(
+        "INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time, workspace) VALUES (?, ?, 'active', ?, ?, 'default')",
+      ).run(name, location ?? null, now, now);
       const id = Number(info.lastInsertRowid);
       if (!location) {
-        this.#db.prepare('UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?').run(artifacts.appendToUri(this.artifactRoot, String(id)), id);
+        this.#sql('UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?').run(artifacts.appendToUri(this.artifactRoot, String(id)), id);
       }
-      const insertTag = this.#db.prepare('INSERT INTO experiment_tags ("key", value, experiment_id) VALUES (?, ?, ?)');
+      const insertTag = this.#sql('INSERT INTO experiment_tags ("key", value, experiment_id) VALUES (?, ?, ?)');
       for (const [key, value] of tags) insertTag.run(key, value, id);
       return String(id);
     });
@@ -356,7 +384,7 @@ export class TrackingStore implements TrackingClient {
 
   async getExperimentByName(name: string): Promise<Experiment | null> {
     return this.#read(() => {
-      const row = this.#db.prepare("SELECT * FROM experiments WHERE name = ? AND workspace = 'default'").get(name) as ExperimentRow | undefined;
+      const row = this.#sql("SELECT * FROM experiments WHERE name = ? AND workspace = 'default'").get(name) as ExperimentRow | undefined;
       return row ? this.#toExperiment(row) : null;
     });
   }
@@ -377,11 +405,10 @@ export class TrackingStore implements TrackingClient {
     await this.#write(() => {
       const row = this.#experimentRow(experimentId);
       if (row.lifecycle_stage !== 'active') throw new StoreError('Cannot rename a non-active experiment.', 'INVALID_STATE');
-      const clash = this.#db
-        .prepare("SELECT experiment_id FROM experiments WHERE name = ? AND workspace = 'default' AND experiment_id != ?")
+      const clash = this.#sql("SELECT experiment_id FROM experiments WHERE name = ? AND workspace = 'default' AND experiment_id != ?")
         .get(newName, row.experiment_id);
       if (clash) throw alreadyExists(`Experiment(name=${newName}) already exists.`);
-      this.#db.prepare('UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?').run(newName, Date.now(), row.experiment_id);
+      this.#sql('UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?').run(newName, Date.now(), row.experiment_id);
     });
   }
 
@@ -392,8 +419,7 @@ export class TrackingStore implements TrackingClient {
       if (row.lifecycle_stage !== 'active') {
         throw invalidParameter(`The experiment ${row.experiment_id} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`);
       }
-      this.#db
-        .prepare('INSERT INTO experiment_tags ("key", value, experiment_id) VALUES (?, ?, ?) ON CONFLICT ("key", experiment_id) DO UPDATE SET value = excluded.value')
+      this.#sql('INSERT INTO experiment_tags ("key", value, experiment_id) VALUES (?, ?, ?) ON CONFLICT ("key", experiment_id) DO UPDATE SET value = excluded.value')
         .run(key, value, row.experiment_id);
     });
   }
@@ -402,9 +428,8 @@ export class TrackingStore implements TrackingClient {
     await this.#write(() => {
       const row = this.#experimentRow(experimentId);
       const now = Date.now();
-      this.#db.prepare("UPDATE experiments SET lifecycle_stage = 'deleted', last_update_time = ? WHERE experiment_id = ?").run(now, row.experiment_id);
-      this.#db
-        .prepare("UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ? WHERE experiment_id = ? AND lifecycle_stage = 'active'")
+      this.#sql("UPDATE experiments SET lifecycle_stage = 'deleted', last_update_time = ? WHERE experiment_id = ?").run(now, row.experiment_id);
+      this.#sql("UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ? WHERE experiment_id = ? AND lifecycle_stage = 'active'")
         .run(now, row.experiment_id);
     });
   }
@@ -415,8 +440,8 @@ export class TrackingStore implements TrackingClient {
       if (row.lifecycle_stage !== 'deleted') {
         throw invalidParameter(`The experiment ${row.experiment_id} must be in the 'deleted' state. Current state is ${row.lifecycle_stage}.`);
       }
-      this.#db.prepare("UPDATE experiments SET lifecycle_stage = 'active', last_update_time = ? WHERE experiment_id = ?").run(Date.now(), row.experiment_id);
-      this.#db.prepare("UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL WHERE experiment_id = ?").run(row.experiment_id);
+      this.#sql("UPDATE experiments SET lifecycle_stage = 'active', last_update_time = ? WHERE experiment_id = ?").run(Date.now(), row.experiment_id);
+      this.#sql("UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL WHERE experiment_id = ?").run(row.experiment_id);
     });
   }
 
@@ -448,14 +473,12 @@ export class TrackingStore implements TrackingClient {
       }
       if (options.parentRunId !== undefined) this.#runRow(options.parentRunId);
       const artifactUri = artifacts.appendToUri(experiment.artifact_location ?? artifacts.appendToUri(this.artifactRoot, String(experiment.experiment_id)), runId, 'artifacts');
-      this.#db
-        .prepare(
-          `INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status, start_time, end_time,
-             source_version, lifecycle_stage, artifact_uri, experiment_id, deleted_time)
-           VALUES (?, ?, 'UNKNOWN', '', '', ?, 'RUNNING', ?, NULL, '', 'active', ?, ?, NULL)`,
-        )
-        .run(runId, runName, tags['mlflow.user'] ?? 'unknown', startTime, artifactUri, experiment.experiment_id);
-      const insertTag = this.#db.prepare('INSERT INTO tags ("key", value, run_uuid) VALUES (?, ?, ?)');
+      this.#sql(
+        `INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status, start_time, end_time,
+           source_version, lifecycle_stage, artifact_uri, experiment_id, deleted_time)
+         VALUES (?, ?, 'UNKNOWN', '', '', ?, 'RUNNING', ?, NULL, '', 'active', ?, ?, NULL)`,
+      ).run(runId, runName, tags['mlflow.user'] ?? 'unknown', startTime, artifactUri, experiment.experiment_id);
+      const insertTag = this.#sql('INSERT INTO tags ("key", value, run_uuid) VALUES (?, ?, ?)');
       for (const [key, value] of Object.entries(tags)) insertTag.run(key, value, runId);
       return this.#toRun(this.#runRow(runId));
     });
@@ -473,21 +496,20 @@ export class TrackingStore implements TrackingClient {
     if (endTime !== undefined && (!Number.isInteger(endTime) || endTime < 0)) throw invalidParameter(`Invalid end time ${endTime}: expected epoch milliseconds`);
     if (name !== undefined && typeof name !== 'string') throw invalidParameter(`Invalid run name ${String(name)}: expected a string`);
     await this.#write(() => {
-      this.#activeRunRow(runId);
-      if (status !== undefined) this.#db.prepare('UPDATE runs SET status = ? WHERE run_uuid = ?').run(status, runId);
-      if (endTime !== undefined) this.#db.prepare('UPDATE runs SET end_time = ? WHERE run_uuid = ?').run(endTime, runId);
+      this.#requireActiveRun(runId);
+      if (status !== undefined) this.#sql('UPDATE runs SET status = ? WHERE run_uuid = ?').run(status, runId);
+      if (endTime !== undefined) this.#sql('UPDATE runs SET end_time = ? WHERE run_uuid = ?').run(endTime, runId);
       if (name) this.#setRunName(runId, name);
     });
   }
 
   #setRunName(runId: string, name: string): void {
-    this.#db.prepare('UPDATE runs SET name = ? WHERE run_uuid = ?').run(name, runId);
+    this.#sql('UPDATE runs SET name = ? WHERE run_uuid = ?').run(name, runId);
     this.#upsertTag(runId, 'mlflow.runName', name);
   }
 
   #upsertTag(runId: string, key: string, value: string): void {
-    this.#db
-      .prepare('INSERT INTO tags ("key", value, run_uuid) VALUES (?, ?, ?) ON CONFLICT ("key", run_uuid) DO UPDATE SET value = excluded.value')
+    this.#sql('INSERT INTO tags ("key", value, run_uuid) VALUES (?, ?, ?) ON CONFLICT ("key", run_uuid) DO UPDATE SET value = excluded.value')
       .run(key, value, runId);
   }
 
@@ -498,14 +520,14 @@ export class TrackingStore implements TrackingClient {
   async deleteRun(runId: string): Promise<void> {
     await this.#write(() => {
       this.#runRow(runId);
-      this.#db.prepare("UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ? WHERE run_uuid = ?").run(Date.now(), runId);
+      this.#sql("UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ? WHERE run_uuid = ?").run(Date.now(), runId);
     });
   }
 
   async restoreRun(runId: string): Promise<void> {
     await this.#write(() => {
       this.#runRow(runId);
-      this.#db.prepare("UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL WHERE run_uuid = ?").run(runId);
+      this.#sql("UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL WHERE run_uuid = ?").run(runId);
     });
   }
 
@@ -514,8 +536,8 @@ export class TrackingStore implements TrackingClient {
   async logParam(runId: string, key: string, value: ParamValue): Promise<void> {
     const text = validateParam(key, paramValueToString(value));
     await this.#write(() => {
-      this.#activeRunRow(runId);
-      const existing = this.#db.prepare('SELECT value FROM params WHERE run_uuid = ? AND "key" = ?').get(runId, key) as { value: string } | undefined;
+      this.#requireActiveRun(runId);
+      const existing = this.#sql('SELECT value FROM params WHERE run_uuid = ? AND "key" = ?').get(runId, key) as { value: string } | undefined;
       if (existing) {
         if (existing.value !== text) {
           throw invalidParameter(
@@ -524,7 +546,7 @@ export class TrackingStore implements TrackingClient {
         }
         return;
       }
-      this.#db.prepare('INSERT INTO params ("key", value, run_uuid) VALUES (?, ?, ?)').run(key, text, runId);
+      this.#sql('INSERT INTO params ("key", value, run_uuid) VALUES (?, ?, ?)').run(key, text, runId);
     });
   }
 
@@ -532,42 +554,32 @@ export class TrackingStore implements TrackingClient {
     const metric = { key, value, timestamp: options.timestamp ?? Date.now(), step: options.step ?? 0 };
     validateMetric(metric.key, metric.value, metric.timestamp, metric.step);
     await this.#write(() => {
-      this.#activeRunRow(runId);
+      this.#requireActiveRun(runId);
       this.#insertMetrics(runId, [metric]);
     });
   }
 
-  /** Inserts metric points (exact duplicates are skipped, as MLflow does) and advances latest_metrics. */
-  #insertMetrics(runId: string, metrics: Metric[]): void {
-    const insert = this.#db.prepare('INSERT OR IGNORE INTO metrics ("key", value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)');
-    // Newest per key by MLflow's rule: the largest (step, timestamp, stored value) tuple wins.
-    const newest = new Map<string, { value: number; isNan: 0 | 1; timestamp: number; step: number }>();
-    const newer = (a: { step: number; timestamp: number; value: number }, b: { step: number; timestamp: number; value: number }) =>
-      a.step !== b.step ? a.step > b.step : a.timestamp !== b.timestamp ? a.timestamp > b.timestamp : a.value > b.value;
+  /**
+   * Inserts metric points (exact duplicates are skipped, as MLflow does) and advances latest_metrics by
+   * MLflow's rule: a point replaces the stored one only if its (step, timestamp, stored value) tuple is
+   * strictly larger (NaN is stored as 0 and compares as 0). Applied point by point, in order, inside the
+   * statement itself, so no read-compare-write round trip through JS.
+   */
+  #insertMetrics(runId: string, metrics: readonly Metric[]): void {
+    const insert = this.#sql(INSERT_METRIC);
+    const advanceLatest = this.#sql(ADVANCE_LATEST_METRIC);
     for (const m of metrics) {
-      const [value, isNan] = encodeMetricValue(m.value);
-      insert.run(m.key, value, m.timestamp, runId, m.step, isNan);
-      const candidate = { value, isNan, timestamp: m.timestamp, step: m.step };
-      const current = newest.get(m.key);
-      if (!current || newer(candidate, current)) newest.set(m.key, candidate);
-    }
-    const select = this.#db.prepare('SELECT value, timestamp, step FROM latest_metrics WHERE run_uuid = ? AND "key" = ?');
-    const upsert = this.#db.prepare(
-      `INSERT INTO latest_metrics ("key", value, timestamp, step, is_nan, run_uuid) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT ("key", run_uuid) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan`,
-    );
-    for (const [key, m] of newest) {
-      const stored = select.get(runId, key) as { value: number; timestamp: number | null; step: number } | undefined;
-      if (!stored || newer(m, { value: stored.value, timestamp: stored.timestamp ?? 0, step: stored.step })) {
-        upsert.run(key, m.value, m.timestamp, m.step, m.isNan, runId);
-      }
+      const isNan = Number.isNaN(m.value);
+      const value = isNan ? 0 : encodeMetricValue(m.value);
+      insert.run(m.key, value, m.timestamp, runId, m.step, isNan ? 1 : 0);
+      advanceLatest.run(m.key, value, m.timestamp, m.step, isNan ? 1 : 0, runId);
     }
   }
 
   async setTag(runId: string, key: string, value: string): Promise<void> {
     value = validateRunTag(key, value);
     await this.#write(() => {
-      this.#activeRunRow(runId);
+      this.#requireActiveRun(runId);
       if (key === 'mlflow.runName') this.#setRunName(runId, value);
       else this.#upsertTag(runId, key, value);
     });
@@ -575,8 +587,8 @@ export class TrackingStore implements TrackingClient {
 
   async deleteTag(runId: string, key: string): Promise<void> {
     await this.#write(() => {
-      this.#activeRunRow(runId);
-      const info = this.#db.prepare('DELETE FROM tags WHERE run_uuid = ? AND "key" = ?').run(runId, key);
+      this.#requireActiveRun(runId);
+      const info = this.#sql('DELETE FROM tags WHERE run_uuid = ? AND "key" = ?').run(runId, key);
       if (info.changes === 0) throw notFound(`No tag with name: ${key} in run with id ${runId}`);
     });
   }
@@ -596,17 +608,17 @@ export class TrackingStore implements TrackingClient {
       );
     }
     await this.#write(() => {
-      this.#activeRunRow(runId);
+      this.#requireActiveRun(runId);
       if (params.length > 0) {
         const existing = new Map(
-          (this.#db.prepare('SELECT "key", value FROM params WHERE run_uuid = ?').all(runId) as { key: string; value: string }[]).map((p) => [p.key, p.value]),
+          (this.#sql('SELECT "key", value FROM params WHERE run_uuid = ?').all(runId) as { key: string; value: string }[]).map((p) => [p.key, p.value]),
         );
         const conflicts = params.filter((p) => existing.has(p.key) && existing.get(p.key) !== p.value);
         if (conflicts.length > 0) {
           const listing = conflicts.map((p) => `{'key': '${p.key}', 'old_value': '${existing.get(p.key)}', 'new_value': '${p.value}'}`).join(', ');
           throw invalidParameter(`Changing param values is not allowed. Params were already logged='[${listing}]' for run ID='${runId}'.`);
         }
-        const insert = this.#db.prepare('INSERT INTO params ("key", value, run_uuid) VALUES (?, ?, ?)');
+        const insert = this.#sql('INSERT INTO params ("key", value, run_uuid) VALUES (?, ?, ?)');
         for (const p of params) if (!existing.has(p.key)) insert.run(p.key, p.value, runId);
       }
       if (metrics.length > 0) this.#insertMetrics(runId, metrics);
@@ -620,8 +632,7 @@ export class TrackingStore implements TrackingClient {
   async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
     return this.#read(() => {
       this.#runRow(runId);
-      const rows = this.#db
-        .prepare('SELECT "key", value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ? AND "key" = ? ORDER BY timestamp, step, value')
+      const rows = this.#sql('SELECT "key", value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ? AND "key" = ? ORDER BY timestamp, step, value')
         .all(runId, key) as { key: string; value: number; timestamp: number; step: number; is_nan: number }[];
       return rows.map((r) => ({ key: r.key, value: decodeMetricValue(r.value, r.is_nan), timestamp: r.timestamp, step: r.step }));
     });
@@ -694,18 +705,18 @@ export class TrackingStore implements TrackingClient {
     await this.#write(() => {
       const run = this.#activeRunRow(runId);
       const seen = new Set<string>();
-      const findDataset = this.#db.prepare('SELECT dataset_uuid FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?');
-      const insertDataset = this.#db.prepare(
+      const findDataset = this.#sql('SELECT dataset_uuid FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?');
+      const insertDataset = this.#sql(
         `INSERT INTO datasets (dataset_uuid, experiment_id, name, digest, dataset_source_type, dataset_source, dataset_schema, dataset_profile)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       );
-      const findInput = this.#db.prepare(
+      const findInput = this.#sql(
         "SELECT input_uuid FROM inputs WHERE source_type = 'DATASET' AND source_id = ? AND destination_type = 'RUN' AND destination_id = ?",
       );
-      const insertInput = this.#db.prepare(
+      const insertInput = this.#sql(
         "INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id, step) VALUES (?, 'DATASET', ?, 'RUN', ?, 0)",
       );
-      const insertTag = this.#db.prepare('INSERT INTO input_tags (input_uuid, name, value) VALUES (?, ?, ?)');
+      const insertTag = this.#sql('INSERT INTO input_tags (input_uuid, name, value) VALUES (?, ?, ?)');
       for (const { dataset: d, tags } of datasets) {
         const id = `${d.name}\u0000${d.digest}`;
         if (seen.has(id)) continue; // first occurrence wins, as in MLflow

@@ -68,6 +68,16 @@ export class ProgressBar implements Callback {
     return `${Math.min(state.epoch + 1, state.config.training.epochs)}/${state.config.training.epochs}`;
   }
 
+  /**
+   * The epoch an evaluation belongs to. At an epoch's end the loop has already advanced state.epoch to
+   * the resume position (batchIndex 0 of the next epoch), so that evaluation is labelled with the epoch
+   * just finished, not the next one.
+   */
+  private evalEpochText(state: TrainerState): string {
+    const done = state.batchIndex === 0 && state.epoch > 0 ? state.epoch : state.epoch + 1;
+    return `${Math.min(done, state.config.training.epochs)}/${state.config.training.epochs}`;
+  }
+
   onTrainStart(state: TrainerState): void {
     this.startedMs = performance.now();
     this.startStep = state.globalStep;
@@ -104,7 +114,7 @@ export class ProgressBar implements Callback {
       this.bar.update(state.globalStep, { val: this.lastEval });
       return;
     }
-    this.write(`[eval] step ${state.globalStep} epoch ${this.epochText(state)}: ${formatEval(metrics)}`);
+    this.write(`[eval] step ${state.globalStep} epoch ${this.evalEpochText(state)}: ${formatEval(metrics)}`);
   }
 
   private finish(message: string): void {

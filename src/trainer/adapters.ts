@@ -1,0 +1,120 @@
+/**
+ * LoRA adapters on their own: a folder with `adapters.safetensors` (the trainable weights of a LoRA run:
+ * every loraA/loraB and the classifier head, under their model paths) and `adapter_config.json` (the
+ * LoRA and quantization settings and the base checkpoint they were trained on). Loading checks the
+ * folder against the model the config built — same rank, targets and trainable weights — so adapters
+ * never land silently on another base.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as mx from '../core/index.js';
+import type { TrainingConfig } from '../config/schema.js';
+import { MlxTrainError } from '../errors.js';
+import type { Module } from '../nn/index.js';
+import { writeAtomically } from './checkpoint.js';
+
+export const ADAPTER_WEIGHTS_FILE = 'adapters.safetensors';
+export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
+export const ADAPTERS_FORMAT = 'mlx-train-adapters-1';
+
+export interface AdapterConfig {
+  format: typeof ADAPTERS_FORMAT;
+  /** The pretrained folder of the base (model.pretrained), null for a model trained from scratch. */
+  baseModel: string | null;
+  pooling: TrainingConfig['model']['pooling'];
+  lora: TrainingConfig['training']['lora'];
+  quantization: TrainingConfig['training']['quantization'];
+  /** Names in adapters.safetensors: the LoRA matrices, then the other trainable weights (the head). */
+  adapters: string[];
+  head: string[];
+}
+
+export class AdapterError extends MlxTrainError {
+  constructor(message: string, file?: string) {
+    super(file ? `${message} (${file})` : message, 'ADAPTER_ERROR');
+  }
+}
+
+const isLoraWeight = (k: string) => /(^|\.)lora[AB]$/.test(k);
+
+function trainableWeights(model: Module): [string, mx.Array][] {
+  return (mx.treeFlatten(model.trainableParameters()) as [string, unknown][]).filter(([, v]) => v instanceof mx.Array) as [string, mx.Array][];
+}
+
+function requireLora(config: TrainingConfig, op: string): void {
+  if (!config.training.lora.enabled) throw new AdapterError(`${op} needs training.lora.enabled: a run without LoRA has no adapters (save or load a checkpoint instead)`);
+}
+
+/** Writes the model's adapters (and trainable head) to `dir`; returns the two file paths. */
+export function saveAdapters(dir: string, model: Module, config: TrainingConfig): { weights: string; config: string } {
+  requireLora(config, 'saveAdapters');
+  const weights = trainableWeights(model);
+  const adapters = weights.map(([k]) => k).filter(isLoraWeight);
+  if (adapters.length === 0) throw new AdapterError('saveAdapters: the model has no trainable LoRA weights (loraA/loraB)');
+  const meta: AdapterConfig = {
+    format: ADAPTERS_FORMAT,
+    baseModel: config.model.pretrained,
+    pooling: config.model.pooling,
+    lora: config.training.lora,
+    quantization: config.training.quantization,
+    adapters,
+    head: weights.map(([k]) => k).filter((k) => !isLoraWeight(k)),
+  };
+  const json = `${JSON.stringify(meta, null, 2)}\n`;
+  const weightsPath = join(dir, ADAPTER_WEIGHTS_FILE);
+  const configPath = join(dir, ADAPTER_CONFIG_FILE);
+  writeAtomically(weightsPath, (tmp) => mx.saveSafetensors(tmp, Object.fromEntries(weights), { format: ADAPTERS_FORMAT, adapter_config: json }));
+  writeAtomically(configPath, (tmp) => writeFileSync(tmp, json));
+  return { weights: weightsPath, config: configPath };
+}
+
+function readAdapterConfig(path: string): AdapterConfig {
+  if (!existsSync(path)) throw new AdapterError(`no ${ADAPTER_CONFIG_FILE} in the adapter folder`, path);
+  let meta: AdapterConfig;
+  try {
+    meta = JSON.parse(readFileSync(path, 'utf8')) as AdapterConfig;
+  } catch (err) {
+    throw new AdapterError(`invalid JSON: ${(err as Error).message}`, path);
+  }
+  if (meta?.format !== ADAPTERS_FORMAT) throw new AdapterError(`not mlx-train adapters (format '${String(meta?.format)}', expected '${ADAPTERS_FORMAT}')`, path);
+  return meta;
+}
+
+/**
+ * Loads adapters saved by saveAdapters into `model` (built from `config` with LoRA on). The LoRA rank,
+ * alpha, targets and quantization must equal the config's, and the file must hold exactly the
+ * model's trainable weights with their shapes. Returns the names loaded.
+ */
+export function loadAdapters(dir: string, model: Module, config: TrainingConfig): string[] {
+  requireLora(config, 'loadAdapters');
+  const configPath = join(dir, ADAPTER_CONFIG_FILE);
+  const weightsPath = join(dir, ADAPTER_WEIGHTS_FILE);
+  const meta = readAdapterConfig(configPath);
+  const { lora, quantization } = config.training;
+  const checks: [string, unknown, unknown][] = [
+    ['lora.rank', meta.lora?.rank, lora.rank],
+    ['lora.alpha', meta.lora?.alpha, lora.alpha],
+    ['lora.targetModules', JSON.stringify(meta.lora?.targetModules), JSON.stringify(lora.targetModules)],
+    ['quantization.enabled', meta.quantization?.enabled, quantization.enabled],
+    ...(quantization.enabled ? [['quantization.bits', meta.quantization?.bits, quantization.bits], ['quantization.groupSize', meta.quantization?.groupSize, quantization.groupSize]] as [string, unknown, unknown][] : []),
+  ];
+  for (const [key, saved, wanted] of checks) {
+    if (saved !== wanted) throw new AdapterError(`${key} is ${String(saved)} in the adapters but ${String(wanted)} in training.${key} of this config`, configPath);
+  }
+  if (!existsSync(weightsPath)) throw new AdapterError(`no ${ADAPTER_WEIGHTS_FILE} in the adapter folder`, weightsPath);
+  const arrays = mx.loadSafetensors(weightsPath).arrays;
+  const trainable = new Map(trainableWeights(model));
+  const problems = [
+    ...[...trainable.keys()].filter((k) => !(k in arrays)).map((k) => `  missing ${k}`),
+    ...Object.keys(arrays).filter((k) => !trainable.has(k)).map((k) => `  unexpected ${k} (not a trainable weight of this model)`),
+    ...Object.entries(arrays).filter(([k, v]) => trainable.has(k) && v.shape.join() !== trainable.get(k)!.shape.join())
+      .map(([k, v]) => `  ${k}: expected shape [${trainable.get(k)!.shape.join(', ')}] but found [${v.shape.join(', ')}]`),
+  ];
+  if (problems.length) {
+    mx.dispose(Object.values(arrays));
+    throw new AdapterError(`the adapters do not fit the model built from this config:\n${problems.join('\n')}`, weightsPath);
+  }
+  model.loadWeights(Object.entries(arrays), { strict: false });
+  mx.eval(model.parameters());
+  return Object.keys(arrays).sort();
+}
