@@ -66,6 +66,8 @@ const cpu = process.cpuUsage(cpuStart);
 console.log(JSON.stringify({
   mode,
   valAccuracy: result.metrics?.accuracy,
+  // What fit() hands back: the checkpoint best on the monitored metric (val_loss by default), evaluated then.
+  bestValAccuracy: result.restoredBest?.metrics?.accuracy ?? result.metrics?.accuracy,
   valLoss: result.metrics?.loss,
   valF1: result.metrics?.f1,
   peakMb: Math.max(setupPeakMb, trainPeakMb),
