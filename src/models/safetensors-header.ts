@@ -15,8 +15,11 @@ export interface TensorInfo {
   shape: number[];
 }
 
-/** The tensors listed in a .safetensors header (name → dtype and shape), after checking every offset. */
-export function readSafetensorsHeader(file: string): Map<string, TensorInfo> {
+/**
+ * The JSON header of a .safetensors file (tensor entries and `__metadata__`), after checking that the
+ * file is long enough to hold it, and the number of data bytes that follow it.
+ */
+export function readSafetensorsJson(file: string): { header: Record<string, unknown>; dataBytes: number } {
   const fd = openSync(file, 'r');
   try {
     const size = fstatSync(fd).size;
@@ -29,37 +32,40 @@ export function readSafetensorsHeader(file: string): Map<string, TensorInfo> {
     }
     const headerBuf = Buffer.alloc(headerLen);
     readSync(fd, headerBuf, 0, headerLen, 8);
-    let header: Record<string, unknown>;
     try {
-      header = JSON.parse(headerBuf.toString('utf8'));
+      return { header: JSON.parse(headerBuf.toString('utf8')) as Record<string, unknown>, dataBytes: size - 8 - headerLen };
     } catch (e) {
       throw new CheckpointError(`the safetensors header is not valid JSON (${(e as Error).message})`, { file });
     }
-    const dataBytes = size - 8 - headerLen;
-    const out = new Map<string, TensorInfo>();
-    for (const [name, entry] of Object.entries(header)) {
-      if (name === '__metadata__') continue;
-      const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-      const bytes = ITEM_BYTES[e?.dtype as string];
-      if (bytes === undefined) throw new CheckpointError(`tensor '${name}' has an unknown dtype ${describeValue(e?.dtype)}`, { file, key: name });
-      if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-        throw new CheckpointError(`tensor '${name}' has an invalid shape ${JSON.stringify(e.shape)}`, { file, key: name });
-      }
-      const offsets = e.data_offsets as number[];
-      if (!Array.isArray(offsets) || offsets.length !== 2 || !(offsets[0] <= offsets[1])) {
-        throw new CheckpointError(`tensor '${name}' has invalid data_offsets ${JSON.stringify(e.data_offsets)}`, { file, key: name });
-      }
-      const need = (e.shape as number[]).reduce((a, b) => a * b, 1) * bytes;
-      if (offsets[1] - offsets[0] !== need) {
-        throw new CheckpointError(`tensor '${name}' (${e.dtype} [${(e.shape as number[]).join(', ')}]) needs ${need} bytes but its data_offsets span ${offsets[1] - offsets[0]}`, { file, key: name });
-      }
-      if (offsets[1] > dataBytes) {
-        throw new CheckpointError(`truncated: tensor '${name}' ends at data byte ${offsets[1]} but the file holds only ${dataBytes} data bytes`, { file, key: name });
-      }
-      out.set(name, { dtype: e.dtype as string, shape: e.shape as number[] });
-    }
-    return out;
   } finally {
     closeSync(fd);
   }
+}
+
+/** The tensors listed in a .safetensors header (name → dtype and shape), after checking every offset. */
+export function readSafetensorsHeader(file: string): Map<string, TensorInfo> {
+  const { header, dataBytes } = readSafetensorsJson(file);
+  const out = new Map<string, TensorInfo>();
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const bytes = ITEM_BYTES[e?.dtype as string];
+    if (bytes === undefined) throw new CheckpointError(`tensor '${name}' has an unknown dtype ${describeValue(e?.dtype)}`, { file, key: name });
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new CheckpointError(`tensor '${name}' has an invalid shape ${JSON.stringify(e.shape)}`, { file, key: name });
+    }
+    const offsets = e.data_offsets as number[];
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !(offsets[0] <= offsets[1])) {
+      throw new CheckpointError(`tensor '${name}' has invalid data_offsets ${JSON.stringify(e.data_offsets)}`, { file, key: name });
+    }
+    const need = (e.shape as number[]).reduce((a, b) => a * b, 1) * bytes;
+    if (offsets[1] - offsets[0] !== need) {
+      throw new CheckpointError(`tensor '${name}' (${e.dtype} [${(e.shape as number[]).join(', ')}]) needs ${need} bytes but its data_offsets span ${offsets[1] - offsets[0]}`, { file, key: name });
+    }
+    if (offsets[1] > dataBytes) {
+      throw new CheckpointError(`truncated: tensor '${name}' ends at data byte ${offsets[1]} but the file holds only ${dataBytes} data bytes`, { file, key: name });
+    }
+    out.set(name, { dtype: e.dtype as string, shape: e.shape as number[] });
+  }
+  return out;
 }

@@ -7,9 +7,10 @@
  * Written atomically: a temp file in the same folder, fsync, rename over the final name, fsync the folder,
  * so a crash at any point leaves either the old checkpoint or the new one, never half of one.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as mx from '../core/index.js';
+import { readSafetensorsJson } from '../models/safetensors-header.js';
 import { configToYaml } from '../config/load.js';
 import type { TrainingConfig } from '../config/schema.js';
 import { MlxTrainError } from '../errors.js';
@@ -224,28 +225,13 @@ export function latestCheckpoint(dir: string): string | null {
 }
 
 /**
- * The trainer record in a checkpoint's metadata, read from the safetensors header alone (an 8-byte
- * little-endian length, then JSON), so no weights are loaded.
+ * The trainer record in a checkpoint's metadata, read from the safetensors header alone (the same
+ * header reader pretrained checkpoints go through), so no weights are loaded.
  */
 export function readTrainerState(path: string): TrainerCheckpointState {
-  const fd = openSync(path, 'r');
-  try {
-    const size = Buffer.alloc(8);
-    if (readSync(fd, size, 0, 8, 0) !== 8) throw new CheckpointError('not a safetensors file (shorter than its 8-byte header length)', path);
-    const length = Number(size.readBigUInt64LE(0));
-    const header = Buffer.alloc(length);
-    if (readSync(fd, header, 0, length, 8) !== length) throw new CheckpointError('truncated safetensors header', path);
-    let meta: Record<string, string>;
-    try {
-      meta = (JSON.parse(header.toString('utf8')) as { __metadata__?: Record<string, string> }).__metadata__ ?? {};
-    } catch (err) {
-      throw new CheckpointError(`corrupt safetensors header: ${(err as Error).message}`, path);
-    }
-    if (meta.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`not an mlx-train checkpoint (format '${meta.format ?? 'none'}', expected '${CHECKPOINT_FORMAT}')`, path);
-    return parseJson(meta, 'trainer', path);
-  } finally {
-    closeSync(fd);
-  }
+  const meta = (readSafetensorsJson(path).header.__metadata__ ?? {}) as Record<string, string>;
+  if (meta.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`not an mlx-train checkpoint (format '${meta.format ?? 'none'}', expected '${CHECKPOINT_FORMAT}')`, path);
+  return parseJson(meta, 'trainer', path);
 }
 
 /**
