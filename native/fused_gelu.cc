@@ -75,62 +75,79 @@ constexpr float kInvSqrt2Pi = 0.398942280401432678f;
 constexpr float kSqrt2OverPi = 0.797884560802865355f;
 constexpr float kTanhCubic = 0.044715f;
 
-// Φ(x), the standard normal CDF, through erfc so both tails keep their relative accuracy; also returns
-// e^(−x²/2) for the gradient.
-MLXT_INLINE float NormalCdf(float x, float& gaussian) {
-  float a = __builtin_bit_cast(float, __builtin_bit_cast(int32_t, x) & 0x7fffffff) * kInvSqrt2;  // |x|/√2
-  float t = 1.0f / (0.5f * a + 1.0f);
-  gaussian = ExpF(-a * a);
-  float half_erfc = 0.5f * t * gaussian * ExpF(ErfcTail(t));
-  // x < 0 ? half_erfc : 1 − half_erfc, as a blend on the sign bit (vectorises in every clone)
-  int32_t negative = __builtin_bit_cast(int32_t, x) >> 31;
-  int32_t blended = (__builtin_bit_cast(int32_t, half_erfc) & negative) |
-                    (__builtin_bit_cast(int32_t, 1.0f - half_erfc) & ~negative);
-  return __builtin_bit_cast(float, blended);
-}
+// GELU is x·gate(x). Each gate gives the gate itself (forward) and d/dx x·gate(x) (backward); the loops
+// below are written once over the gate, so the exact and tanh kernels differ only in their math.
 
-// 0.5·(1 + tanh(u)) = σ(2u), u = √(2/π)·(x + 0.044715·x³); also returns du/dx.
-MLXT_INLINE float TanhGate(float x, float& du) {
-  float x2 = x * x;
-  float u = kSqrt2OverPi * (kTanhCubic * x2 * x + x);
-  du = kSqrt2OverPi * (3.0f * kTanhCubic * x2 + 1.0f);
-  return 1.0f / (1.0f + ExpF(-2.0f * u));
-}
+// gate = Φ(x), the standard normal CDF, through erfc so both tails keep their relative accuracy.
+struct ExactGate {
+  // Φ(x), and e^(−x²/2) for the slope.
+  static MLXT_INLINE float Cdf(float x, float& gaussian) {
+    float a = __builtin_bit_cast(float, __builtin_bit_cast(int32_t, x) & 0x7fffffff) * kInvSqrt2;  // |x|/√2
+    float t = 1.0f / (0.5f * a + 1.0f);
+    gaussian = ExpF(-a * a);
+    float half_erfc = 0.5f * t * gaussian * ExpF(ErfcTail(t));
+    // x < 0 ? half_erfc : 1 − half_erfc, as a blend on the sign bit (vectorises in every clone)
+    int32_t negative = __builtin_bit_cast(int32_t, x) >> 31;
+    int32_t blended = (__builtin_bit_cast(int32_t, half_erfc) & negative) |
+                      (__builtin_bit_cast(int32_t, 1.0f - half_erfc) & ~negative);
+    return __builtin_bit_cast(float, blended);
+  }
+  static MLXT_INLINE float Value(float x) {
+    float gaussian;
+    return Cdf(x, gaussian);
+  }
+  // Φ(x) + x·φ(x)
+  static MLXT_INLINE float Slope(float x) {
+    float gaussian;
+    float cdf = Cdf(x, gaussian);
+    return x * kInvSqrt2Pi * gaussian + cdf;
+  }
+};
+
+// gate = 0.5·(1 + tanh(u)) = σ(2u), u = √(2/π)·(x + 0.044715·x³).
+struct TanhGate {
+  static MLXT_INLINE float Sigmoid2U(float x) {
+    float x2 = x * x;
+    float u = kSqrt2OverPi * (kTanhCubic * x2 * x + x);
+    return 1.0f / (1.0f + ExpF(-2.0f * u));
+  }
+  static MLXT_INLINE float Value(float x) { return Sigmoid2U(x); }
+  // σ + x·σ·(1 − σ)·2·du/dx
+  static MLXT_INLINE float Slope(float x) {
+    float s = Sigmoid2U(x);
+    float x2 = x * x;
+    float du = kSqrt2OverPi * (3.0f * kTanhCubic * x2 + 1.0f);
+    return 2.0f * x * s * (1.0f - s) * du + s;
+  }
+};
 
 // ---- Kernels over contiguous float32 ranges ------------------------------------------------------------
 
-MLXT_SIMD_CLONES void GeluExactForward(const float* __restrict x, float* __restrict y, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) {
-    float gaussian;
-    y[i] = x[i] * NormalCdf(x[i], gaussian);
-  }
+template <class Gate>
+MLXT_INLINE void ForwardLoop(const float* __restrict x, float* __restrict y, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = x[i] * Gate::Value(x[i]);
 }
 
-// d/dx x·Φ(x) = Φ(x) + x·φ(x)
+template <class Gate>
+MLXT_INLINE void BackwardLoop(const float* __restrict x, const float* __restrict g, float* __restrict out,
+                              std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) out[i] = g[i] * Gate::Slope(x[i]);
+}
+
+// target_clones needs plain functions, so each (gate, direction) gets a one-line entry point.
+MLXT_SIMD_CLONES void GeluExactForward(const float* __restrict x, float* __restrict y, std::size_t n) {
+  ForwardLoop<ExactGate>(x, y, n);
+}
 MLXT_SIMD_CLONES void GeluExactBackward(const float* __restrict x, const float* __restrict g, float* __restrict out,
                                         std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) {
-    float gaussian;
-    float cdf = NormalCdf(x[i], gaussian);
-    out[i] = g[i] * (x[i] * kInvSqrt2Pi * gaussian + cdf);
-  }
+  BackwardLoop<ExactGate>(x, g, out, n);
 }
-
 MLXT_SIMD_CLONES void GeluTanhForward(const float* __restrict x, float* __restrict y, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) {
-    float du;
-    y[i] = x[i] * TanhGate(x[i], du);
-  }
+  ForwardLoop<TanhGate>(x, y, n);
 }
-
-// d/dx x·σ(2u) = σ + x·σ·(1 − σ)·2·du/dx
 MLXT_SIMD_CLONES void GeluTanhBackward(const float* __restrict x, const float* __restrict g, float* __restrict out,
                                        std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) {
-    float du;
-    float s = TanhGate(x[i], du);
-    out[i] = g[i] * (2.0f * x[i] * s * (1.0f - s) * du + s);
-  }
+  BackwardLoop<TanhGate>(x, g, out, n);
 }
 
 #pragma GCC pop_options

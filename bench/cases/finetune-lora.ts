@@ -1,8 +1,9 @@
 /**
  * One fine-tuning mode of all-MiniLM-L6-v2 on the embedded Titanic data, run by bench/finetune-lora.ts in
  * a fresh process: `--mode full|lora|qlora` picks configs/examples/minilm-<mode>.yaml; `--epochs N` and
- * `--rows N` (a prefix of the CSV) shrink the run; `--seed N` sets training.seed; `--set key=value`
- * (repeatable) overrides any other config key. Prints one JSON line: validation accuracy, MLX peak
+ * `--rows N` (a prefix of the CSV) shrink the run; `--seed N` sets training.seed; `--folds K --fold I`
+ * trains only fold I of a stratified K-fold split (so each fold is its own process and the modes are
+ * compared on the same rows); `--set key=value` (repeatable) overrides any other config key. Prints one JSON line: validation accuracy, MLX peak
  * memory (setup and training apart), fit() wall and process CPU time, training samples/s and the
  * trainable parameter count.
  */
@@ -26,6 +27,10 @@ const sets = [`model.pretrained=${pretrained}`, `outputDir=${dir}/out`, 'trackin
 if (arg('epochs')) sets.push(`training.epochs=${arg('epochs')}`);
 // Another seed also draws another train/validation split: a second sample of the same comparison.
 if (arg('seed')) sets.push(`training.seed=${arg('seed')}`);
+const folds = arg('folds');
+const fold = arg('fold');
+if ((folds === undefined) !== (fold === undefined)) throw new Error('finetune-lora: --folds K and --fold I go together');
+if (folds) sets.push(`data.kFolds=${folds}`);
 sets.push(...process.argv.flatMap((a, i) => (a === '--set' && process.argv[i + 1] ? [process.argv[i + 1]] : [])));
 const rows = arg('rows');
 if (rows) {
@@ -40,6 +45,8 @@ const trainer = new Trainer({
   file: join(root, 'configs', 'examples', `minilm-${mode}.yaml`),
   set: sets,
   log: (m) => process.stderr.write(`${m}\n`),
+  // With a fold index the Trainer trains that one split instead of running the whole cross-validation.
+  ...(fold !== undefined ? { fold: Number(fold) } : {}),
   progress: false,
   plots: false,
   callbacks: [{
@@ -65,6 +72,8 @@ const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuStart);
 console.log(JSON.stringify({
   mode,
+  fold: fold === undefined ? null : Number(fold),
+  validationRows: trainer.data.split.validation.length,
   valAccuracy: result.metrics?.accuracy,
   // What fit() hands back: the checkpoint best on the monitored metric (val_loss by default), evaluated then.
   bestValAccuracy: result.restoredBest?.metrics?.accuracy ?? result.metrics?.accuracy,

@@ -1,6 +1,9 @@
 /** `mlx-train config`: print the resolved config, validate a file, or write a starter file. */
 import { existsSync, writeFileSync } from 'node:fs';
-import { configToYaml, resolveConfig } from '../config/load.js';
+import { Document, type Scalar } from 'yaml';
+import { resolveConfig } from '../config/load.js';
+import type { TrainingConfig } from '../config/schema.js';
+import { AUTO_TEMPLATE, embeddedDatasetAt, resolveTemplate, TITANIC_TRAIN_PATH } from '../data/embedded.js';
 import { printJson, UsageError } from './output.js';
 
 const STARTER = `# mlx-train config. Every key is optional: unset keys take the preset's or the schema's default.
@@ -45,5 +48,29 @@ export async function run(opts: Record<string, unknown>): Promise<void> {
     return;
   }
   if (opts.json) printJson(config);
-  else process.stdout.write(configToYaml(config));
+  else process.stdout.write(explainedConfigYaml(config));
+}
+
+/** What `template: auto` renders with for the configured training CSV, in words (resolved as the data pipeline does). */
+export function explainAutoTemplate(config: TrainingConfig): string {
+  const trainPath = config.data.trainPath ?? TITANIC_TRAIN_PATH;
+  const template = resolveTemplate(AUTO_TEMPLATE, trainPath);
+  if (template !== null) return `auto → the recommended template of the embedded ${embeddedDatasetAt(trainPath)?.name} data:\n${template}`;
+  return `auto → "name: value" pairs (${trainPath} has no recommended template)`;
+}
+
+/**
+ * The resolved config as YAML (as configToYaml writes it), with the template that `data.template: auto`
+ * resolves to as a comment under it, so what the text will look like shows before training.
+ */
+export function explainedConfigYaml(config: TrainingConfig): string {
+  const doc = new Document(config);
+  if (config.data.template === AUTO_TEMPLATE) {
+    const node = doc.getIn(['data', 'template'], true) as Scalar;
+    node.comment = explainAutoTemplate(config)
+      .split('\n')
+      .map((line) => ` ${line}`)
+      .join('\n');
+  }
+  return doc.toString({ lineWidth: 0 });
 }

@@ -1,5 +1,5 @@
 /** `mlx-train train`: one training run from a preset/config, logged to the tracking store. */
-import { configToYaml } from '../config/load.js';
+import { explainedConfigYaml } from './config.js';
 import { printJson } from './output.js';
 import { trainerOptions } from './trainer-options.js';
 
@@ -10,7 +10,7 @@ const log = (m: string): void => {
 export async function run(opts: Record<string, unknown>): Promise<void> {
   const { Trainer, rank } = await import('../trainer/index.js');
   const trainer = new Trainer(trainerOptions(opts, log));
-  if (opts.printConfig) process.stderr.write(`# resolved config\n${configToYaml(trainer.config)}`);
+  if (opts.printConfig) process.stderr.write(`# resolved config\n${explainedConfigYaml(trainer.config)}`);
   const resumeFrom = opts.resume === true ? 'latest' : (opts.resume as string | undefined);
   const result = await trainer.fit({ resumeFrom });
   const m = result.metrics;

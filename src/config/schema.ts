@@ -27,7 +27,7 @@ export const DataSchema = z
     idColumn: z.string().min(1).nullable().default('PassengerId').describe('Row id column, used in submission files and excluded from the text.'),
     textColumns: z.array(z.string().min(1)).min(1).nullable().default(null).describe('Columns rendered into the text; null means every column but the label and id.'),
     dropColumns: z.array(z.string().min(1)).default([]).describe('Columns never rendered into the text.'),
-    template: z.string().min(1).nullable().default(null).describe('Row-to-text template with {Column} placeholders; null renders "name: value" pairs.'),
+    template: z.string().min(1).nullable().default(null).describe('Row-to-text template with {Column} placeholders; null renders "name: value" pairs; auto: the recommended template of the dataset being trained (the embedded Titanic set has one), else "name: value". A real template needs a {Column}, so the word auto is reserved safely.'),
     validationSplit: z.number().gt(0).lt(1).default(0.2).describe('Fraction held out (stratified) for validation when kFolds is 0.'),
     kFolds: z.number().int().min(0).max(20).refine((k) => k !== 1, 'kFolds must be 0 (off) or at least 2').default(0).describe('Stratified k-fold cross-validation when >= 2.'),
     tokenizer: z.string().min(1).nullable().default(null).describe('tokenizer.json or vocab.txt; null trains a WordPiece vocabulary from the training texts (or uses the pretrained one).'),

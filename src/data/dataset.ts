@@ -6,13 +6,12 @@
  *   WordPiece vocabulary trained on the training split) → tokenize once (disk cache) → DataLoaders.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadTokenizer, Tokenizer, type TokenizerInput, trainWordPiece } from '../tokenizers/index.js';
 import type { BatchingOptions } from './batching.js';
 import { type ColumnInfo, DEFAULT_MISSING_VALUES, inferColumnTypes, isMissing } from './columns.js';
 import { type CsvTable, decodeCsvBytes, parseCsv } from './csv.js';
 import { type EncodedExamples, encodeExamples } from './encoded.js';
+import { resolveTemplate, TITANIC } from './embedded.js';
 import { DataError } from './errors.js';
 import { LabelEncoder } from './labels.js';
 import { nearestName } from './nearest.js';
@@ -21,8 +20,7 @@ import { kFold, type Split, trainValidationSplit } from './split.js';
 import { type CompiledTemplate, compileTemplate, defaultTemplate, type Row } from './template.js';
 import { cacheKey, readTokenCache, writeTokenCache } from './token-cache.js';
 
-/** The embedded default dataset: the Kaggle Titanic training set (891 rows). */
-export const TITANIC_TRAIN_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'data', 'titanic', 'train.csv');
+export { TITANIC_TRAIN_PATH } from './embedded.js';
 
 export interface DataOptions {
   /** Training CSV; omitted/null = the embedded Titanic set (then labelColumn/idColumn default to Survived/PassengerId). */
@@ -35,7 +33,10 @@ export interface DataOptions {
   /** With exactly two textColumns and no template: encode them as a text pair (type ids 0 / 1). */
   textPair?: boolean;
   dropColumns?: string[];
-  /** Row → text template (syntax in template.ts); null = "name: value" pairs, or a single text column as is. */
+  /**
+   * Row → text template (syntax in template.ts); null = "name: value" pairs, or a single text column as is;
+   * 'auto' = the recommended template of the dataset at trainPath when it has one (see embedded.ts), else null.
+   */
   template?: string | null;
   missingValues?: string[];
   missingText?: string;
@@ -86,6 +87,7 @@ const DEFAULTS = {
 
 const KNOWN_KEYS = ['trainPath', 'labelColumn', 'idColumn', ...Object.keys(DEFAULTS)];
 
+/** Options with defaults filled in; `template` is resolved (never 'auto'), so it is what renders the text. */
 export type ResolvedDataOptions = typeof DEFAULTS & { trainPath: string; labelColumn: string; idColumn: string | null };
 
 export function resolveDataOptions(options: DataOptions = {}): ResolvedDataOptions {
@@ -98,12 +100,15 @@ export function resolveDataOptions(options: DataOptions = {}): ResolvedDataOptio
   const embedded = options.trainPath === undefined || options.trainPath === null;
   if (!embedded && options.labelColumn === undefined) throw new DataError('labelColumn is required with a custom trainPath', { key: 'labelColumn' });
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const trainPath = embedded ? TITANIC.trainPath : (options.trainPath as string);
   return {
     ...DEFAULTS,
     ...defined,
-    trainPath: embedded ? TITANIC_TRAIN_PATH : (options.trainPath as string),
-    labelColumn: options.labelColumn ?? 'Survived',
-    idColumn: options.idColumn === undefined ? (embedded ? 'PassengerId' : null) : options.idColumn,
+    trainPath,
+    labelColumn: options.labelColumn ?? TITANIC.labelColumn,
+    idColumn: options.idColumn === undefined ? (embedded ? TITANIC.idColumn : null) : options.idColumn,
+    // Resolved here, once: the text, the token cache key and what is recorded all follow from this value.
+    template: resolveTemplate(options.template ?? DEFAULTS.template, trainPath),
   } as ResolvedDataOptions;
 }
 

@@ -1,5 +1,6 @@
 /** Data pipeline: CSV → text → tokens → seeded, bucketed, prefetched MLX batches. */
 export { prepareData, predictionLoader, resolveDataOptions, TITANIC_TRAIN_PATH, type DataOptions, type PreparedData, type EncodedTable, type ResolvedDataOptions } from './dataset.js';
+export { AUTO_TEMPLATE, EMBEDDED_DATASETS, embeddedDatasetAt, resolveTemplate, TITANIC, type EmbeddedDataset } from './embedded.js';
 export { readCsvFile, parseCsv, decodeCsvBytes, type CsvTable, type CsvOptions } from './csv.js';
 export { inferColumnTypes, isMissing, DEFAULT_MISSING_VALUES, type ColumnInfo, type ColumnType } from './columns.js';
 export { compileTemplate, defaultTemplate, type CompiledTemplate, type Row, type TemplateOptions } from './template.js';

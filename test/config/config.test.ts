@@ -64,6 +64,15 @@ describe('TrainingConfig defaults and presets', () => {
     expect(parse(configToYaml(config)).model.size).toBe('small');
   });
 
+  it("accepts 'auto' for data.template; the standard preset uses it", () => {
+    expect(loadPreset('standard').data.template).toBe('auto');
+    expect(resolveConfig({ set: ['data.template=auto'], env: {} }).config.data.template).toBe('auto');
+    expect(resolveConfig({ file: file('data:\n  template: auto\n'), env: {} }).config.data.template).toBe('auto');
+    // null and a template string still work, and override the preset's auto.
+    expect(resolveConfig({ preset: 'standard', set: ['data.template=null'], env: {} }).config.data.template).toBeNull();
+    expect(resolveConfig({ preset: 'standard', set: ['data.template={Sex} in class {Pclass}'], env: {} }).config.data.template).toBe('{Sex} in class {Pclass}');
+  });
+
   it('flattens to dotted params', () => {
     const flat = flattenConfig(loadPreset('quick'));
     expect(flat['training.learningRate']).toBe('0.0003');

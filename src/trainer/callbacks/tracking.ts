@@ -127,7 +127,9 @@ export class TrackingCallback implements Callback {
     this.runId = run.info.runId;
     // The tracking callback is the one writer of state.runId.
     state.runId = this.runId;
-    const params = Object.entries(flattenConfig(state.config)).map(([key, value]) => ({ key, value: value.length > 6000 ? value.slice(0, 6000) : value }));
+    // data.template may say 'auto': the template the pipeline resolved it to is what rendered the text.
+    const resolved = this.options.data ? { 'data.resolvedTemplate': this.options.data.options.template ?? 'null' } : {};
+    const params = Object.entries({ ...flattenConfig(state.config), ...resolved }).map(([key, value]) => ({ key, value: value.length > 6000 ? value.slice(0, 6000) : value }));
     for (let i = 0; i < params.length; i += 100) await this.attempt('logging params', (s) => s.logBatch(this.runId!, { params: params.slice(i, i + 100) }));
     if (this.options.data) await this.attempt('logging the dataset', (s) => s.logInputs(this.runId!, [datasetInput(this.options.data!)]));
     await this.logText('config.yaml', configToYaml(state.config));
