@@ -1,13 +1,13 @@
 /** `mlx-train eval`: validation metrics of a trained checkpoint. */
 import { printJson } from './output.js';
 import { printTable } from './table.js';
-import { trainerOptions } from './trainer-options.js';
+import { loadModel, trainerOptions } from './trainer-options.js';
 
 export async function run(opts: Record<string, unknown>): Promise<void> {
   const { Trainer } = await import('../trainer/index.js');
   const trainer = new Trainer(trainerOptions(opts, (m) => process.stderr.write(`${m}\n`)));
   // fit() leaves the best model in memory, so the CLI scores that one too ('best' falls back to the newest).
-  const checkpoint = trainer.loadWeightsFrom((opts.checkpoint as string | undefined) ?? 'best');
+  const checkpoint = loadModel(trainer, opts.checkpoint);
   process.stderr.write(`mlx-train: evaluating ${checkpoint}\n`);
   const metrics = await trainer.evaluate();
   if (opts.json) return printJson({ checkpoint, metrics });

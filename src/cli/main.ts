@@ -50,7 +50,7 @@ export function buildProgram(): Command {
   configOptions(program
     .command('eval')
     .description('validation metrics (accuracy, precision, recall, F1, ROC-AUC, confusion matrix) of a checkpoint'))
-    .option('--checkpoint <file>', "checkpoint file, 'latest', or 'best' in outputDir/checkpoints (the model fit() returns; the newest when none is marked best)", 'best')
+    .option('--checkpoint <file>', "checkpoint file, 'latest', or 'best' in outputDir/checkpoints (the model fit() returns; the newest when none is marked best), or 'none' for the model as the config builds it (e.g. a fused folder in model.pretrained)", 'best')
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExamples:\n  $ mlx-train eval --preset quick\n  $ mlx-train eval -c my-run.yaml --checkpoint outputs/checkpoints/step-00000120.safetensors --json')
     .action(lazy(() => import('./eval.js')));
@@ -59,11 +59,22 @@ export function buildProgram(): Command {
     .command('predict')
     .argument('<test.csv>', 'CSV with the training columns (label optional)')
     .description('write a submission CSV (id, prediction) for a test CSV with a trained checkpoint'))
-    .option('--checkpoint <file>', "checkpoint file, 'latest', or 'best' in outputDir/checkpoints (the model fit() returns; the newest when none is marked best)", 'best')
+    .option('--checkpoint <file>', "checkpoint file, 'latest', or 'best' in outputDir/checkpoints (the model fit() returns; the newest when none is marked best), or 'none' for the model as the config builds it (e.g. a fused folder in model.pretrained)", 'best')
     .option('-o, --output <file>', 'where to write the CSV (default: outputDir/predictions.csv)')
     .option('--json', 'also print the predictions as JSON')
     .addHelpText('after', '\nExamples:\n  $ mlx-train predict test.csv --preset quick -o submission.csv')
     .action(lazy(() => import('./predict.js')));
+
+  configOptions(program
+    .command('fuse')
+    .description('merge a LoRA run\'s adapters into the base weights and write a standalone Hugging Face folder (config.json, model.safetensors, tokenizer)'))
+    .option('--checkpoint <file>', "checkpoint file, 'latest', or 'best' in outputDir/checkpoints (the model fit() returns; the newest when none is marked best)", 'best')
+    .addOption(new Option('--adapters <dir>', 'fuse adapters written by train --save-adapters instead of a checkpoint').conflicts('checkpoint'))
+    .requiredOption('-o, --out <dir>', 'the folder to write (must not exist or be empty)')
+    .option('--force', 'replace the output folder if it exists')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExamples:\n  $ mlx-train fuse -c lora-run.yaml -o fused-model\n  $ mlx-train fuse -c lora-run.yaml --adapters outputs/adapters -o fused-model --force\n  $ mlx-train eval -c lora-run.yaml --set model.pretrained=fused-model --set training.lora.enabled=false --set training.quantization.enabled=false --checkpoint none')
+    .action(lazy(() => import('./fuse.js')));
 
   program
     .command('bench')

@@ -2,7 +2,7 @@
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { printJson, UsageError } from './output.js';
-import { trainerOptions } from './trainer-options.js';
+import { loadModel, trainerOptions } from './trainer-options.js';
 
 export async function run(opts: Record<string, unknown>, args: string[]): Promise<void> {
   const testCsv = args[0];
@@ -10,7 +10,7 @@ export async function run(opts: Record<string, unknown>, args: string[]): Promis
   const { Trainer } = await import('../trainer/index.js');
   const trainer = new Trainer(trainerOptions(opts, (m) => process.stderr.write(`${m}\n`)));
   // fit() leaves the best model in memory, so the CLI scores that one too ('best' falls back to the newest).
-  const checkpoint = trainer.loadWeightsFrom((opts.checkpoint as string | undefined) ?? 'best');
+  const checkpoint = loadModel(trainer, opts.checkpoint);
   process.stderr.write(`mlx-train: predicting ${testCsv} with ${checkpoint}\n`);
   const predictions = await trainer.predict(testCsv);
   let written = join(trainer.config.outputDir, 'predictions.csv');

@@ -1,5 +1,5 @@
 /** The config flags shared by train, eval and predict, turned into Trainer resolve options. */
-import type { TrainerOptions } from '../trainer/index.js';
+import type { Trainer, TrainerOptions } from '../trainer/index.js';
 
 export function trainerOptions(opts: Record<string, unknown>, log: (m: string) => void): TrainerOptions {
   const set = [...((opts.set as string[] | undefined) ?? [])];
@@ -13,4 +13,17 @@ export function trainerOptions(opts: Record<string, unknown>, log: (m: string) =
   }
   // Environment overrides (MLX_TRAIN_*, MLFLOW_TRACKING_URI) apply on the command line.
   return { preset, file: opts.config as string | undefined, set, env: process.env, log };
+}
+
+/**
+ * Loads the weights --checkpoint names into the trainer's model ('best' by default) and returns what
+ * was loaded. 'none' keeps the model as the config builds it: a fused or other pretrained folder in
+ * model.pretrained is already the trained model.
+ */
+export function loadModel(trainer: Trainer, checkpoint: unknown): string {
+  if (checkpoint === 'none') {
+    const pretrained = trainer.config.model.pretrained;
+    return pretrained ? `the model in ${pretrained} (no checkpoint)` : 'the untrained model the config builds (no checkpoint)';
+  }
+  return trainer.loadWeightsFrom((checkpoint as string | undefined) ?? 'best');
 }

@@ -14,6 +14,7 @@ export { TransformerEncoderLayer, TransformerEncoder, type TransformerEncoderLay
 export { Sequential, type Layer } from './layers/containers.js';
 export { QuantizedLinear, quantize, type QuantizationOptions, type QuantizeModelOptions } from './layers/quantized.js';
 export { LoRALinear, type LoRAOptions } from './layers/lora.js';
+export { fuseLoRA, type FuseLoRAOptions } from './fuse.js';
 export { valueAndGrad, moduleState } from './value-and-grad.js';
 export { checkpoint } from './checkpoint.js';
 export * as init from './init.js';

@@ -70,12 +70,21 @@ export function checkpointName(step: number): string {
   return `checkpoint-${String(step).padStart(8, '0')}.safetensors`;
 }
 
-function fsyncPath(path: string, flags: string): void {
+export function fsyncPath(path: string, flags = 'r'): void {
   const fd = openSync(path, flags);
   try {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** fsyncs a folder so a rename into it survives a power cut; some filesystems refuse, and the rename is atomic regardless. */
+export function fsyncFolder(dir: string): void {
+  try {
+    fsyncPath(dir, 'r');
+  } catch {
+    // best effort, see above
   }
 }
 
@@ -98,11 +107,7 @@ export function writeAtomically(path: string, write: (tmp: string) => void, befo
     if (existsSync(tmp)) unlinkSync(tmp);
     throw err;
   }
-  try {
-    fsyncPath(dir, 'r');
-  } catch {
-    // Some filesystems refuse to fsync a directory; the rename itself is still atomic.
-  }
+  fsyncFolder(dir);
 }
 
 /** Writes a checkpoint for `contents.trainer.globalStep` into `dir`; returns its path. */

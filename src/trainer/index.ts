@@ -1,5 +1,5 @@
 /** mlx-train/trainer: the Trainer, its step, checkpoints and the callback contract. */
-export { Trainer, applyAdapters, TOKENIZER_FILE, LABELS_FILE, type TrainerOptions, type FitOptions, type FitResult, type Prediction } from './trainer.js';
+export { Trainer, applyAdapters, TOKENIZER_FILE, LABELS_FILE, type TrainerOptions, type FitOptions, type FitResult, type Prediction, type SaveFusedOptions } from './trainer.js';
 export { saveAdapters, loadAdapters, AdapterError, ADAPTER_WEIGHTS_FILE, ADAPTER_CONFIG_FILE, ADAPTERS_FORMAT, type AdapterConfig } from './adapters.js';
 export { buildModel, pretrainedTokenizer, type ModelRequest, type ModelFactory } from './model-setup.js';
 export { TrainStep, type StepBatch, type LossFn, type StepResult, type TrainStepOptions } from './step.js';

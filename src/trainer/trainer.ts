@@ -13,11 +13,12 @@ import type { TrainingConfig, TrainingConfigInput } from '../config/schema.js';
 import { type DataOptions, prepareData, type PreparedData } from '../data/dataset.js';
 import { MlxTrainError } from '../errors.js';
 import { loadTokenizer, type Tokenizer } from '../tokenizers/index.js';
-import type { Module } from '../nn/index.js';
+import { fuseLoRA, type Module } from '../nn/index.js';
 import { Adafactor, Adam, AdamW, Lion, SGD, type Optimizer } from '../optim/index.js';
 import { BatchSizer, findBatchSize } from './batch-size.js';
 import { buildModel, pretrainedTokenizer } from './model-setup.js';
 import { loadAdapters as loadAdapterFiles, saveAdapters as saveAdapterFiles } from './adapters.js';
+import { fusedConfig, isExportable, writeFusedFolder } from './fuse.js';
 import { bestCheckpoint, CheckpointError, checkpointName, latestCheckpoint, loadCheckpoint, loadModelWeights, restoreOptimizerState, saveCheckpoint, type TrainerCheckpointState } from './checkpoint.js';
 import { CheckpointCallback } from './callbacks/checkpoint.js';
 import { EarlyStopping } from './callbacks/early-stopping.js';
@@ -88,6 +89,11 @@ export interface FitResult {
   folds?: FitResult[];
 }
 
+export interface SaveFusedOptions {
+  /** Replace an output folder that exists and is not empty (default false: refuse). */
+  overwrite?: boolean;
+}
+
 export interface Prediction {
   id: string;
   label: string;
@@ -106,7 +112,8 @@ function isOptions(v: object): v is TrainerOptions {
 }
 
 export class Trainer {
-  readonly config: TrainingConfig;
+  /** The resolved config; fuseAdapters() replaces it with the config of the fused model. */
+  private _config: TrainingConfig;
   readonly options: TrainerOptions;
   private prepared?: {
     data: PreparedData;
@@ -124,16 +131,22 @@ export class Trainer {
   private crossValidation?: CrossValidationResult;
   /** Set by loadWeightsFrom: setup() reuses the tokenizer and label map that fit() saved in outputDir. */
   private reuseSavedPipeline = false;
+  /** How many LoRA layers fuseAdapters() merged (0: the adapters, if any, are still separate). */
+  private fusedLayers = 0;
 
   /** From a config (plain object, validated; defaults filled) or resolve options ({preset, file, set, overrides}). */
   constructor(config: TrainingConfig | TrainingConfigInput | TrainerOptions = {}, options: TrainerOptions = {}) {
     if (config !== null && typeof config === 'object' && isOptions(config)) {
       this.options = { ...config, ...options };
-      this.config = resolveConfig({ env: {}, ...this.options }).config;
+      this._config = resolveConfig({ env: {}, ...this.options }).config;
     } else {
       this.options = options;
-      this.config = parseConfig(config as Record<string, unknown>);
+      this._config = parseConfig(config as Record<string, unknown>);
     }
+  }
+
+  get config(): TrainingConfig {
+    return this._config;
   }
 
   private log(message: string): void {
@@ -166,17 +179,9 @@ export class Trainer {
     model.train();
     mx.eval(model.parameters());
     const optimizer = makeOptimizer(c);
-    const computeDtype = computeDtypeOf(t.mixedPrecision);
     const scaler = t.mixedPrecision === 'fp16' ? new DynamicLossScaler() : null;
     const lossFn = classificationLoss(t);
-    // The loss scale changes at run time, so an fp16 step runs eagerly.
-    const step = new TrainStep(model, optimizer, lossFn, {
-      maxGradNorm: t.maxGradNorm,
-      compile: t.compile && scaler === null,
-      computeDtype,
-      lossScale: scaler ? () => scaler.scale : undefined,
-    });
-    guardStepDeadline(step);
+    const step = this.buildStep(model, optimizer, lossFn, scaler);
     const sizer = new BatchSizer({
       batchSize: t.batchSize,
       maxBatchSize: t.maxBatchSize,
@@ -194,6 +199,19 @@ export class Trainer {
     const totalSteps = t.epochs * Math.ceil(perEpoch / t.gradientAccumulationSteps);
     this.prepared = { data, model, optimizer, step, lossFn, sizer, scaler, totalSteps };
     return this.prepared;
+  }
+
+  private buildStep(model: Module, optimizer: Optimizer, lossFn: LossFn, scaler: DynamicLossScaler | null): TrainStep {
+    const t = this.config.training;
+    // The loss scale changes at run time, so an fp16 step runs eagerly.
+    const step = new TrainStep(model, optimizer, lossFn, {
+      maxGradNorm: t.maxGradNorm,
+      compile: t.compile && scaler === null,
+      computeDtype: computeDtypeOf(t.mixedPrecision),
+      lossScale: scaler ? () => scaler.scale : undefined,
+    });
+    guardStepDeadline(step);
+    return step;
   }
 
   /** config.data as data-pipeline options (a k-fold split: the fold of options.fold, else fold 0). */
@@ -588,6 +606,63 @@ export class Trainer {
   /** Loads adapters written by saveAdapters into the model this config builds; returns the names loaded. */
   loadAdapters(dir: string): string[] {
     return loadAdapterFiles(dir, this.setup().model, this.config);
+  }
+
+  /**
+   * Merges the LoRA adapters into the base weights in place (after fit(), loadAdapters() or
+   * loadWeightsFrom()); returns the number of layers fused. A quantized base is dequantized to float32
+   * (the merged weights are float, and so is every other layer afterwards), so from then on the trainer
+   * describes a plain float model: its config has training.lora and training.quantization disabled,
+   * every weight is trainable, and a later fit() trains the whole model with a fresh optimizer.
+   */
+  fuseAdapters(): number {
+    if (!this.config.training.lora.enabled) {
+      const why = this.fusedLayers > 0 ? 'the adapters were fused already' : 'this config has no adapters';
+      throw new MlxTrainError(`fuseAdapters needs training.lora.enabled: ${why}`, 'CONFIG_ERROR');
+    }
+    if (this.ensemble) throw new MlxTrainError('fuseAdapters fuses one model, not a k-fold ensemble: fuse each fold model on its own (a Trainer, or --output-dir, on outputDir/fold-<i>)', 'CONFIG_ERROR');
+    const p = this.setup();
+    const quantized = this.config.training.quantization.enabled;
+    const fused = fuseLoRA(p.model, { dequantize: true });
+    p.model.unfreeze();
+    this._config = fusedConfig(this.config);
+    // The parameter tree changed: the optimizer state and the compiled step belong to the old one.
+    p.optimizer = makeOptimizer(this.config);
+    p.step = this.buildStep(p.model, p.optimizer, p.lossFn, p.scaler);
+    this.fusedLayers = fused;
+    this.log(`fused ${fused} LoRA layer(s) into the base weights${quantized ? ' (the 4-bit base dequantized to float32)' : ''}`);
+    return fused;
+  }
+
+  /**
+   * Writes the fused model as a self-contained Hugging Face folder: config.json (with the label names
+   * as id2label), model.safetensors and the tokenizer (the base checkpoint's files, or the vocabulary
+   * trained from the data as tokenizer.json). Fuses first if fuseAdapters() has not run. The folder
+   * appears whole or not at all; a non-empty `dir` is refused unless `overwrite`. Afterwards
+   * config.model.pretrained names the folder, so `new Trainer(trainer.config)` rebuilds this model.
+   * Returns the folder's absolute path.
+   */
+  saveFused(dir: string, options: SaveFusedOptions = {}): string {
+    for (const k of Object.keys(options)) if (k !== 'overwrite') throw new TypeError(`saveFused: unknown option '${k}' (expected overwrite)`);
+    if (!this.config.training.lora.enabled && this.fusedLayers === 0) {
+      throw new MlxTrainError('saveFused needs training.lora.enabled: this config has no adapters to fuse (a plain model is saved with models.savePretrained)', 'CONFIG_ERROR');
+    }
+    const p = this.setup();
+    if (!isExportable(p.model)) {
+      throw new MlxTrainError(`saveFused writes a Hugging Face folder, which needs a BERT or ModernBERT classifier, but this model is ${p.model.describe()} (from a createModel factory); save its weights with model.saveWeights instead`, 'CONFIG_ERROR');
+    }
+    if (this.config.training.lora.enabled) this.fuseAdapters();
+    const c = this.config;
+    const fromBase = c.model.pretrained !== null && c.data.tokenizer === null;
+    const path = writeFusedFolder(dir, p.model, {
+      tokenizerDir: fromBase ? c.model.pretrained! : undefined,
+      tokenizer: p.data.tokenizer,
+      labels: p.data.labels.classes,
+      overwrite: options.overwrite,
+    });
+    this._config = fusedConfig(c, path);
+    this.log(`saved the fused model to ${path}`);
+    return path;
   }
 }
 

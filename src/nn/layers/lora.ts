@@ -80,7 +80,7 @@ export class LoRALinear extends Module {
     return add(y, astype(multiply(z, this.scale), x.dtype));
   }
 
-  /** A plain Linear with the update merged in: W + scale · loraBᵀ · loraAᵀ (dequantizing a quantized base). */
+  /** A plain Linear with the update merged in: W + scale · loraBᵀ · loraAᵀ (dequantizing a quantized base); nn.fuseLoRA does this for a whole model. */
   fuse(): Linear {
     const base = this.linear;
     const weight = base instanceof QuantizedLinear ? base.dequantizedWeight() : base.weight;

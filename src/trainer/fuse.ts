@@ -1,0 +1,86 @@
+/**
+ * Exporting a LoRA fine-tune as a standalone model: the config a fused trainer describes, and the
+ * Hugging Face folder (config.json, model.safetensors, tokenizer files) written so that it appears
+ * whole or not at all: everything goes into a hidden temp folder beside the target, each file is
+ * fsynced, and the folder is renamed into place.
+ */
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { TrainingConfig } from '../config/schema.js';
+import { MlxTrainError } from '../errors.js';
+import { BertForSequenceClassification, ModernBertForSequenceClassification, savePretrained, stringifyHfConfig, type ClassifierModel } from '../models/index.js';
+import type { Module } from '../nn/index.js';
+import type { Tokenizer } from '../tokenizers/index.js';
+import { fsyncFolder, fsyncPath } from './checkpoint.js';
+
+/** The config of a model whose adapters were fused: LoRA and quantization off (the fused base is float32). */
+export function fusedConfig(c: TrainingConfig, pretrained: string | null = c.model.pretrained): TrainingConfig {
+  return {
+    ...c,
+    model: { ...c.model, pretrained },
+    training: { ...c.training, lora: { ...c.training.lora, enabled: false }, quantization: { ...c.training.quantization, enabled: false } },
+  };
+}
+
+export function isExportable(model: Module): model is ClassifierModel {
+  return model instanceof BertForSequenceClassification || model instanceof ModernBertForSequenceClassification;
+}
+
+/** Whether `dir` exists with something in it (a file counts: it cannot become the folder). */
+export function isOccupied(dir: string): boolean {
+  if (!existsSync(dir)) return false;
+  return !statSync(dir).isDirectory() || readdirSync(dir).length > 0;
+}
+
+export interface FusedFolderOptions {
+  /** Copy the tokenizer files of this pretrained folder (the base checkpoint's own files). */
+  tokenizerDir?: string;
+  /** Otherwise write this tokenizer as tokenizer.json (a vocabulary trained from the data). */
+  tokenizer?: Tokenizer;
+  /** Class names by index, written as config.json's id2label / label2id. */
+  labels: readonly string[];
+  /** Replace a non-empty `dir` (default false: refuse). */
+  overwrite?: boolean;
+}
+
+/** Writes the model as a Hugging Face folder at `dir` (see the module comment); returns its absolute path. */
+export function writeFusedFolder(dir: string, model: ClassifierModel, options: FusedFolderOptions): string {
+  const target = resolve(dir);
+  const occupied = () => {
+    if (!isOccupied(target)) return;
+    if (!statSync(target).isDirectory()) throw new MlxTrainError(`cannot write the fused model to ${target}: it is a file`, 'OUTPUT_EXISTS');
+    if (!options.overwrite) throw new MlxTrainError(`the output folder ${target} exists and is not empty (pass overwrite: true, or --force on the command line, to replace it)`, 'OUTPUT_EXISTS');
+  };
+  occupied();
+  const parent = dirname(target);
+  const stamp = `${process.pid}-${Date.now()}`;
+  const tmp = join(parent, `.${basename(target)}.tmp-${stamp}`);
+  try {
+    savePretrained(model, tmp, options.tokenizerDir ? { tokenizerDir: options.tokenizerDir } : {});
+    if (!options.tokenizerDir && options.tokenizer) options.tokenizer.save(join(tmp, 'tokenizer.json'));
+    const configFile = join(tmp, 'config.json');
+    const json = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+    const id2label = Object.fromEntries(options.labels.map((l, i) => [String(i), l]));
+    writeFileSync(configFile, stringifyHfConfig({ ...json, id2label, label2id: Object.fromEntries(options.labels.map((l, i) => [l, i])) }));
+    for (const f of readdirSync(tmp)) fsyncPath(join(tmp, f));
+    fsyncFolder(tmp);
+    occupied();
+    // An empty folder (or, with overwrite, the old export) steps aside only once the new one is complete.
+    let old: string | null = null;
+    if (existsSync(target)) {
+      old = join(parent, `.${basename(target)}.old-${stamp}`);
+      renameSync(target, old);
+    }
+    try {
+      renameSync(tmp, target);
+    } catch (err) {
+      if (old) renameSync(old, target);
+      throw err;
+    }
+    if (old) rmSync(old, { recursive: true, force: true });
+    fsyncFolder(parent);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return target;
+}
