@@ -8,7 +8,7 @@ import type { MxArray } from '../core/array.js';
 import * as mx from '../core/index.js';
 import { formatShape } from '../core/op-args.js';
 import { DtypeError, ShapeError } from '../errors.js';
-import { checkpointedForward } from '../nn/checkpoint.js';
+import { stackLayerForward } from '../nn/checkpoint.js';
 import { Dropout, Embedding, LayerNorm, Linear, Module, MultiHeadAttention } from '../nn/index.js';
 import { type BertConfig, checkConfig, HF_ACTIVATIONS } from './config.js';
 import { initBertWeights } from './init.js';
@@ -137,7 +137,7 @@ export class BertModel extends Module {
     let h = this.embeddings.forward(inputIds, inputs.tokenTypeIds);
     const mask = paddingAttentionMask(inputs.attentionMask, h.dtype);
     const checkpoint = this.config.gradientCheckpointing === true;
-    for (const layer of this.layers) h = checkpoint ? checkpointedForward(layer)(h, mask) : layer.forward(h, mask);
+    for (const layer of this.layers) h = stackLayerForward(layer, checkpoint, h, mask);
     return h;
   }
 

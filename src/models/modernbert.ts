@@ -6,7 +6,7 @@
  */
 import type { MxArray } from '../core/array.js';
 import * as mx from '../core/index.js';
-import { checkpointedForward } from '../nn/checkpoint.js';
+import { stackLayerForward } from '../nn/checkpoint.js';
 import { Dropout, Embedding, LayerNorm, Linear, Module } from '../nn/index.js';
 import { checkInputs, type EncoderInputs } from './bert.js';
 import { checkConfig, HF_ACTIVATIONS, type LayerType, type ModernBertConfig } from './config.js';
@@ -146,7 +146,7 @@ export class ModernBertModel extends Module {
     const checkpoint = this.config.gradientCheckpointing === true;
     for (const layer of this.layers) {
       const mask = masks[layer.layerType];
-      h = checkpoint ? checkpointedForward(layer)(h, mask) : layer.forward(h, mask);
+      h = stackLayerForward(layer, checkpoint, h, mask);
     }
     return this.finalNorm.forward(h);
   }

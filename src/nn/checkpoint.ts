@@ -6,6 +6,7 @@
 import type { MxArray } from '../core/array.js';
 import { stopGradient } from '../core/ops.js';
 import * as random from '../core/random.js';
+import { tidy } from '../core/scope.js';
 import { checkpoint as coreCheckpoint } from '../core/transforms.js';
 import { describeValue } from '../errors.js';
 import { Module } from './module.js';
@@ -58,4 +59,16 @@ export function checkpointedForward(layer: Module): (...args: any[]) => any {
   let fn = checkpointedForwards.get(layer);
   if (!fn) checkpointedForwards.set(layer, (fn = checkpoint(layer)));
   return fn;
+}
+
+/**
+ * One layer of a stack (gradient-checkpointed or not) in its own tidy scope. The layer's intermediates
+ * are released on the JS side when it returns; MLX's graph still holds what evaluation and the backward
+ * pass need, so each buffer is freed as soon as the graph has consumed it instead of when the caller's
+ * scope ends. An uncompiled MiniLM forward of 32×64 tokens peaked at 477 MB of MLX memory without
+ * this and 183 MB with it (every layer's temporaries had been alive at once).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function stackLayerForward(layer: Module, checkpointed: boolean, ...args: any[]): MxArray {
+  return tidy(() => (checkpointed ? checkpointedForward(layer)(...args) : (layer.forward as (...a: unknown[]) => MxArray)(...args)));
 }

@@ -8,7 +8,7 @@
 import type { MxArray } from '../../core/array.js';
 import { add } from '../../core/ops.js';
 import { describeValue } from '../../errors.js';
-import { checkpointedForward } from '../checkpoint.js';
+import { stackLayerForward } from '../checkpoint.js';
 import { Module } from '../module.js';
 import { type Activation, activationFn, relu } from './activations.js';
 import { type AttentionMask, MultiHeadAttention } from './attention.js';
@@ -107,7 +107,7 @@ export class TransformerEncoder extends Module {
 
   override forward(x: MxArray, mask?: AttentionMask): MxArray {
     let h = x;
-    for (const layer of this.layers) h = this.checkpoint ? checkpointedForward(layer)(h, mask) : layer.forward(h, mask);
+    for (const layer of this.layers) h = stackLayerForward(layer, this.checkpoint, h, mask);
     return this.ln ? this.ln.forward(h) : h;
   }
 }
