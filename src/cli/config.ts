@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { Document, type Scalar } from 'yaml';
 import { resolveConfig } from '../config/load.js';
 import type { TrainingConfig } from '../config/schema.js';
-import { AUTO_TEMPLATE, embeddedDatasetAt, resolveTemplate, TITANIC_TRAIN_PATH } from '../data/embedded.js';
+import { AUTO_TEMPLATE, embeddedDatasetAt, TITANIC_TRAIN_PATH } from '../data/embedded.js';
 import { printJson, UsageError } from './output.js';
 
 const STARTER = `# mlx-train config. Every key is optional: unset keys take the preset's or the schema's default.
@@ -54,8 +54,8 @@ export async function run(opts: Record<string, unknown>): Promise<void> {
 /** What `template: auto` renders with for the configured training CSV, in words (resolved as the data pipeline does). */
 export function explainAutoTemplate(config: TrainingConfig): string {
   const trainPath = config.data.trainPath ?? TITANIC_TRAIN_PATH;
-  const template = resolveTemplate(AUTO_TEMPLATE, trainPath);
-  if (template !== null) return `auto → the recommended template of the embedded ${embeddedDatasetAt(trainPath)?.name} data:\n${template}`;
+  const dataset = embeddedDatasetAt(trainPath);
+  if (dataset?.recommendedTemplate) return `auto → the recommended template of the embedded ${dataset.name} data:\n${dataset.recommendedTemplate}`;
   return `auto → "name: value" pairs (${trainPath} has no recommended template)`;
 }
 

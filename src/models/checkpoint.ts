@@ -7,10 +7,11 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MxArray } from '../core/array.js';
+import { isFloating } from '../core/dtype.js';
 import * as mx from '../core/index.js';
 import { formatShape } from '../core/op-args.js';
 import { describeValue } from '../errors.js';
-import type { Module } from '../nn/index.js';
+import { type Module, QuantizedLinear, quantize, type QuantizeModelOptions } from '../nn/index.js';
 import { loadTokenizer, type Tokenizer } from '../tokenizers/index.js';
 import { BertForSequenceClassification, BertModel } from './bert.js';
 import { configFromHf, configToHf, type ModelConfig, stringifyHfConfig } from './config.js';
@@ -45,6 +46,11 @@ export interface LoadPretrainedOptions {
   dtype?: mx.Dtype;
   /** Load the tokenizer from the folder too (default true; null when the folder has none). */
   tokenizer?: boolean;
+  /**
+   * Quantize the Linear layers (nn.quantize's options) while loading: each float weight is read,
+   * quantized, evaluated and freed before the next, so loading never holds the float model.
+   */
+  quantize?: QuantizeModelOptions;
 }
 
 export interface LoadReport {
@@ -130,7 +136,7 @@ function taskOf(model: PretrainedModel): Task {
  * freshly initialised and listed in `report.newlyInitialized`.
  */
 export function loadPretrained(dir: string, options: LoadPretrainedOptions = {}): Pretrained {
-  checkOptionKeys('loadPretrained', options, ['task', 'numLabels', 'config', 'dtype', 'tokenizer']);
+  checkOptionKeys('loadPretrained', options, ['task', 'numLabels', 'config', 'dtype', 'tokenizer', 'quantize']);
   if (typeof dir !== 'string' || !existsSync(dir)) throw new CheckpointError('no such checkpoint folder', { file: String(dir) });
   if (!statSync(dir).isDirectory()) throw new CheckpointError('expected a checkpoint folder (with config.json and model.safetensors) but this is a file', { file: dir });
   const configFile = join(dir, 'config.json');
@@ -208,7 +214,7 @@ export function loadPretrained(dir: string, options: LoadPretrainedOptions = {})
       wrong.push(`  ${hfName}: expected shape ${formatShape(current.shape)} but found ${formatShape(a.shape)}`);
       continue;
     }
-    weights.push([path, a.dtype === 'float32' ? a : mx.astype(a, 'float32')]);
+    weights.push([path, a]);
   }
   if (missing.length || wrong.length) {
     const parts = [`the weights do not fit the ${architectureOf(model)} described by config.json`];
@@ -216,15 +222,47 @@ export function loadPretrained(dir: string, options: LoadPretrainedOptions = {})
     if (wrong.length) parts.push(`mis-shaped ${wrong.length} tensor(s):\n${wrong.join('\n')}`);
     throw new CheckpointError(parts.join('\n'), { file: files.size ? [...new Set(files.values())].join(', ') : dir });
   }
-  model.loadWeights(weights, { strict: false });
+  const asFloat = (a: MxArray) => (a.dtype === 'float32' ? a : mx.astype(a, 'float32'));
+  if (options.quantize) loadQuantizing(model, weights, asFloat, options.quantize);
+  else model.loadWeights(weights.map(([path, a]) => [path, asFloat(a)]), { strict: false });
   const dtype = options.dtype ?? 'float32';
-  if (dtype !== 'float32') model.apply((a) => (a.dtype === dtype ? a : mx.astype(a, dtype)));
+  // Floating weights only: a quantized layer's packed weights stay integers.
+  if (dtype !== 'float32') model.apply((a) => (a.dtype === dtype || !isFloating(a.dtype) ? a : mx.astype(a, dtype)));
   mx.eval(model.parameters());
   model.eval();
   const unused = [...files.keys()].filter((k) => !used.has(k) && !k.endsWith('position_ids')).sort();
   const tokenizer = options.tokenizer === false || !TOKENIZER_FILES.slice(0, 2).some((f) => existsSync(join(dir, f))) ? null : loadTokenizer(dir);
   sourceDirs.set(model, dir);
   return { model, config: model.config, tokenizer, report: { newlyInitialized, unused } };
+}
+
+/**
+ * Quantizes `model`'s Linear layers, then puts the checked checkpoint tensors in one at a time: a
+ * QuantizedLinear weight is quantized from its float tensor, which is freed at once; every other tensor
+ * is evaluated and set. The peak is the quantized model plus one float tensor.
+ */
+function loadQuantizing(model: Module, weights: [string, MxArray][], asFloat: (a: MxArray) => MxArray, options: QuantizeModelOptions): void {
+  quantize(model, options);
+  const modules = new Map(model.namedModules());
+  for (const [path, raw] of weights) {
+    const cut = path.lastIndexOf('.');
+    const owner = modules.get(path.slice(0, cut)) as unknown as Record<string, MxArray>;
+    const key = path.slice(cut + 1);
+    const float = asFloat(raw);
+    if (owner instanceof QuantizedLinear && key === 'weight') {
+      const [wq, scales, biases] = mx.quantize(float, owner.groupSize, owner.bits);
+      mx.eval(wq, scales, biases);
+      mx.dispose([owner.weight, owner.scales, owner.biases]);
+      [owner.weight, owner.scales, owner.biases] = [wq, scales, biases];
+      mx.dispose(float === raw ? [raw] : [raw, float]);
+    } else {
+      mx.eval(float);
+      const old = owner[key];
+      owner[key] = float;
+      if (old !== float) old?.dispose();
+      if (float !== raw) raw.dispose();
+    }
+  }
 }
 
 export interface SavePretrainedOptions {

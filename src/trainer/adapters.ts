@@ -11,7 +11,7 @@ import * as mx from '../core/index.js';
 import type { TrainingConfig } from '../config/schema.js';
 import { MlxTrainError } from '../errors.js';
 import type { Module } from '../nn/index.js';
-import { writeAtomically } from './checkpoint.js';
+import { trainableWeightProblems, trainableWeights, writeAtomically } from './checkpoint.js';
 
 export const ADAPTER_WEIGHTS_FILE = 'adapters.safetensors';
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
@@ -36,10 +36,6 @@ export class AdapterError extends MlxTrainError {
 }
 
 const isLoraWeight = (k: string) => /(^|\.)lora[AB]$/.test(k);
-
-function trainableWeights(model: Module): [string, mx.Array][] {
-  return (mx.treeFlatten(model.trainableParameters()) as [string, unknown][]).filter(([, v]) => v instanceof mx.Array) as [string, mx.Array][];
-}
 
 function requireLora(config: TrainingConfig, op: string): void {
   if (!config.training.lora.enabled) throw new AdapterError(`${op} needs training.lora.enabled: a run without LoRA has no adapters (save or load a checkpoint instead)`);
@@ -103,13 +99,7 @@ export function loadAdapters(dir: string, model: Module, config: TrainingConfig)
   }
   if (!existsSync(weightsPath)) throw new AdapterError(`no ${ADAPTER_WEIGHTS_FILE} in the adapter folder`, weightsPath);
   const arrays = mx.loadSafetensors(weightsPath).arrays;
-  const trainable = new Map(trainableWeights(model));
-  const problems = [
-    ...[...trainable.keys()].filter((k) => !(k in arrays)).map((k) => `  missing ${k}`),
-    ...Object.keys(arrays).filter((k) => !trainable.has(k)).map((k) => `  unexpected ${k} (not a trainable weight of this model)`),
-    ...Object.entries(arrays).filter(([k, v]) => trainable.has(k) && v.shape.join() !== trainable.get(k)!.shape.join())
-      .map(([k, v]) => `  ${k}: expected shape [${trainable.get(k)!.shape.join(', ')}] but found [${v.shape.join(', ')}]`),
-  ];
+  const problems = trainableWeightProblems(model, new Map(Object.entries(arrays)));
   if (problems.length) {
     mx.dispose(Object.values(arrays));
     throw new AdapterError(`the adapters do not fit the model built from this config:\n${problems.join('\n')}`, weightsPath);

@@ -169,6 +169,26 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
   };
 }
 
+/** The model's trainable weights as [dotted path, array] pairs (a LoRA run's adapters and head). */
+export function trainableWeights(model: Module): [string, mx.Array][] {
+  return (mx.treeFlatten(model.trainableParameters()) as [string, unknown][]).filter(([, v]) => v instanceof mx.Array) as [string, mx.Array][];
+}
+
+/**
+ * How `given` differs from exactly the model's trainable weights: one indented line per missing,
+ * unexpected or mis-shaped name (empty when they fit). Checkpoints and adapter files of LoRA runs hold
+ * only these weights, so both are checked this way before loading.
+ */
+export function trainableWeightProblems(model: Module, given: ReadonlyMap<string, mx.Array>): string[] {
+  const trainable = new Map(trainableWeights(model));
+  return [
+    ...[...trainable.keys()].filter((k) => !given.has(k)).map((k) => `  missing ${k}`),
+    ...[...given.keys()].filter((k) => !trainable.has(k)).map((k) => `  unexpected ${k} (not a trainable weight of this model)`),
+    ...[...given].filter(([k, v]) => trainable.has(k) && v.shape.join() !== trainable.get(k)!.shape.join())
+      .map(([k, v]) => `  ${k}: expected shape [${trainable.get(k)!.shape.join(', ')}] but found [${v.shape.join(', ')}]`),
+  ];
+}
+
 /**
  * Loads a checkpoint's model weights (kept alive past the checkpoint's own lifetime). A trainable-only
  * checkpoint must hold exactly the model's trainable weights (names and shapes); the frozen rest stays
@@ -180,16 +200,25 @@ export function loadModelWeights(model: Module, ck: LoadedCheckpoint): void {
     model.loadWeights(pairs);
     return;
   }
-  const trainable = new Map((mx.treeFlatten(model.trainableParameters()) as [string, unknown][]).filter(([, v]) => v instanceof mx.Array) as [string, mx.Array][]);
-  const given = new Map(pairs);
-  const problems = [
-    ...[...trainable.keys()].filter((k) => !given.has(k)).map((k) => `  missing trainable ${k}`),
-    ...[...given.keys()].filter((k) => !trainable.has(k)).map((k) => `  unexpected ${k} (not a trainable parameter of this model)`),
-    ...[...given].filter(([k, v]) => trainable.has(k) && v.shape.join() !== trainable.get(k)!.shape.join())
-      .map(([k, v]) => `  ${k}: expected shape [${trainable.get(k)!.shape.join(', ')}] but found [${v.shape.join(', ')}]`),
-  ];
+  const problems = trainableWeightProblems(model, new Map(pairs));
   if (problems.length) throw new CheckpointError(`the checkpoint's trainable weights (a LoRA run) do not fit this model's:\n${problems.join('\n')}`, ck.path);
   model.loadWeights(pairs, { strict: false });
+}
+
+/**
+ * Loads only the model weights of a loaded checkpoint into `model` (its optimizer state and random key
+ * are freed) and evaluates them; a checkpoint that does not fit the model is a CheckpointError.
+ */
+export function loadCheckpointWeights(model: Module, ck: LoadedCheckpoint): void {
+  try {
+    loadModelWeights(model, ck);
+  } catch (err) {
+    mx.dispose(ck.model.map(([, v]) => v));
+    throw new CheckpointError(`the checkpoint's weights do not fit the model built from this config: ${(err as Error).message}`, ck.path);
+  } finally {
+    mx.dispose([...ck.optimizer.map(([, v]) => v), ck.rngKey]);
+  }
+  mx.eval(model.parameters());
 }
 
 /**

@@ -19,7 +19,7 @@ import { BatchSizer, findBatchSize } from './batch-size.js';
 import { buildModel, pretrainedTokenizer } from './model-setup.js';
 import { loadAdapters as loadAdapterFiles, saveAdapters as saveAdapterFiles } from './adapters.js';
 import { fusedConfig, isExportable, writeFusedFolder } from './fuse.js';
-import { bestCheckpoint, CheckpointError, checkpointName, latestCheckpoint, loadCheckpoint, loadModelWeights, restoreOptimizerState, saveCheckpoint, type TrainerCheckpointState } from './checkpoint.js';
+import { bestCheckpoint, CheckpointError, checkpointName, latestCheckpoint, loadCheckpoint, loadCheckpointWeights, loadModelWeights, restoreOptimizerState, saveCheckpoint, type TrainerCheckpointState } from './checkpoint.js';
 import { CheckpointCallback } from './callbacks/checkpoint.js';
 import { EarlyStopping } from './callbacks/early-stopping.js';
 import { builtinCallbacks } from './callbacks/index.js';
@@ -283,16 +283,7 @@ export class Trainer {
     if (!path) throw new CheckpointError(`no checkpoint to load: ${this.checkpointDir} holds no checkpoint-*.safetensors file (train first, or pass a checkpoint path)`);
     const ck = loadCheckpoint(path);
     if (!this.prepared) this.reuseSavedPipeline = true;
-    const p = this.setup();
-    try {
-      loadModelWeights(p.model, ck);
-    } catch (err) {
-      mx.dispose(ck.model.map(([, v]) => v));
-      throw new CheckpointError(`the checkpoint's weights do not fit the model built from this config: ${(err as Error).message}`, path);
-    } finally {
-      mx.dispose([...ck.optimizer.map(([, v]) => v), ck.rngKey]);
-    }
-    mx.eval(p.model.parameters());
+    loadCheckpointWeights(this.setup().model, ck);
     return path;
   }
 
@@ -425,14 +416,7 @@ export class Trainer {
       this.log(`warning: the best checkpoint ${path} (${best.metric} ${best.value.toPrecision(5)} at step ${best.step}) is missing; keeping the last weights`);
       return undefined;
     }
-    const ck = loadCheckpoint(path);
-    const model = this.setup().model;
-    try {
-      loadModelWeights(model, ck);
-    } finally {
-      mx.dispose([...ck.optimizer.map(([, v]) => v), ck.rngKey]);
-    }
-    mx.eval(model.parameters());
+    loadCheckpointWeights(this.setup().model, loadCheckpoint(path));
     this.log(`restored the best model: ${best.metric} ${best.value.toPrecision(5)} at step ${best.step} of ${state.globalStep} (${path})`);
     return { ...best, checkpoint: path, metrics: evals.find((e) => e.step === best.step)?.metrics };
   }

@@ -12,6 +12,7 @@
  * measures both; test/nn/quantized-compute.test.ts checks they agree).
  */
 import type { MxArray } from '../../core/array.js';
+import type { Dtype } from '../../core/dtype.js';
 import { zeros } from '../../core/creation.js';
 import { defaultDevice } from '../../core/device.js';
 import { add, matmul, stopGradient } from '../../core/ops.js';
@@ -101,7 +102,7 @@ export class QuantizedLinear extends Module {
       // handles are released at once (the graph keeps what it needs), so an uncompiled forward frees
       // each layer's copy as soon as its matmul has run instead of holding all of them to the end.
       y = tidy(() => {
-        const w = stopGradient(dequantize(this.weight, this.scales, this.biases, this.groupSize, this.bits, { dtype: x.dtype === 'float16' || x.dtype === 'bfloat16' ? x.dtype : 'float32' }));
+        const w = stopGradient(this.dequantizedWeight(x.dtype === 'float16' || x.dtype === 'bfloat16' ? x.dtype : 'float32'));
         return matmul(x, transpose(w));
       });
     } else {
@@ -110,9 +111,9 @@ export class QuantizedLinear extends Module {
     return this.bias ? add(y, this.bias) : y;
   }
 
-  /** The float weight [outputDims, inputDims] this layer approximates. */
-  dequantizedWeight(): MxArray {
-    return dequantize(this.weight, this.scales, this.biases, this.groupSize, this.bits);
+  /** The float weight [outputDims, inputDims] this layer approximates (in `dtype`, default the scales' dtype). */
+  dequantizedWeight(dtype?: Dtype): MxArray {
+    return dequantize(this.weight, this.scales, this.biases, this.groupSize, this.bits, dtype === undefined ? {} : { dtype });
   }
 
   /** A QuantizedLinear approximating `linear` (its bias is kept as is and stays trainable, as in mlx.nn). */

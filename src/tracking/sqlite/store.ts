@@ -105,6 +105,11 @@ const ADVANCE_LATEST_METRIC = `INSERT INTO latest_metrics ("key", value, timesta
   SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan
   WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, IFNULL(latest_metrics.timestamp, 0), latest_metrics.value)`;
 
+/** MLflow's refusal to change a deleted run. */
+function requireActiveStage(runId: string, stage: LifecycleStage): void {
+  if (stage !== 'active') throw invalidParameter(`The run ${runId} must be in the 'active' state. Current state is ${stage}.`);
+}
+
 const decodeMetricValue = (value: number, isNan: number): number => (isNan ? Number.NaN : value);
 
 /** `sqlite:///rel.db`, `sqlite:////abs.db`, `sqlite://` (memory) → a path for better-sqlite3. */
@@ -281,16 +286,12 @@ export class TrackingStore implements TrackingClient {
     validateRunId(runId);
     const stage = this.#sql('SELECT lifecycle_stage FROM runs WHERE run_uuid = ?').get(runId) as { lifecycle_stage: LifecycleStage } | undefined;
     if (!stage) throw notFound(`Run with id=${runId} not found`);
-    if (stage.lifecycle_stage !== 'active') {
-      throw invalidParameter(`The run ${runId} must be in the 'active' state. Current state is ${stage.lifecycle_stage}.`);
-    }
+    requireActiveStage(runId, stage.lifecycle_stage);
   }
 
   #activeRunRow(runId: string): RunRow {
     const row = this.#runRow(runId);
-    if (row.lifecycle_stage !== 'active') {
-      throw invalidParameter(`The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`);
-    }
+    requireActiveStage(runId, row.lifecycle_stage);
     return row;
   }
 
