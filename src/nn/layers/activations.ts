@@ -2,23 +2,25 @@
  * Activation functions and their Module forms, as mlx.nn: gelu (exact, erf), geluApprox ('precise'/'tanh':
  * the tanh formula), geluFastApprox ('fast': x·σ(1.702x)), silu, relu, tanh.
  * gelu and geluApprox take mx.fast's fused primitives for float32 (one multi-threaded pass each way on the
- * CPU, where the op chain below is several single-threaded passes); other dtypes keep mlx.nn's op chain.
+ * CPU, where the op chain below is several single-threaded passes); other dtypes, and every dtype while
+ * the fused kernels are switched off (MLX_TRAIN_FUSED=0), keep mlx.nn's op chain.
  */
 import type { MxArray } from '../../core/array.js';
 import { add, divide, erf, maximum, multiply, power, sigmoid, tanh as tanhOp } from '../../core/ops.js';
 import { gelu as fusedGelu, geluApprox as fusedGeluApprox } from '../../core/fast.js';
+import { fusedKernelsEnabled } from '../../core/fused-kernels.js';
 import { Module } from '../module.js';
 import { checkArray } from './checks.js';
 
 /** x·Φ(x) with the exact Gaussian CDF. */
 export function gelu(x: MxArray): MxArray {
-  if (x.dtype === 'float32') return fusedGelu(x);
+  if (x.dtype === 'float32' && fusedKernelsEnabled()) return fusedGelu(x);
   return divide(multiply(x, add(erf(divide(x, Math.SQRT2)), 1)), 2);
 }
 
 /** 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), max abs error < 5e-4 against gelu. */
 export function geluApprox(x: MxArray): MxArray {
-  if (x.dtype === 'float32') return fusedGeluApprox(x);
+  if (x.dtype === 'float32' && fusedKernelsEnabled()) return fusedGeluApprox(x);
   const inner = multiply(add(x, multiply(power(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
   return multiply(multiply(x, 0.5), add(tanhOp(inner), 1));
 }
