@@ -22,6 +22,7 @@ const BENCHMARKS: Record<string, string> = {
   'cli-startup': 'cli-startup.ts',
   'finetune-lora': 'finetune-lora.ts',
   'quantized-compute': 'quantized-compute.ts',
+  'finetune-hf': 'finetune-hf.ts',
 };
 
 const args = process.argv.slice(2);

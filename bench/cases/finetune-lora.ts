@@ -41,6 +41,11 @@ if (rows) {
 
 let trained = 0;
 let trainSeconds = 0;
+// Steady state, timed as the Python references of bench/finetune-hf.ts time theirs: from the end of the
+// first optimizer step to the end of the last, wall clock and process CPU (data loading between steps
+// included, evaluation after the last step not).
+const marks: { wall: number; cpu: number; samples: number; tokens: number }[] = [];
+const cpuNow = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
 const trainer = new Trainer({
   file: join(root, 'configs', 'examples', `minilm-${mode}.yaml`),
   set: sets,
@@ -54,6 +59,7 @@ const trainer = new Trainer({
     onStepEnd: (s) => {
       trainSeconds += (s.lastStep?.stepTimeMs ?? 0) / 1000;
       trained += s.lastStep?.batchSize ?? 0;
+      marks.push({ wall: performance.now() / 1000, cpu: cpuNow(), samples: s.lastStep?.batchSize ?? 0, tokens: s.lastStep?.tokens ?? 0 });
     },
   }],
 });
@@ -87,7 +93,21 @@ console.log(JSON.stringify({
   trainSeconds,
   samplesPerSecond: trainSeconds > 0 ? trained / trainSeconds : NaN,
   steps: result.state.globalStep,
+  ...steadyState(),
   trainable,
   total,
 }));
 rmSync(dir, { recursive: true, force: true });
+
+function steadyState() {
+  if (marks.length < 3) return {};
+  const [first, last] = [marks[0], marks[marks.length - 1]];
+  const timed = marks.slice(1);
+  const seconds = last.wall - first.wall;
+  return {
+    timedSteps: timed.length,
+    steadySamplesPerSecond: timed.reduce((n, m) => n + m.samples, 0) / seconds,
+    msPerStep: (1000 * seconds) / timed.length,
+    cpuSecondsPerStep: (last.cpu - first.cpu) / timed.length,
+  };
+}
