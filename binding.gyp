@@ -1,5 +1,5 @@
 # node-gyp build of the same addon CMakeLists.txt builds (cmake-js stays the primary build).
-# Same sources (native/*.cc), same MLX prefix ($MLX_DIR, else vendor/mlx/mlx from scripts/fetch-mlx.mjs),
+# Same sources (native/*.cc, native/fused/*.cc), same MLX prefix ($MLX_DIR, else vendor/mlx/mlx from scripts/fetch-mlx.mjs),
 # same defines, and an $ORIGIN rpath so libmlx is found without LD_LIBRARY_PATH.
 # Offline: node-gyp rebuild --nodedir=/usr (headers from the system Node instead of a download).
 {
@@ -13,7 +13,7 @@
   "targets": [
     {
       "target_name": "mlx_train",
-      "sources": ["<!@(node -p \"require('fs').readdirSync('native').filter(f => f.endsWith('.cc')).map(f => 'native/' + f).join(' ')\")"],
+      "sources": ["<!@(node -p \"['native', 'native/fused'].flatMap(d => require('fs').readdirSync(d).filter(f => f.endsWith('.cc')).map(f => d + '/' + f)).join(' ')\")"],
       "include_dirs": ["<(addon_api_dir)", "<(mlx_prefix)/include"],
       "defines": [
         "NAPI_VERSION=9",

@@ -8,7 +8,7 @@
  * PyTorch on the CPU (bench/reference/train_step_torch.py, eager, no compiled figures) is the third
  * contender, held to the same 2 threads: torch.set_num_threads(2) + 1 inter-op thread, where MLX runs
  * 2 OpenBLAS threads for matmuls plus its single stream thread for every other op. The Node model's exact
- * GELU is nn.gelu, which for float32 runs our fused, multi-threaded mx.fast.gelu primitive (forward and
+ * GELU is nn.gelu, which for float32 runs our fused, multi-threaded mx.fused.gelu primitive (forward and
  * gradient); Python keeps stock mlx.nn.gelu, since the comparison is with what Python MLX users get.
  * Run: node --import ./scripts/register-ts.mjs bench/train-step.ts [--trials N] [--batch 32] [--seq 128] [--steps 3]
  * Where the uncompiled step's time goes, op family by op family: bench/cases/train-step-profile.ts.

@@ -1,4 +1,4 @@
-"""Fits the erfc polynomial used by native/fused_gelu.cc (ErfcTail):
+"""Fits the erfc polynomial used by native/fused/gelu.cc (ErfcTail):
 erfc(a) ≈ t·exp(−a² + P(t)), t = 1/(1 + a/2), a ≥ 0, P of degree 9, least squares on log(erfc) over
 a in [0, 10] (t sampled at Chebyshev-like points), with Python's double-precision math.erfc as the truth.
 Prints the coefficients (constant term first) and the fit's max relative error of erfc.

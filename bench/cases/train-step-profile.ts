@@ -85,7 +85,7 @@ const parts: Part[] = [
   { name: 'attention core: fast.scaledDotProductAttention with the padding mask (batched QKᵀ, softmax, ·V)', perStep: LAYERS, threads: 'mixed', build: fwdBwd((a, b, c) => mx.fast.scaledDotProductAttention(a, b, c, { scale: 0.125, mask: padMask }), [q, k, v]) },
   { name: '… of which softmax over [B,4,128,128]', perStep: LAYERS, threads: 'stream (1)', build: fwdBwd((s) => mx.softmax(s, -1, true), [scores]) },
   { name: 'LayerNorm (fast.layerNorm) over [B,128,256]', perStep: 2 * LAYERS + 2, threads: 'stream (1)', build: fwdBwd((x, g, b) => mx.fast.layerNorm(x, g, b, 1e-12), [x256, gamma, beta]) },
-  { name: 'GELU (exact, erf) over [B,128,1024]: nn.gelu = fused mx.fast.gelu primitive for float32', perStep: LAYERS, threads: `fused pool (${mx.fast.fusedKernelThreads()})`, build: fwdBwd((x) => nn.gelu(x), [x1024]) },
+  { name: 'GELU (exact, erf) over [B,128,1024]: nn.gelu = fused mx.fused.gelu primitive for float32', perStep: LAYERS, threads: `fused pool (${mx.fused.threads()})`, build: fwdBwd((x) => nn.gelu(x), [x1024]) },
   { name: 'dropout over [B,128,256] (mask draw + scale)', perStep: 2 * LAYERS + 1, threads: 'stream (1)', build: fwdBwd((x) => dropout.forward(x), [x256]) },
   { name: 'dropout over [B,128,1024]', perStep: LAYERS, threads: 'stream (1)', build: fwdBwd((x) => dropout.forward(x), [x1024]) },
   { name: 'residual adds over [B,128,256]', perStep: 2 * LAYERS, threads: 'stream (1)', build: fwdBwd((a, b) => mx.add(a, b), [x256, x256]) },

@@ -1,21 +1,15 @@
 /**
  * mx.fast: layerNorm, rmsNorm, rope, scaledDotProductAttention, crossEntropy — MLX's fused entry points
- * (on the CPU device they run as chains of primitive ops, with the same results) — and gelu / geluApprox,
- * mlx-train's own fused CPU primitives (native/fused_gelu.cc).
+ * (on the CPU device they run as chains of primitive ops, with the same results). mlx-train's own fused
+ * CPU kernels live in mx.fused (core/fused.ts), not here: mx.fast keeps MLX's names only.
  */
 import { native, type StreamArg } from './binding.js';
 import type { MxArray } from './array.js';
 import { wrap } from './handle.js';
-import { arrayOf, boolOf, intOf, numberOf } from './op-args.js';
-import { DtypeError, invalidArg } from '../errors.js';
-import { isFloating } from './dtype.js';
+import { arrayOf, boolOf, intOf, numberOf, optionKeysOf } from './op-args.js';
+import { invalidArg } from '../errors.js';
 
-function checkOptions(op: string, opts: object, allowed: string[]): void {
-  if (opts === null || typeof opts !== 'object') throw invalidArg('an options object', `fast.${op} options`, opts);
-  for (const k of Object.keys(opts)) {
-    if (!allowed.includes(k)) throw new TypeError(`fast.${op}: unknown option '${k}' (expected one of ${allowed.join(', ')})`);
-  }
-}
+const checkOptions = (op: string, opts: object, allowed: string[]) => optionKeysOf(opts, `fast.${op}`, allowed);
 
 const optionalArray = (x: MxArray | null | undefined, op: string, name: string) =>
   x === undefined || x === null ? null : arrayOf(x, `fast.${op}`, name);
@@ -85,32 +79,4 @@ export function scaledDotProductAttention(q: MxArray, k: MxArray, v: MxArray, op
 export function crossEntropy(logits: MxArray, targets: MxArray, opts: { stream?: StreamArg } = {}): MxArray {
   checkOptions('crossEntropy', opts, ['stream']);
   return wrap(native.fastCrossEntropy(arrayOf(logits, 'fast.crossEntropy', 'logits'), arrayOf(targets, 'fast.crossEntropy', 'targets'), opts.stream));
-}
-
-function floatingInput(x: MxArray, op: string) {
-  const h = arrayOf(x, `fast.${op}`, 'x');
-  if (!isFloating(x.dtype)) throw new DtypeError(`fast.${op}: expected a floating-point array for x but received ${x.dtype} [${x.shape.join(', ')}]`);
-  return h;
-}
-
-/**
- * x·Φ(x) with the exact Gaussian CDF — the value of mlx.nn.gelu (within 1e-6), as one fused primitive.
- * For float32 on the CPU it is a single vectorised pass spread over all cores, with its gradient a second
- * fused pass (so it works under grad, valueAndGrad, vjp/jvp and compile); other dtypes and devices get the
- * stock MLX op chain that mlx.nn uses.
- */
-export function gelu(x: MxArray, opts: { stream?: StreamArg } = {}): MxArray {
-  checkOptions('gelu', opts, ['stream']);
-  return wrap(native.fastGelu(floatingInput(x, 'gelu'), opts.stream));
-}
-
-/** 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), mlx.nn.gelu_approx, fused like {@link gelu}. */
-export function geluApprox(x: MxArray, opts: { stream?: StreamArg } = {}): MxArray {
-  checkOptions('geluApprox', opts, ['stream']);
-  return wrap(native.fastGeluApprox(floatingInput(x, 'geluApprox'), opts.stream));
-}
-
-/** Threads the fused kernels (gelu, geluApprox) spread one pass over, the MLX stream thread included. */
-export function fusedKernelThreads(): number {
-  return native.fusedKernelThreads();
 }

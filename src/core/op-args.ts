@@ -23,6 +23,14 @@ function optionError(what: string, op: string, name: string, value: unknown, of:
 
 export type AxesArg = number | number[] | null | undefined;
 
+/** Checks that `opts` is an object whose keys are all in `allowed` (a typo is an error, not a silent no-op). */
+export function optionKeysOf(opts: unknown, op: string, allowed: readonly string[]): void {
+  if (opts === null || typeof opts !== 'object') throw invalidArg('an options object', `${op} options`, opts);
+  for (const k of Object.keys(opts)) {
+    if (!allowed.includes(k)) throw new TypeError(`${op}: unknown option '${k}' (expected one of ${allowed.join(', ')})`);
+  }
+}
+
 /** The handle of an array argument (no scalars). */
 export function arrayOf(x: unknown, op: string, name = 'a'): Handle {
   if (x instanceof MxArray) return x.handle;

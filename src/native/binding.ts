@@ -4,6 +4,7 @@ import type { ShapeBinding } from './bindings/shape.js';
 import type { IndexingBinding } from './bindings/indexing.js';
 import type { RandomBinding } from './bindings/random.js';
 import type { FastBinding } from './bindings/fast.js';
+import type { FusedBinding } from './bindings/fused.js';
 import type { QuantizeBinding } from './bindings/quantize.js';
 import type { IoBinding } from './bindings/io.js';
 import type { MemoryBinding } from './bindings/memory.js';
@@ -22,6 +23,6 @@ export type StreamArg = undefined | 'cpu' | 'gpu' | { index: number; device: 'cp
 export type Operand = Handle | number | boolean | bigint;
 export type Axes = number | number[] | undefined;
 
-export interface Binding extends DistributedBinding, SystemBinding, ArrayBinding, OpsBinding, ShapeBinding, IndexingBinding, RandomBinding, FastBinding, QuantizeBinding, IoBinding, MemoryBinding, DeviceBinding, TransformsBinding {
+export interface Binding extends DistributedBinding, SystemBinding, ArrayBinding, OpsBinding, ShapeBinding, IndexingBinding, RandomBinding, FastBinding, FusedBinding, QuantizeBinding, IoBinding, MemoryBinding, DeviceBinding, TransformsBinding {
   mlxVersion: string;
 }

@@ -1,5 +1,5 @@
 /**
- * mx.fast.gelu / geluApprox (our fused CPU primitives) and nn.gelu / nn.geluApprox, against Python MLX's
+ * mx.fused.gelu / geluApprox (our fused CPU primitives) and nn.gelu / nn.geluApprox, against Python MLX's
  * mlx.nn.gelu / gelu_approx (scripts/fixtures/gelu.py): values, gradients, second derivatives, jvp,
  * non-contiguous input, the float16 fallback, and inputs long enough to be split across threads.
  */
@@ -18,7 +18,7 @@ interface Case {
   gradSum?: EncodedArray;
 }
 const fixture = loadFixture<Case>('gelu');
-const fused = { gelu: mx.fast.gelu, geluApprox: mx.fast.geluApprox };
+const fused = { gelu: mx.fused.gelu, geluApprox: mx.fused.geluApprox };
 const viaNn = { gelu: nn.gelu, geluApprox: nn.geluApprox };
 const tol = { atol: 1e-5, rtol: 1e-5 };
 
@@ -41,7 +41,7 @@ function everyFiftieth(a: mx.Array): mx.Array {
   return mx.index(a, '::50');
 }
 
-describe.each([['mx.fast', fused], ['nn', viaNn]] as const)('%s gelu matches Python MLX', (_, fns) => {
+describe.each([['mx.fused', fused], ['nn', viaNn]] as const)('%s gelu matches Python MLX', (_, fns) => {
   for (const c of fixture.cases) {
     it(c.label, () => {
       mx.tidy(() => {
@@ -110,41 +110,41 @@ describe('fused gelu errors', () => {
   it('rejects a non-floating array with a DtypeError naming op, dtype and shape', () => {
     mx.tidy(() => {
       const ints = mx.array([1, 2, 3], { dtype: 'int32' });
-      expect(() => mx.fast.gelu(ints)).toThrow(DtypeError);
-      expect(() => mx.fast.gelu(ints)).toThrow(/fast\.gelu: expected a floating-point array for x but received int32 \[3\]/);
-      expect(() => mx.fast.geluApprox(mx.array([true]))).toThrow(/fast\.geluApprox: .*bool/);
+      expect(() => mx.fused.gelu(ints)).toThrow(DtypeError);
+      expect(() => mx.fused.gelu(ints)).toThrow(/fused\.gelu: expected a floating-point array for x but received int32 \[3\]/);
+      expect(() => mx.fused.geluApprox(mx.array([true]))).toThrow(/fused\.geluApprox: .*bool/);
     });
   });
 
   it('rejects non-arrays and unknown options', () => {
-    expect(() => mx.fast.gelu([1, 2] as unknown as mx.Array)).toThrow(/expected an mx\.array for fast\.gelu x/);
-    expect(() => mx.fast.gelu(mx.array([1]), { streem: 0 } as never)).toThrow(/unknown option 'streem'/);
+    expect(() => mx.fused.gelu([1, 2] as unknown as mx.Array)).toThrow(/expected an mx\.array for fused\.gelu x/);
+    expect(() => mx.fused.gelu(mx.array([1]), { streem: 0 } as never)).toThrow(/unknown option 'streem'/);
   });
 
   it('the native layer refuses integer input with an MLX_INVALID_ARGUMENT error, not an abort', async () => {
     const { native } = await import('../../src/core/binding.js');
     mx.tidy(() => {
       const ints = mx.array([1, 2], { dtype: 'int32' });
-      expect(() => native.fastGelu(ints.handle)).toThrow(/fast\.gelu: expected a floating-point x but received int32/);
+      expect(() => native.fusedGelu(ints.handle)).toThrow(/fused\.gelu: expected a floating-point x but received int32/);
     });
   });
 
   it.skipIf(mx.isAvailable('gpu'))('a GPU stream on the CPU-only build is an MlxError, not an abort', () => {
     mx.tidy(() => {
-      expect(() => mx.fast.gelu(mx.array([1.5, -2]), { stream: 'gpu' })).toThrow(/fastGelu: .*gpu/);
+      expect(() => mx.fused.gelu(mx.array([1.5, -2]), { stream: 'gpu' })).toThrow(/fusedGelu: .*gpu/);
     });
   });
 
   it('handles 0-d and empty arrays', () => {
     mx.tidy(() => {
-      expect(mx.fast.gelu(mx.zeros([0, 3])).shape).toEqual([0, 3]);
+      expect(mx.fused.gelu(mx.zeros([0, 3])).shape).toEqual([0, 3]);
       const edges = fixture.cases.find((c) => c.label === 'gelu edges')!;
       const at = (edges.inputs.x.data as number[]).indexOf(0.5);
-      expect(mx.fast.gelu(mx.array(0.5)).item()).toBeCloseTo(Number(fromFixture(edges.out).toTypedArray()[at]), 6);
+      expect(mx.fused.gelu(mx.array(0.5)).item()).toBeCloseTo(Number(fromFixture(edges.out).toTypedArray()[at]), 6);
     });
   });
 
   it('reports how many threads the fused kernels use', () => {
-    expect(mx.fast.fusedKernelThreads()).toBeGreaterThanOrEqual(1);
+    expect(mx.fused.threads()).toBeGreaterThanOrEqual(1);
   });
 });

@@ -1,4 +1,4 @@
-/** Native exports of native/fast.cc and native/fused.cc. */
+/** Native exports of native/fast.cc. */
 import type { Handle, StreamArg } from '../binding.js';
 
 export interface FastBinding {
@@ -7,8 +7,4 @@ export interface FastBinding {
   fastRope(x: Handle, dims: number, traditional: boolean, base: number | null, scale: number, offset: number | Handle, freqs: Handle | null, s?: StreamArg): Handle;
   fastScaledDotProductAttention(q: Handle, k: Handle, v: Handle, scale: number, maskMode: '' | 'causal', mask: Handle | null, sinks: Handle | null, s?: StreamArg): Handle;
   fastCrossEntropy(logits: Handle, targets: Handle, s?: StreamArg): Handle;
-  // native/fused.cc: our fused CPU primitives (multi-threaded, vectorised; stock MLX ops elsewhere).
-  fastGelu(x: Handle, s?: StreamArg): Handle;
-  fastGeluApprox(x: Handle, s?: StreamArg): Handle;
-  fusedKernelThreads(): number;
 }

@@ -1,13 +1,13 @@
 /**
  * Activation functions and their Module forms, as mlx.nn: gelu (exact, erf), geluApprox ('precise'/'tanh':
  * the tanh formula), geluFastApprox ('fast': x·σ(1.702x)), silu, relu, tanh.
- * gelu and geluApprox take mx.fast's fused primitives for float32 (one multi-threaded pass each way on the
+ * gelu and geluApprox take mx.fused's primitives for float32 (one multi-threaded pass each way on the
  * CPU, where the op chain below is several single-threaded passes); other dtypes, and every dtype while
  * the fused kernels are switched off (MLX_TRAIN_FUSED=0), keep mlx.nn's op chain.
  */
 import type { MxArray } from '../../core/array.js';
 import { add, divide, erf, maximum, multiply, power, sigmoid, tanh as tanhOp } from '../../core/ops.js';
-import { gelu as fusedGelu, geluApprox as fusedGeluApprox } from '../../core/fast.js';
+import { gelu as fusedGelu, geluApprox as fusedGeluApprox } from '../../core/fused.js';
 import { fusedKernelsEnabled } from '../../core/fused-kernels.js';
 import { Module } from '../module.js';
 import { checkArray } from './checks.js';

@@ -1,7 +1,7 @@
-// Fused GELU primitives (see fused_gelu.h). The math is written branch-free with our own exp and erfc
+// Fused GELU primitives (see gelu.h). The math is written branch-free with our own exp and erfc
 // approximations so that g++ -O3 turns each loop into SIMD code; target_clones builds AVX-512, AVX2 and
 // baseline copies of each kernel and picks one at load time, so the addon stays portable.
-#include "fused_gelu.h"
+#include "gelu.h"
 
 #include <cmath>
 #include <cstdint>
@@ -356,7 +356,7 @@ bool UsesKernel(const mx::array& a, const mx::Stream& stream) {
 }  // namespace
 
 mx::array FusedGelu(const mx::array& x, GeluKind kind, mx::StreamOrDevice s) {
-  CheckFloating(x, kind == GeluKind::kExact ? "fast.gelu" : "fast.geluApprox", "x");
+  CheckFloating(x, kind == GeluKind::kExact ? "fused.gelu" : "fused.geluApprox", "x");
   auto stream = mx::to_stream(s);
   if (!UsesKernel(x, stream)) return StockGelu(x, kind, stream);
   auto xc = mx::contiguous(x, false, stream);
@@ -364,7 +364,7 @@ mx::array FusedGelu(const mx::array& x, GeluKind kind, mx::StreamOrDevice s) {
 }
 
 mx::array FusedGeluGrad(const mx::array& x, const mx::array& cotangent, GeluKind kind, mx::StreamOrDevice s) {
-  const char* op = kind == GeluKind::kExact ? "fast.geluGrad" : "fast.geluApproxGrad";
+  const char* op = kind == GeluKind::kExact ? "fused.geluGrad" : "fused.geluApproxGrad";
   CheckFloating(x, op, "x");
   CheckFloating(cotangent, op, "cotangent");
   auto stream = mx::to_stream(s);
