@@ -3,7 +3,8 @@
  * all-reduce per dtype) before clipping and the update. A process started alone never joins a group:
  * the world is one and the gradients pass through untouched.
  */
-import { averageGradients, defaultTimeoutMs, getDefaultGroup, isInitialized, withDeadline } from '../distributed/index.js';
+import * as mx from '../core/index.js';
+import { allSum, averageGradients, defaultTimeoutMs, evalCollective, getDefaultGroup, isInitialized, withDeadline } from '../distributed/index.js';
 import type { TrainStep } from './step.js';
 
 type Tree = Record<string, unknown>;
@@ -26,6 +27,14 @@ export function rank(): number {
 /** Averages gradients over the group (lazily, so it fits inside a compiled step); a world of one is a no-op. */
 export function allReduceGradients(grads: Tree): Tree {
   return worldSize() === 1 ? grads : averageGradients(grads, getDefaultGroup());
+}
+
+/** The sum of a number over every rank of the group (evaluated now, under the distributed deadline). */
+export function sumOverRanks(value: number): number {
+  if (worldSize() === 1) return value;
+  const total = allSum(mx.array(value, 'float32'), { group: getDefaultGroup() });
+  evalCollective([total], { label: 'loss normalizer all-reduce' });
+  return total.item() as number;
 }
 
 /**

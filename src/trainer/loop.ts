@@ -7,7 +7,6 @@ import * as mx from '../core/index.js';
 import type { Batch } from '../data/collate.js';
 import type { DataLoader } from '../data/loader.js';
 import { MlxTrainError } from '../errors.js';
-import { crossEntropy, focalLoss } from '../nn/losses.js';
 import type { Module } from '../nn/index.js';
 import { BatchSizer, isOutOfMemory } from './batch-size.js';
 import { checkMonitorName, isImprovement, metricKey, monitoredValue } from './evaluate.js';
@@ -243,18 +242,5 @@ async function actOnControl(ctx: LoopContext): Promise<void> {
   resetControl(control);
 }
 
-/** The mean loss of a classification batch, per the training config. */
-export function classificationLoss(config: { loss: 'cross_entropy' | 'focal'; labelSmoothing: number; classWeights: number[] | null }) {
-  const classWeights = config.classWeights ? mx.keep(mx.array(config.classWeights, 'float32')) : null;
-  return (model: Module, batch: StepBatch): mx.Array => {
-    const logits = model.forward(batch.inputIds, { attentionMask: batch.attentionMask, tokenTypeIds: batch.tokenTypeIds }) as mx.Array;
-    if (config.loss === 'focal') {
-      return crossEntropyFocal(logits, batch.labels, classWeights);
-    }
-    return crossEntropy(logits, batch.labels, { reduction: 'mean', labelSmoothing: config.labelSmoothing, classWeights });
-  };
-}
-
-function crossEntropyFocal(logits: mx.Array, labels: mx.Array, classWeights: mx.Array | null): mx.Array {
-  return focalLoss(logits, labels, { reduction: 'mean', ...(classWeights ? { alpha: classWeights } : {}) });
-}
+/** Kept here for callers of the loop module; the loss lives in loss.ts. */
+export { classificationLoss } from './loss.js';

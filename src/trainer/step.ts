@@ -14,6 +14,7 @@ import { keep, tidy } from '../core/scope.js';
 import { moduleState, valueAndGrad, type Module } from '../nn/index.js';
 import { clipGradNorm, type Optimizer } from '../optim/index.js';
 import { allReduceGradients } from './distributed.js';
+import { lossShares } from './loss-shares.js';
 
 type MxArray = mx.Array;
 type Tree = Record<string, unknown>;
@@ -28,8 +29,12 @@ export interface StepBatch {
   size: number;
 }
 
-/** The mean loss of a batch under the model (the model is in training mode while it runs). */
-export type LossFn = (model: Module, batch: StepBatch) => MxArray;
+/**
+ * The mean loss of a batch under the model (the model is in training mode while it runs). `normalizer`
+ * says what the mean divides by when that is not the row count (e.g. a class-weight sum), so split
+ * steps weigh their parts right (loss-shares.ts).
+ */
+export type LossFn = ((model: Module, batch: StepBatch) => MxArray) & { normalizer?: (batch: StepBatch) => number };
 
 export interface TrainStepOptions {
   /** Clip the global gradient norm to this value; null disables clipping. */
@@ -137,17 +142,17 @@ export class TrainStep {
 
   /**
    * One optimizer step over `microBatches` (one batch, or the parts of an accumulated batch). The loss
-   * is the sample-weighted mean over all parts, as if they were one batch.
+   * is the mean over all parts, as if they were one batch (each part weighed by its loss share).
    */
   run(microBatches: StepBatch[], options: { checkFiniteFirst?: boolean } = {}): StepResult {
     if (microBatches.length === 0) throw new RangeError('TrainStep.run: no batches given');
-    const total = microBatches.reduce((n, b) => n + b.size, 0);
+    const shares = lossShares(microBatches, this.lossFn.normalizer);
     let lossAcc: MxArray | null = null;
     let gradAcc: Tree | null = null;
     // Every micro-batch but the last: accumulate, evaluated now to free its activations.
-    for (const batch of microBatches.slice(0, -1)) {
+    for (const [i, batch] of microBatches.slice(0, -1).entries()) {
       const next = tidy(() => {
-        const [loss, grads] = this.microGrads(batch, batch.size / total);
+        const [loss, grads] = this.microGrads(batch, shares[i]);
         const acc = {
           loss: lossAcc ? mx.add(lossAcc, loss) : loss,
           grads: gradAcc ? mx.treeMap((a: MxArray, g: MxArray) => mx.add(a, g), gradAcc, grads) : grads,
@@ -161,7 +166,7 @@ export class TrainStep {
     }
     const last = microBatches[microBatches.length - 1];
     const before = this.stateArrays();
-    const weight = last.size / total;
+    const weight = shares[shares.length - 1];
     const scale = this.options.lossScale?.() ?? 1;
     try {
       return tidy(() => {
