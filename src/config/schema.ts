@@ -88,13 +88,16 @@ export const TrainingSchema = z
     lora: LoraSchema.default(LoraSchema.parse({})),
     compile: z.boolean().default(true).describe('Compile the training step with mx.compile.'),
     loss: z.enum(['cross_entropy', 'focal']).default('cross_entropy'),
-    labelSmoothing: z.number().min(0).lt(1).default(0),
+    labelSmoothing: z.number().min(0).lt(1).default(0).describe('Cross-entropy label smoothing (loss: cross_entropy only).'),
+    focalGamma: z.number().min(0).max(10).default(2).describe('Focal loss focusing parameter: (1 - p)^gamma down-weights easy rows; 0 is cross-entropy (loss: focal only).'),
     classWeights: z.array(z.number().positive()).nullable().default(null),
     nanPolicy: z.enum(['stop', 'skip']).default('stop').describe('What a NaN/Inf loss does.'),
     memoryLimitMb: z.number().int().positive().nullable().default(null).describe('MLX memory limit that drives batch back-off; null uses MLX\'s default.'),
   })
   .strict()
-  .refine((t) => t.maxBatchSize >= t.batchSize, { message: 'maxBatchSize must be >= batchSize', path: ['maxBatchSize'] });
+  .refine((t) => t.maxBatchSize >= t.batchSize, { message: 'maxBatchSize must be >= batchSize', path: ['maxBatchSize'] })
+  // The focal loss has no smoothed form here: reject the pair rather than ignore the smoothing.
+  .refine((t) => t.loss !== 'focal' || t.labelSmoothing === 0, { message: 'labelSmoothing applies to loss: cross_entropy only; with loss: focal set it to 0 (or use cross_entropy)', path: ['labelSmoothing'] });
 
 export const TrackingSchema = z
   .object({
