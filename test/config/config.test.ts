@@ -104,6 +104,8 @@ const bad: [string, () => unknown, RegExp][] = [
   ['group size 48', () => resolveConfig({ set: ['training.quantization.groupSize=48'], env: {} }), /training\.quantization\.groupSize: .*received 48/],
   ['mixed precision typo', () => resolveConfig({ set: ['training.mixedPrecision=fp8'], env: {} }), /training\.mixedPrecision: .*'fp8'/],
   ['unknown optimizer', () => resolveConfig({ set: ['training.optimizer=rmsprop'], env: {} }), /training\.optimizer: .*'rmsprop'/],
+  ['focal loss with label smoothing', () => resolveConfig({ set: ['training.loss=focal', 'training.labelSmoothing=0.3'], env: {} }), /training\.labelSmoothing: labelSmoothing applies to loss: cross_entropy only/],
+  ['negative focal gamma', () => resolveConfig({ set: ['training.focalGamma=-1'], env: {} }), /training\.focalGamma: .*received -1/],
   ['unknown --set key', () => resolveConfig({ set: ['training.lr=0.1'], env: {} }), /training\.lr: unknown key \(--set training\.lr=0\.1\)/],
   ['--set without =', () => resolveConfig({ set: ['training.epochs'], env: {} }), /--set training\.epochs: expected key\.path=value/],
   ['--set with empty path segment', () => resolveConfig({ set: ['training..epochs=2'], env: {} }), /not a valid key path/],
