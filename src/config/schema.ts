@@ -92,7 +92,7 @@ export const TrainingSchema = z
     focalGamma: z.number().min(0).max(10).default(2).describe('Focal loss focusing parameter: (1 - p)^gamma down-weights easy rows; 0 is cross-entropy (loss: focal only).'),
     classWeights: z.array(z.number().positive()).nullable().default(null),
     nanPolicy: z.enum(['stop', 'skip']).default('stop').describe('What a NaN/Inf loss does.'),
-    memoryLimitMb: z.number().int().positive().nullable().default(null).describe('MLX memory limit that drives batch back-off; null uses MLX\'s default.'),
+    memoryLimitMb: z.number().int().positive().nullable().default(null).describe('MLX memory and cache limit, set when the trainer starts; also the budget that drives batch back-off and the batch-size finder. null keeps MLX\'s defaults.'),
   })
   .strict()
   .refine((t) => t.maxBatchSize >= t.batchSize, { message: 'maxBatchSize must be >= batchSize', path: ['maxBatchSize'] })

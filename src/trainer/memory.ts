@@ -58,3 +58,14 @@ export class LeakAlarm {
     return null;
   }
 }
+
+/**
+ * training.memoryLimitMb as MLX's memory limit and cache limit (process-wide, like mx.set_memory_limit in
+ * Python): MLX frees its cache before it grows past the limit, and the cache never holds more than the
+ * budget. null leaves MLX's defaults. Returns the limits that were in place.
+ */
+export function applyMemoryLimit(limitMb: number | null): { memoryLimitBytes: number; cacheLimitBytes: number } | null {
+  if (limitMb === null) return null;
+  const bytes = limitMb * 2 ** 20;
+  return { memoryLimitBytes: mx.setMemoryLimit(bytes), cacheLimitBytes: mx.setCacheLimit(bytes) };
+}

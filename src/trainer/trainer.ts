@@ -27,6 +27,7 @@ import type { ProgressBarOptions } from './callbacks/progress-bar.js';
 import { plotsDirOf, RunReport } from './callbacks/run-report.js';
 import { TrackingCallback } from './callbacks/tracking.js';
 import { guardStepDeadline, rank, worldSize } from './distributed.js';
+import { applyMemoryLimit } from './memory.js';
 import { shardLoader } from './shard-loader.js';
 import { checkMonitor, classificationLoss, emit, trainLoop, type LoopContext } from './loop.js';
 import { evaluate as evaluateModel, evaluateDetailed, metricsForLogging, type ClassifierModule } from './evaluate.js';
@@ -163,6 +164,7 @@ export class Trainer {
     const c = this.config;
     const t = c.training;
     seedEverything(t.seed);
+    applyMemoryLimit(t.memoryLimitMb);
     // Only the tokenizer of a pretrained folder is read now: the head's label count comes from the data.
     const pretrainedTok = c.model.pretrained && c.data.tokenizer === null ? pretrainedTokenizer(c.model.pretrained) : null;
     const saved = this.options.preparedData || c.model.pretrained ? {} : this.savedPipeline();
