@@ -43,8 +43,9 @@ export function buildProgram(): Command {
     .option('--no-track', 'do not log to the tracking store')
     .option('--print-config', 'print the resolved config (YAML) to stderr before training')
     .option('--save-adapters [dir]', 'with training.lora.enabled: also write the LoRA adapters on their own (default outputDir/adapters)')
+    .option('--batch-size <n|auto>', 'training.batchSize; auto runs the batch-size finder against training.memoryLimitMb first')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExamples:\n  $ mlx-train train --preset quick\n  $ mlx-train train -c my-run.yaml --set training.epochs=5 -e titanic\n  $ mlx-train train --preset quick --resume\n  $ MLFLOW_TRACKING_URI=http://127.0.0.1:5000 mlx-train train --preset quick')
+    .addHelpText('after', '\nExamples:\n  $ mlx-train train --preset quick\n  $ mlx-train train --preset quick --batch-size auto --set training.memoryLimitMb=512\n  $ mlx-train train -c my-run.yaml --set training.epochs=5 -e titanic\n  $ mlx-train train --preset quick --resume\n  $ MLFLOW_TRACKING_URI=http://127.0.0.1:5000 mlx-train train --preset quick')
     .action(lazy(() => import('./train.js')));
 
   configOptions(program

@@ -6,6 +6,7 @@ export function trainerOptions(opts: Record<string, unknown>, log: (m: string) =
   if (typeof opts.experiment === 'string') set.push(`tracking.experimentName=${opts.experiment}`);
   if (typeof opts.outputDir === 'string') set.push(`outputDir=${opts.outputDir}`);
   if (opts.track === false) set.push('tracking.enabled=false');
+  if (typeof opts.batchSize === 'string') set.push(`training.batchSize=${opts.batchSize}`);
   let preset = opts.preset as string | undefined;
   if (!preset && !opts.config) {
     preset = 'quick';

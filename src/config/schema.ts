@@ -68,7 +68,7 @@ export const TrainingSchema = z
   .object({
     learningRate: z.number().gt(0).lt(10).default(5e-5).describe('Peak learning rate.'),
     epochs: positiveInt().max(10_000).default(3),
-    batchSize: positiveInt().default(32).describe('Base batch size.'),
+    batchSize: z.union([positiveInt(), z.literal('auto')]).default(32).describe('Base batch size; auto runs the batch-size finder before training: the largest full-length batch (up to maxBatchSize) whose training pass fits memoryLimitMb.'),
     maxBatchSize: positiveInt().default(64).describe('Upper bound for dynamic batch sizing.'),
     dynamicBatching: z.boolean().default(true).describe('Grow the batch between batchSize and maxBatchSize within the token budget and memory limit.'),
     gradientAccumulationSteps: positiveInt().max(4096).default(1),
@@ -95,7 +95,8 @@ export const TrainingSchema = z
     memoryLimitMb: z.number().int().positive().nullable().default(null).describe('MLX memory and cache limit, set when the trainer starts; also the budget that drives batch back-off and the batch-size finder. null keeps MLX\'s defaults.'),
   })
   .strict()
-  .refine((t) => t.maxBatchSize >= t.batchSize, { message: 'maxBatchSize must be >= batchSize', path: ['maxBatchSize'] })
+  .refine((t) => t.batchSize === 'auto' || t.maxBatchSize >= t.batchSize, { message: 'maxBatchSize must be >= batchSize', path: ['maxBatchSize'] })
+  .refine((t) => t.batchSize !== 'auto' || t.memoryLimitMb !== null, { message: 'batchSize: auto fits the batch to training.memoryLimitMb; set memoryLimitMb too', path: ['batchSize'] })
   // The focal loss has no smoothed form here: reject the pair rather than ignore the smoothing.
   .refine((t) => t.loss !== 'focal' || t.labelSmoothing === 0, { message: 'labelSmoothing applies to loss: cross_entropy only; with loss: focal set it to 0 (or use cross_entropy)', path: ['labelSmoothing'] });
 

@@ -16,6 +16,7 @@ import { loadTokenizer, type Tokenizer } from '../tokenizers/index.js';
 import { fuseLoRA, type Module } from '../nn/index.js';
 import { Adafactor, Adam, AdamW, Lion, SGD, type Optimizer } from '../optim/index.js';
 import { BatchSizer, findBatchSize } from './batch-size.js';
+import { batchSizeOf, resolveAutoBatchSize } from './auto-batch-size.js';
 import { buildModel, pretrainedTokenizer } from './model-setup.js';
 import { loadAdapters as loadAdapterFiles, saveAdapters as saveAdapterFiles } from './adapters.js';
 import { fusedConfig, isExportable, writeFusedFolder } from './fuse.js';
@@ -183,9 +184,10 @@ export class Trainer {
     const optimizer = makeOptimizer(c);
     const scaler = t.mixedPrecision === 'fp16' ? new DynamicLossScaler() : null;
     const lossFn = classificationLoss(t);
+    this._config = resolveAutoBatchSize(c, { model, lossFn, vocabSize: data.tokenizer.vocabSize, log: (m) => this.log(m) });
     const step = this.buildStep(model, optimizer, lossFn, scaler);
     const sizer = new BatchSizer({
-      batchSize: t.batchSize,
+      batchSize: batchSizeOf(this.config.training),
       maxBatchSize: t.maxBatchSize,
       maxLength: c.model.maxLength,
       dynamic: t.dynamicBatching,
@@ -554,7 +556,7 @@ export class Trainer {
       members,
       testPath: path,
       outputPath: join(this.config.outputDir, 'predictions.csv'),
-      batching: { batchSize: this.config.training.batchSize },
+      batching: { batchSize: batchSizeOf(this.config.training) },
     });
     const k = out.numClasses;
     return out.ids.map((id, i) => ({ id, label: out.labels[i], probabilities: Array.from(out.probabilities.subarray(i * k, (i + 1) * k)) }));
@@ -570,7 +572,7 @@ export class Trainer {
       lossFn: p.lossFn,
       maxLength: this.config.model.maxLength,
       vocabSize: p.data.tokenizer.vocabSize,
-      start: t.batchSize,
+      start: t.batchSize === 'auto' ? 1 : t.batchSize,
       max: t.maxBatchSize,
       memoryLimitBytes: t.memoryLimitMb * 2 ** 20,
     });

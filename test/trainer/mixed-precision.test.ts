@@ -16,7 +16,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 /** The tiny classifier, recording the dtype of the weights its training forward passes compute with. */
 class DtypeProbe extends TinyClassifier {
   _seen = new Set<string>();
-  forward(inputIds: mx.Array, inputs: { attentionMask?: mx.Array | null } = {}): mx.Array {
+  override forward(inputIds: mx.Array, inputs: { attentionMask?: mx.Array | null } = {}): mx.Array {
     if (this.training) this._seen.add(`${this.embedding.weight.dtype}/${this.hidden.weight.dtype}/${this.classifier.weight.dtype}`);
     return super.forward(inputIds, inputs);
   }
