@@ -336,7 +336,7 @@ export class Trainer {
     if (this.options.fold !== undefined) state.fold = this.options.fold;
     if (isMain) this.savePipeline(p.data);
     const checkpointCb = new CheckpointCallback(this.checkpointDir, c.training.keepCheckpoints, c.training.checkpointEverySteps);
-    const tracking = c.tracking.enabled && isMain ? new TrackingCallback({ log: (m) => this.log(m), data: p.data, checkpointCallback: checkpointCb, tags: this.options.trackingTags, runName: this.foldRunName() }) : null;
+    const tracking = c.tracking.enabled && isMain ? new TrackingCallback({ log: (m) => this.log(m), data: p.data, checkpointCallback: checkpointCb, tags: this.options.trackingTags, runName: this.foldRunName(), skipRegistration: this.options.fold !== undefined }) : null;
     const es = c.training.earlyStopping;
     const early = es.enabled ? [new EarlyStopping({ monitor: es.monitor, mode: es.mode, patience: es.patience, minDelta: es.minDelta, log: (m) => this.log(m) })] : [];
     // History, learning-rate and memory monitors (the one leak alarm), progress; early stopping is added above.

@@ -21,6 +21,7 @@ import type { MetricInput, RunStatus, TrackingClient } from '../../tracking/type
 import { metricsForLogging } from '../evaluate.js';
 import { memoryMetrics, memorySnapshot } from '../memory.js';
 import type { CheckpointCallback } from './checkpoint.js';
+import { registerModelVersion } from './register-model.js';
 import type { Callback, EvalMetrics, TrainerControl, TrainerState } from '../types.js';
 
 export interface TrackingCallbackOptions {
@@ -35,6 +36,8 @@ export interface TrackingCallbackOptions {
   tags?: Record<string, string>;
   /** Run name instead of config.tracking.runName. */
   runName?: string;
+  /** Do not register the best checkpoint under tracking.registerModel (k-fold fold runs). */
+  skipRegistration?: boolean;
 }
 
 const packageVersion = (() => {
@@ -222,7 +225,12 @@ export class TrackingCallback implements Callback {
     }
     const best = this.options.checkpointCallback?.bestCheckpoint;
     if (best && status !== 'FAILED') {
-      await this.attempt('logging the best checkpoint', (s) => s.logArtifact(this.runId!, resolve(join(this.options.checkpointCallback!.dir, best)), 'checkpoints'));
+      const logged = await this.attempt('logging the best checkpoint', async (s) => {
+        await s.logArtifact(this.runId!, resolve(join(this.options.checkpointCallback!.dir, best)), 'checkpoints');
+        return true;
+      });
+      const name = state.config.tracking.registerModel;
+      if (logged && name && status === 'FINISHED' && !this.options.skipRegistration) await this.register(name, `checkpoints/${best}`, state);
     }
     await this.attempt('ending the run', (s) => s.setTerminated(this.runId!, status));
     if (this.buffer.length > 0 || this.dropped > 0) {
@@ -231,6 +239,14 @@ export class TrackingCallback implements Callback {
       );
     }
     if (!this.options.store) await this.store?.close();
+  }
+
+  /** tracking.registerModel: the best checkpoint's artifact as a new model version linked to this run. */
+  private async register(name: string, artifactPath: string, state: TrainerState): Promise<void> {
+    const best = state.best;
+    const tags: Record<string, string> = best ? { 'mlx_train.step': String(best.step), [`mlx_train.${best.metric}`]: String(best.value) } : {};
+    const version = await this.attempt(`registering the model '${name}'`, (s) => registerModelVersion(s, { name, runId: this.runId!, artifactPath, tags }));
+    if (version) this.options.log(`registered ${artifactPath} as model '${name}' version ${version.version} (run ${this.runId})`);
   }
 
   async onTrainEnd(state: TrainerState): Promise<void> {
