@@ -31,11 +31,13 @@ import { guardStepDeadline, rank, worldSize } from './distributed.js';
 import { applyMemoryLimit } from './memory.js';
 import { shardLoader } from './shard-loader.js';
 import { checkMonitor, classificationLoss, emit, trainLoop, type LoopContext } from './loop.js';
-import { evaluate as evaluateModel, evaluateDetailed, metricsForLogging, type ClassifierModule } from './evaluate.js';
+import { evaluate as evaluateModel, evaluateDetailed, metricsForLogging, type ClassifierModule, type EvaluationResult } from './evaluate.js';
 import { predict as predictCsv, type EnsembleMember } from './predict.js';
 import { classificationMetrics } from './metrics.js';
 import { crossValidate as crossValidateFolds, type CrossValidationResult } from './kfold.js';
+import { describeCrossValidation, lastEpochMetrics } from './kfold-report.js';
 import { computeDtypeOf, DynamicLossScaler } from './precision.js';
+import { keptModelMetrics } from './returned-model.js';
 import { restoreRandomState, seedEverything } from './rng.js';
 import { createControl, createState } from './state.js';
 import { TrainStep, type LossFn } from './step.js';
@@ -61,6 +63,8 @@ export interface TrainerOptions extends ResolveOptions {
   plots?: boolean;
   /** Extra tags of the tracked run (k-fold children carry `mlflow.parentRunId`). */
   trackingTags?: Record<string, string>;
+  /** Called at the end of fit() with the last weights, before the best checkpoint is put back (k-fold folds score the last-epoch model here). */
+  beforeRestore?: (model: Module) => Promise<void> | void;
 }
 
 export interface FitOptions {
@@ -76,7 +80,7 @@ export interface FitOptions {
 
 export interface FitResult {
   state: TrainerState;
-  /** The last validation metrics. */
+  /** The last validation metrics (those of the last evaluation; see restoredBest for the returned model's). */
   metrics?: EvalMetrics;
   status: 'FINISHED' | 'KILLED';
   /** Newest checkpoint written, if any. */
@@ -102,7 +106,7 @@ export interface Prediction {
   probabilities: number[];
 }
 
-const OPTION_KEYS = ['preset', 'file', 'set', 'env', 'overrides', 'callbacks', 'createModel', 'log', 'preparedData', 'fold', 'progress', 'plots', 'trackingTags'];
+const OPTION_KEYS = ['preset', 'file', 'set', 'env', 'overrides', 'callbacks', 'createModel', 'log', 'preparedData', 'fold', 'progress', 'plots', 'trackingTags', 'beforeRestore'];
 
 /** Files fit() writes to outputDir so a later Trainer encodes text and labels exactly as training did. */
 export const TOKENIZER_FILE = 'tokenizer.json';
@@ -385,7 +389,11 @@ export class Trainer {
       if (tracking?.runId) state.runId = tracking.runId;
       await trainLoop(ctx);
       // Before onTrainEnd, so the end-of-run plots and artifacts describe the model fit() returns.
+      if (!state.interrupted) await this.options.beforeRestore?.(p.model);
       if (options.restoreBest !== false && !state.interrupted) restoredBest = this.restoreBest(state, builtins.history.evals);
+      const kept = keptModelMetrics(state, restoredBest, options.restoreBest !== false);
+      // The returned model's metrics, apart from the last evaluation's val_* ones.
+      if (kept) await tracking?.logMetrics(metricsForLogging(kept, 'best_val_'), state.globalStep);
       await emit(callbacks, 'onTrainEnd', state, control);
     } catch (err) {
       for (const cb of callbacks) {
@@ -434,7 +442,9 @@ export class Trainer {
    * K-fold cross-validation (what fit() does when data.kFolds ≥ 2): one Trainer per fold, each on its
    * split and in outputDir/fold-<i>, tracked as a child run (tag `mlflow.parentRunId`) of a parent run
    * that gets the mean (`val_accuracy`, …) and standard deviation (`val_accuracy_std`, …) of the fold
-   * metrics and the out-of-fold ones (`oof_accuracy`, …). The fold models are kept: predict() then
+   * metrics and the out-of-fold ones (`oof_accuracy`, …), all of the checkpoints selected on their fold
+   * (optimistic), and the same for the folds' last-epoch models (`last_epoch_val_accuracy`,
+   * `oof_last_epoch_accuracy`, …: held out, the honest estimate). The fold models are kept: predict() then
    * averages their probabilities, and evaluate() returns the out-of-fold metrics.
    */
   async crossValidate(): Promise<FitResult> {
@@ -455,6 +465,11 @@ export class Trainer {
         k,
         trainFold: async ({ fold, data }) => {
           this.log(`fold ${fold + 1}/${k}: ${data.split.train.length} training rows, ${data.split.validation.length} validation rows`);
+          // The last-epoch model on the fold, before fit() puts the checkpoint selected on the fold back.
+          let lastEpoch: EvaluationResult | undefined;
+          const scoreLastEpoch = async (model: Module) => {
+            lastEpoch = await evaluateDetailed(model as ClassifierModule, data.validationLoader());
+          };
           const trainer = new Trainer(
             { ...c, outputDir: join(c.outputDir, `fold-${fold}`) },
             {
@@ -462,11 +477,12 @@ export class Trainer {
               preparedData: data,
               fold,
               trackingTags: { ...this.options.trackingTags, ...(parent?.runId ? { 'mlflow.parentRunId': parent.runId } : {}), 'mlx_train.fold': String(fold) },
+              beforeRestore: scoreLastEpoch,
             },
           );
           const result = await trainer.fit();
           folds.push(result);
-          return { model: trainer.model as ClassifierModule };
+          return { model: trainer.model as ClassifierModule, lastEpoch };
         },
         onFoldEnd: (r) => this.log(`fold ${r.fold + 1}/${k}: val_accuracy ${r.metrics.accuracy.toFixed(4)}, val_loss ${r.metrics.loss.toFixed(4)}`),
       });
@@ -475,13 +491,13 @@ export class Trainer {
       throw err;
     }
     const std = Object.fromEntries(Object.entries(cv.std).map(([key, v]) => [`${key}_std`, v]));
-    await parent?.logMetrics({ ...cv.mean, ...std, ...metricsForLogging(cv.outOfFold.metrics, 'oof_') }, 0);
+    await parent?.logMetrics({ ...cv.mean, ...std, ...metricsForLogging(cv.outOfFold.metrics, 'oof_'), ...lastEpochMetrics(cv) }, 0);
     const killed = folds.some((f) => f.status === 'KILLED');
     Object.assign(parentState, { interrupted: killed, runId: parent?.runId });
     await parent?.onTrainEnd(parentState);
     this.ensemble = cv.members;
     this.crossValidation = cv;
-    this.log(`cross-validation (${k} folds): val_accuracy ${cv.mean.val_accuracy.toFixed(4)} ± ${cv.std.val_accuracy.toFixed(4)}, out-of-fold accuracy ${cv.outOfFold.metrics.accuracy.toFixed(4)}`);
+    this.log(describeCrossValidation(cv));
     const last = folds[folds.length - 1];
     return {
       state: last.state,

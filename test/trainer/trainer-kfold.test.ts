@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, Trainer } from '../../src/index.js';
+import { describeCrossValidation } from '../../src/trainer/kfold-report.js';
 import { predictFile } from '../../src/trainer/predict.js';
 import { tinyModelFactory, toyConfig } from '../helpers/tiny-model.js';
 
@@ -30,6 +31,12 @@ describe('Trainer k-fold', () => {
     expect(cv.folds.map((f) => f.metrics.accuracy)).toEqual(result.folds!.map((f) => (f.restoredBest?.metrics ?? f.metrics!).accuracy));
     expect(cv.mean.val_accuracy).toBeCloseTo((cv.folds[0].metrics.accuracy + cv.folds[1].metrics.accuracy) / 2, 12);
     expect(cv.outOfFold.metrics.samples).toBe(64);
+    // The honest figures: each fold's last-epoch model (its last evaluation), pooled out of fold.
+    const last = cv.lastEpoch!;
+    expect(cv.folds.map((f) => f.lastEpochMetrics!.accuracy)).toEqual(result.folds!.map((f) => f.metrics!.accuracy));
+    expect(last.metrics.samples).toBe(64);
+    expect(last.mean.val_accuracy).toBeCloseTo((cv.folds[0].lastEpochMetrics!.accuracy + cv.folds[1].lastEpochMetrics!.accuracy) / 2, 12);
+    expect(describeCrossValidation(cv)).toMatch(/last epoch \(held out, nothing selected on the fold: the honest estimate\): val_accuracy [\d.]+ ± [\d.]+, out-of-fold accuracy [\d.]+\n.*best checkpoint \(selected on the fold it is scored on: optimistic\)/);
     for (const fold of [0, 1]) expect(existsSync(join(dir, 'out', `fold-${fold}`, 'checkpoints'))).toBe(true);
     expect(await trainer.evaluate()).toBe(cv.outOfFold.metrics);
 
@@ -40,6 +47,8 @@ describe('Trainer k-fold', () => {
       expect(parent.data.metrics.val_accuracy).toBeCloseTo(cv.mean.val_accuracy, 12);
       expect(parent.data.metrics.val_accuracy_std).toBeCloseTo(cv.std.val_accuracy, 12);
       expect(parent.data.metrics.oof_accuracy).toBe(cv.outOfFold.metrics.accuracy);
+      expect(parent.data.metrics.oof_last_epoch_accuracy).toBe(last.metrics.accuracy);
+      expect(parent.data.metrics.last_epoch_val_accuracy).toBeCloseTo(last.mean.val_accuracy, 12);
       for (const [fold, f] of result.folds!.entries()) {
         const child = await store.getRun(f.runId!);
         expect(child.data.tags['mlflow.parentRunId']).toBe(result.runId);
