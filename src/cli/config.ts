@@ -17,8 +17,8 @@ model:
 
 data:
   trainPath: null        # null: the embedded Kaggle Titanic training set
-  labelColumn: Survived
-  idColumn: PassengerId
+  labelColumn: Survived  # required with your own trainPath
+  idColumn: auto         # auto: PassengerId when the CSV has it, else none; null: none
   validationSplit: 0.2
 
 training:

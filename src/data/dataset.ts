@@ -11,7 +11,7 @@ import type { BatchingOptions } from './batching.js';
 import { type ColumnInfo, DEFAULT_MISSING_VALUES, inferColumnTypes, isMissing } from './columns.js';
 import { type CsvTable, decodeCsvBytes, parseCsv } from './csv.js';
 import { type EncodedExamples, encodeExamples } from './encoded.js';
-import { resolveTemplate, TITANIC } from './embedded.js';
+import { resolveIdColumn, resolveTemplate, TITANIC } from './embedded.js';
 import { DataError } from './errors.js';
 import { LabelEncoder } from './labels.js';
 import { nearestName } from './nearest.js';
@@ -26,7 +26,7 @@ export interface DataOptions {
   /** Training CSV; omitted/null = the embedded Titanic set (then labelColumn/idColumn default to Survived/PassengerId). */
   trainPath?: string | null;
   labelColumn?: string;
-  /** Row id column: kept for predictions, never rendered into the text. */
+  /** Row id column: kept for predictions, never rendered into the text; 'auto': a known dataset's id column when the CSV has it (embedded.ts). */
   idColumn?: string | null;
   /** Columns that make the text (default: all but label, id and dropColumns). */
   textColumns?: string[] | null;
@@ -222,6 +222,7 @@ export function prepareData(options: DataOptions = {}): PreparedData {
   const o = resolveDataOptions(options);
   const bytes = readBytes(o.trainPath);
   const table = parseCsv(decodeCsvBytes(bytes, o.trainPath), o.trainPath, { delimiter: o.delimiter });
+  o.idColumn = resolveIdColumn(o.idColumn, table.columns);
   const labelIndex = requireColumn(table, o.labelColumn, 'label', 'labelColumn');
   if (o.idColumn) requireColumn(table, o.idColumn, 'id', 'idColumn');
   if (table.rows.length < 2) throw new DataError(`only ${table.rows.length} data row(s); at least 2 are needed to train and validate`, { file: table.file });

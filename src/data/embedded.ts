@@ -68,3 +68,15 @@ export function resolveTemplate(template: string | null, trainPath: string): str
   if (template !== AUTO_TEMPLATE) return template;
   return embeddedDatasetAt(trainPath)?.recommendedTemplate ?? null;
 }
+
+/**
+ * The `data.idColumn` keyword for "the id column of a known dataset, when the CSV has it": PassengerId for
+ * Titanic data (embedded or Kaggle's own file), no id column for any other CSV.
+ */
+export const AUTO_ID_COLUMN = 'auto';
+
+/** idColumn as the pipeline uses it: `auto` resolved against the CSV's header, anything else as given. */
+export function resolveIdColumn(idColumn: string | null, columns: readonly string[]): string | null {
+  if (idColumn !== AUTO_ID_COLUMN || columns.includes(AUTO_ID_COLUMN)) return idColumn;
+  return EMBEDDED_DATASETS.map((d) => d.idColumn).find((c): c is string => c !== null && columns.includes(c)) ?? null;
+}
