@@ -1,8 +1,10 @@
 /**
  * Metric logging throughput into a fresh SQLite store: our SqliteStore (one logBatch per training step,
  * as the trainer flushes) vs MLflow's Python client on the same kind of file (per-call `log_metric` and
- * per-step `log_batch`), measured in the same run. Goals: ≥ 100× MLflow's per-call throughput, and our
- * per-step cost ≤ 1 ms.
+ * per-step `log_batch`), measured in the same run. Like is compared with like: our per-call logMetric with
+ * MLflow's per-call log_metric, our per-step logBatch with MLflow's per-step log_batch (a batch against
+ * single calls would credit the batching, which MLflow's client offers too, to the store). Goals: ≥ 100×
+ * MLflow per call (logMetric vs log_metric), and our per-step cost ≤ 1 ms.
  * Run: node --import ./scripts/register-ts.mjs bench/tracking-log.ts [--trials N] [--steps N] [--ref-steps N] [--call-steps N]
  * MLflow is slow enough that its rows log fewer steps (--ref-steps, --call-steps); rows compare throughput.
  * (each trial of each contender runs in a fresh process; this file is also the Node child, with --child).
@@ -185,25 +187,28 @@ export function run(
     const floorNormal = median(mine.map((r) => r.floorMs.NORMAL));
     const floorSchema = median(mine.map((r) => r.schemaFloorMs));
     const rows = [
-      ['mlx-train SqliteStore, logBatch per step', fmt(oursBatch, 0), fmt(oursStep, 3), fmt(oursCpuStep, 3), `${fmt(oursBatch / refCall, 0)}×`, `${fmt(oursBatch / refBatch, 1)}×`],
-      ['mlx-train SqliteStore, logMetric per call', fmt(oursCall, 0), fmt((1000 * WIDTH) / oursCall, 3), fmt(oursCallCpuStep, 3), `${fmt(oursCall / refCall, 1)}×`, ''],
-      [`MLflow ${ref[0].mlflow} log_batch per step`, fmt(refBatch, 0), fmt(refStep, 3), fmt(refBatchCpuStep, 3), `${fmt(refBatch / refCall, 1)}×`, '1×'],
-      [`MLflow ${ref[0].mlflow} log_metric per call`, fmt(refCall, 0), fmt((1000 * WIDTH) / refCall, 3), fmt(refCallCpuStep, 3), '1×', ''],
-      ["floor: MLflow's rows only (5 metrics + 5 latest_metrics upserts, prepared, one commit)", fmt((1000 * WIDTH) / floorSchema, 0), fmt(floorSchema, 3), '', '', ''],
-      ['floor: bare 5-row commit, WAL + synchronous=FULL', fmt((1000 * WIDTH) / floorFull, 0), fmt(floorFull, 3), '', '', ''],
-      ['floor: bare 5-row commit, WAL + synchronous=NORMAL', fmt((1000 * WIDTH) / floorNormal, 0), fmt(floorNormal, 3), '', '', ''],
+      ['mlx-train SqliteStore, logMetric per call', fmt(oursCall, 0), fmt((1000 * WIDTH) / oursCall, 3), fmt(oursCallCpuStep, 3), `${fmt(oursCall / refCall, 1)}× MLflow log_metric`],
+      [`MLflow ${ref[0].mlflow} log_metric per call`, fmt(refCall, 0), fmt((1000 * WIDTH) / refCall, 3), fmt(refCallCpuStep, 3), '1×'],
+      ['mlx-train SqliteStore, logBatch per step', fmt(oursBatch, 0), fmt(oursStep, 3), fmt(oursCpuStep, 3), `${fmt(oursBatch / refBatch, 1)}× MLflow log_batch`],
+      [`MLflow ${ref[0].mlflow} log_batch per step`, fmt(refBatch, 0), fmt(refStep, 3), fmt(refBatchCpuStep, 3), '1×'],
+      ["floor: MLflow's rows only (5 metrics + 5 latest_metrics upserts, prepared, one commit)", fmt((1000 * WIDTH) / floorSchema, 0), fmt(floorSchema, 3), '', ''],
+      ['floor: bare 5-row commit, WAL + synchronous=FULL', fmt((1000 * WIDTH) / floorFull, 0), fmt(floorFull, 3), '', ''],
+      ['floor: bare 5-row commit, WAL + synchronous=NORMAL', fmt((1000 * WIDTH) / floorNormal, 0), fmt(floorNormal, 3), '', ''],
     ];
+    const perCallRatio = oursCall / refCall;
+    const batchRatio = oursBatch / refBatch;
     const goals = [
-      `- Goal ≥ 100× MLflow per-call throughput: ${fmt(oursBatch / refCall, 0)}× (${oursBatch / refCall >= 100 ? 'met' : 'NOT met'})`,
-      `- Goal per-step cost ≤ 1 ms: median ${fmt(oursStep, 3)} ms, p99 ${fmt(p99, 3)} ms (${oursStep <= 1 ? 'met' : 'NOT met'})`,
-      `- Process CPU: logBatch ${fmt(oursCpuStep, 3)} ms per step against MLflow log_metric ${fmt(refCallCpuStep, 3)} ms per step (${fmt(refCallCpuStep / oursCpuStep, 0)}×)`,
+      `- Per call vs per call (logMetric vs log_metric): ${fmt(perCallRatio, 0)}× the throughput; goal ≥ 100× (${perCallRatio >= 100 ? 'met' : 'NOT met'})`,
+      `- Batch vs batch (logBatch vs log_batch, one call per step): ${fmt(batchRatio, 1)}× the throughput`,
+      `- Goal per-step cost ≤ 1 ms: mean ${fmt(oursStep, 3)} ms, p99 ${fmt(p99, 3)} ms (${oursStep <= 1 ? 'met' : 'NOT met'})`,
+      `- Process CPU per step: logMetric ${fmt(oursCallCpuStep, 3)} ms vs log_metric ${fmt(refCallCpuStep, 3)} ms (${fmt(refCallCpuStep / oursCallCpuStep, 0)}×); logBatch ${fmt(oursCpuStep, 3)} ms vs log_batch ${fmt(refBatchCpuStep, 3)} ms (${fmt(refBatchCpuStep / oursCpuStep, 0)}×)`,
     ];
     return [
       `### tracking-log (${trials} trials, each contender in a fresh process; ${WIDTH} metrics per step; mlx-train logBatch ${steps} steps, MLflow log_batch ${refSteps} steps, per-call rows ${callSteps} steps; medians)`,
       '',
       describeMachine(),
       '',
-      table(["writer (fresh SQLite file, each client's defaults)", 'metrics/s', 'ms per step', 'CPU ms per step', 'vs MLflow per-call', 'vs MLflow log_batch'], rows),
+      table(["writer (fresh SQLite file, each client's defaults)", 'metrics/s', 'ms per step', 'CPU ms per step', 'vs the same kind of MLflow call'], rows),
       '',
       ...goals,
     ].join('\n');
