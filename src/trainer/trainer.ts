@@ -498,6 +498,7 @@ export class Trainer {
     this.ensemble = cv.members;
     this.crossValidation = cv;
     this.log(describeCrossValidation(cv));
+    if (c.tracking.registerModel) this.log(`note: tracking.registerModel '${c.tracking.registerModel}': a k-fold run registers no model (k fold models, each in its child run's artifacts)`);
     const last = folds[folds.length - 1];
     return {
       state: last.state,
