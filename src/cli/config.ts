@@ -17,7 +17,7 @@ model:
 
 data:
   trainPath: null        # null: the embedded Kaggle Titanic training set
-  labelColumn: Survived  # required with your own trainPath
+  labelColumn: auto      # auto: Survived when the CSV has it; name it for your own CSV
   idColumn: auto         # auto: PassengerId when the CSV has it, else none; null: none
   validationSplit: 0.2
 

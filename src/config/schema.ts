@@ -23,7 +23,7 @@ export const DataSchema = z
   .object({
     trainPath: z.string().min(1).nullable().default(null).describe('Training CSV; null uses the embedded Kaggle Titanic training set.'),
     testPath: z.string().min(1).nullable().default(null).describe('CSV to predict for `predict` (same columns without the label).'),
-    labelColumn: z.string().min(1).nullable().default(null).describe('Column holding the class label; null: the embedded dataset\'s (Survived for Titanic), so another trainPath needs it set.'),
+    labelColumn: z.string().min(1).default('auto').describe('Column holding the class label; auto: a known dataset\'s label column when the CSV has it (Survived for Titanic data), so another CSV must name it.'),
     idColumn: z.string().min(1).nullable().default('auto').describe('Row id column, used in submission files and excluded from the text; auto: a known dataset\'s id column when the CSV has it (PassengerId for Titanic data), else none; null: none.'),
     textColumns: z.array(z.string().min(1)).min(1).nullable().default(null).describe('Columns rendered into the text; null means every column but the label and id.'),
     dropColumns: z.array(z.string().min(1)).default([]).describe('Columns never rendered into the text.'),

@@ -11,7 +11,7 @@ import type { BatchingOptions } from './batching.js';
 import { type ColumnInfo, DEFAULT_MISSING_VALUES, inferColumnTypes, isMissing } from './columns.js';
 import { type CsvTable, decodeCsvBytes, parseCsv } from './csv.js';
 import { type EncodedExamples, encodeExamples } from './encoded.js';
-import { resolveIdColumn, resolveTemplate, TITANIC } from './embedded.js';
+import { AUTO_COLUMN, resolveIdColumn, resolveLabelColumn, resolveTemplate, TITANIC } from './embedded.js';
 import { DataError } from './errors.js';
 import { LabelEncoder } from './labels.js';
 import { nearestName } from './nearest.js';
@@ -25,6 +25,7 @@ export { TITANIC_TRAIN_PATH } from './embedded.js';
 export interface DataOptions {
   /** Training CSV; omitted/null = the embedded Titanic set (then labelColumn/idColumn default to Survived/PassengerId). */
   trainPath?: string | null;
+  /** Label column; 'auto' (the default with a trainPath): a known dataset's label column when the CSV has it. */
   labelColumn?: string;
   /** Row id column: kept for predictions, never rendered into the text; 'auto': a known dataset's id column when the CSV has it (embedded.ts). */
   idColumn?: string | null;
@@ -98,14 +99,14 @@ export function resolveDataOptions(options: DataOptions = {}): ResolvedDataOptio
     }
   }
   const embedded = options.trainPath === undefined || options.trainPath === null;
-  if (!embedded && options.labelColumn === undefined) throw new DataError('labelColumn is required with a custom trainPath', { key: 'labelColumn' });
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const trainPath = embedded ? TITANIC.trainPath : (options.trainPath as string);
   return {
     ...DEFAULTS,
     ...defined,
     trainPath,
-    labelColumn: options.labelColumn ?? TITANIC.labelColumn,
+    // A CSV of ours: its columns; another CSV: 'auto' until its header is read (resolveLabelColumn).
+    labelColumn: options.labelColumn ?? (embedded ? TITANIC.labelColumn : AUTO_COLUMN),
     idColumn: options.idColumn === undefined ? (embedded ? TITANIC.idColumn : null) : options.idColumn,
     // Resolved here, once: the text, the token cache key and what is recorded all follow from this value.
     template: resolveTemplate(options.template ?? DEFAULTS.template, trainPath),
@@ -223,6 +224,9 @@ export function prepareData(options: DataOptions = {}): PreparedData {
   const bytes = readBytes(o.trainPath);
   const table = parseCsv(decodeCsvBytes(bytes, o.trainPath), o.trainPath, { delimiter: o.delimiter });
   o.idColumn = resolveIdColumn(o.idColumn, table.columns);
+  const label = resolveLabelColumn(o.labelColumn, table.columns);
+  if (label === null) throw new DataError(`labelColumn is required: ${table.file} has none of the known label columns; set it to one of: ${table.columns.join(', ')}`, { key: 'labelColumn' });
+  o.labelColumn = label;
   const labelIndex = requireColumn(table, o.labelColumn, 'label', 'labelColumn');
   if (o.idColumn) requireColumn(table, o.idColumn, 'id', 'idColumn');
   if (table.rows.length < 2) throw new DataError(`only ${table.rows.length} data row(s); at least 2 are needed to train and validate`, { file: table.file });

@@ -70,13 +70,24 @@ export function resolveTemplate(template: string | null, trainPath: string): str
 }
 
 /**
- * The `data.idColumn` keyword for "the id column of a known dataset, when the CSV has it": PassengerId for
- * Titanic data (embedded or Kaggle's own file), no id column for any other CSV.
+ * The `data.labelColumn` / `data.idColumn` keyword for "the column of a known dataset, when the CSV has
+ * it": Survived / PassengerId for Titanic data (embedded or Kaggle's own file). Another CSV gets no id
+ * column and must name its label column.
  */
-export const AUTO_ID_COLUMN = 'auto';
+export const AUTO_COLUMN = 'auto';
 
 /** idColumn as the pipeline uses it: `auto` resolved against the CSV's header, anything else as given. */
 export function resolveIdColumn(idColumn: string | null, columns: readonly string[]): string | null {
-  if (idColumn !== AUTO_ID_COLUMN || columns.includes(AUTO_ID_COLUMN)) return idColumn;
-  return EMBEDDED_DATASETS.map((d) => d.idColumn).find((c): c is string => c !== null && columns.includes(c)) ?? null;
+  if (idColumn !== AUTO_COLUMN || columns.includes(AUTO_COLUMN)) return idColumn;
+  return knownColumn('idColumn', columns);
+}
+
+/** labelColumn as the pipeline uses it: `auto` resolved against the header; null when no known label column is there. */
+export function resolveLabelColumn(labelColumn: string, columns: readonly string[]): string | null {
+  if (labelColumn !== AUTO_COLUMN || columns.includes(AUTO_COLUMN)) return labelColumn;
+  return knownColumn('labelColumn', columns);
+}
+
+function knownColumn(role: 'idColumn' | 'labelColumn', columns: readonly string[]): string | null {
+  return EMBEDDED_DATASETS.map((d) => d[role]).find((c): c is string => c !== null && columns.includes(c)) ?? null;
 }

@@ -227,7 +227,7 @@ export class Trainer {
     const c = this.config;
     return {
       trainPath: c.data.trainPath,
-      labelColumn: c.data.labelColumn ?? undefined,
+      labelColumn: c.data.labelColumn,
       idColumn: c.data.idColumn,
       textColumns: c.data.textColumns,
       dropColumns: c.data.dropColumns,

@@ -24,16 +24,17 @@ function prepared(data: Record<string, unknown>) {
 
 describe('data defaults', () => {
   it('another CSV needs only trainPath and labelColumn: no id column is assumed', () => {
-    expect(resolveConfig({ env: {} }).config.data.idColumn).toBe('auto');
+    expect(resolveConfig({ env: {} }).config.data).toMatchObject({ idColumn: 'auto', labelColumn: 'auto' });
     const path = csv('reviews.csv', ['text', 'sentiment'], (i) => [`review number ${i} was ${i % 2 ? 'good' : 'bad'}`, i % 2 ? 'pos' : 'neg']);
     const data = prepared({ trainPath: path, labelColumn: 'sentiment' });
     expect(data.options.idColumn).toBeNull();
     expect(data.labels.classes).toEqual(['neg', 'pos']);
   });
 
-  it('a CSV with a known id column (Kaggle’s Titanic file) keeps it as the id, out of the text', () => {
+  it('a CSV with the known columns (Kaggle’s Titanic file) keeps them as label and id, out of the text', () => {
     const path = csv('kaggle-train.csv', ['PassengerId', 'Survived', 'Name'], (i) => [String(100 + i), String(i % 2), `Person ${i}`]);
-    const data = prepared({ trainPath: path, labelColumn: 'Survived' });
+    const data = prepared({ trainPath: path });
+    expect(data.options.labelColumn).toBe('Survived');
     expect(data.options.idColumn).toBe('PassengerId');
     expect(data.table.ids[0]).toBe('100');
     expect(JSON.stringify(data.table.inputs[0])).not.toContain('100');
@@ -43,7 +44,7 @@ describe('data defaults', () => {
 
   it('another CSV without labelColumn is an error naming the key, not a missing Survived column', () => {
     const path = csv('nolabel.csv', ['text', 'sentiment'], (i) => [`row ${i}`, i % 2 ? 'pos' : 'neg']);
-    expect(() => prepared({ trainPath: path })).toThrow(/labelColumn is required with a custom trainPath/);
+    expect(() => prepared({ trainPath: path })).toThrow(/labelColumn is required: .*nolabel\.csv has none of the known label columns; set it to one of: text, sentiment/);
   });
 
   it('the embedded Titanic data keeps its label and id columns', () => {
