@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Trainer } from '../../src/index.js';
 import { planBatches } from '../../src/data/batching.js';
 import { exampleLength } from '../../src/data/encoded.js';
+import { batchSizeOf } from '../../src/trainer/auto-batch-size.js';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,6 +30,8 @@ const pick = (rows: number[]) => ({
   labels: rows.map((i) => data.labelIds[i]),
 });
 const t = trainer.config.training;
+// setup() (trainer.data) has resolved batchSize: auto to a number.
+const batchSize = batchSizeOf(t);
 if (t.dynamicBatching) throw new Error('finetune-data: the comparison uses fixed batches; set training.dynamicBatching=false');
 const trainLengths = data.split.train.map((i) => exampleLength(ex, i));
 writeFileSync(out, JSON.stringify({
@@ -37,8 +40,8 @@ writeFileSync(out, JSON.stringify({
   train: pick(data.split.train),
   validation: pick(data.split.validation),
   // Positions into `train` of each batch of epoch 0, as our loader cuts them (length-bucketed, shuffled).
-  batches: planBatches(trainLengths, { batchSize: t.batchSize, maxBatchSize: t.batchSize }, t.seed, 0),
-  training: { epochs: t.epochs, learningRate: t.learningRate, batchSize: t.batchSize, warmupRatio: t.warmupRatio, weightDecay: t.weightDecay, maxGradNorm: t.maxGradNorm, schedule: t.schedule, seed: t.seed, lora: t.lora },
+  batches: planBatches(trainLengths, { batchSize, maxBatchSize: batchSize }, t.seed, 0),
+  training: { epochs: t.epochs, learningRate: t.learningRate, batchSize, warmupRatio: t.warmupRatio, weightDecay: t.weightDecay, maxGradNorm: t.maxGradNorm, schedule: t.schedule, seed: t.seed, lora: t.lora },
   model: { maxLength: trainer.config.model.maxLength, pooling: trainer.config.model.pooling, dropout: trainer.config.model.dropout },
 }));
 console.log(JSON.stringify({ ok: true, train: data.split.train.length, validation: data.split.validation.length }));
