@@ -54,8 +54,15 @@ export function formatTrainResult(result: FitResult, config: TrainingConfig, ada
 /** `train --json`: `metrics` and `checkpoint` describe the model fit() returns; `last` the last evaluation. */
 export function trainResultJson(result: FitResult, config: TrainingConfig, adapters: string | null = null): Record<string, unknown> {
   const kept = returnedModel(result);
-  return { status: result.status, runId: result.runId ?? null, globalStep: result.state.globalStep, epoch: result.state.epoch,
-    elapsedMs: Math.round(result.elapsedMs), model: kept.kind, modelStep: kept.step, checkpoint: kept.checkpoint ?? null, adapters, metrics: kept.metrics ?? null,
+  const cv = result.crossValidation;
+  // k-fold: the returned "model" is the fold ensemble; both figures, named for what they are.
+  const crossValidation = cv ? {
+    k: cv.k,
+    lastEpoch: cv.lastEpoch ? { heldOut: true, mean: cv.lastEpoch.mean, std: cv.lastEpoch.std, outOfFold: cv.lastEpoch.metrics } : null,
+    selectedOnFold: { heldOut: false, mean: cv.mean, std: cv.std, outOfFold: cv.outOfFold.metrics },
+  } : undefined;
+  return { status: result.status, ...(crossValidation ? { crossValidation } : {}), runId: result.runId ?? null, globalStep: result.state.globalStep, epoch: result.state.epoch,
+    elapsedMs: Math.round(result.elapsedMs), model: cv ? 'k-fold ensemble' : kept.kind, modelStep: kept.step, checkpoint: kept.checkpoint ?? null, adapters, metrics: kept.metrics ?? null,
     last: { step: result.state.globalStep, checkpoint: result.checkpoint ?? null, metrics: result.metrics ?? null },
     trackingUri: config.tracking.enabled ? config.tracking.trackingUri : null };
 }

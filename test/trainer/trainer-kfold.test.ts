@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, Trainer } from '../../src/index.js';
+import { trainResultJson } from '../../src/cli/train.js';
 import { describeCrossValidation } from '../../src/trainer/kfold-report.js';
 import { predictFile } from '../../src/trainer/predict.js';
 import { tinyModelFactory, toyConfig } from '../helpers/tiny-model.js';
@@ -36,6 +37,10 @@ describe('Trainer k-fold', () => {
     expect(cv.folds.map((f) => f.lastEpochMetrics!.accuracy)).toEqual(result.folds!.map((f) => f.metrics!.accuracy));
     expect(last.metrics.samples).toBe(64);
     expect(last.mean.val_accuracy).toBeCloseTo((cv.folds[0].lastEpochMetrics!.accuracy + cv.folds[1].lastEpochMetrics!.accuracy) / 2, 12);
+    const json = trainResultJson(result, result.state.config) as { model: string; crossValidation: { lastEpoch: { heldOut: boolean; outOfFold: unknown }; selectedOnFold: { heldOut: boolean } } };
+    expect(json.model).toBe('k-fold ensemble');
+    expect(json.crossValidation.lastEpoch).toMatchObject({ heldOut: true, outOfFold: last.metrics });
+    expect(json.crossValidation.selectedOnFold.heldOut).toBe(false);
     expect(describeCrossValidation(cv)).toMatch(/last epoch \(held out, nothing selected on the fold: the honest estimate\): val_accuracy [\d.]+ ± [\d.]+, out-of-fold accuracy [\d.]+\n.*best checkpoint \(selected on the fold it is scored on: optimistic\)/);
     for (const fold of [0, 1]) expect(existsSync(join(dir, 'out', `fold-${fold}`, 'checkpoints'))).toBe(true);
     expect(await trainer.evaluate()).toBe(cv.outOfFold.metrics);
