@@ -25,6 +25,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitTransforms(exports);
   InitSystem(exports);
   InitDistributed(exports);
+  InitLinalg(exports);
   exports.Set("mlxVersion", Napi::String::New(env, mlx::core::version()));
   return exports;
 }

@@ -19,5 +19,6 @@ void InitTransforms(Napi::Object exports);
 void InitSystem(Napi::Object exports);
 void InitDistributed(Napi::Object exports);
 void InitFused(Napi::Object exports);
+void InitLinalg(Napi::Object exports);
 
 }  // namespace mlxt

@@ -99,6 +99,7 @@ node -e '
   if (byName.MLX?.level !== "ok") fail(`MLX not ok: ${JSON.stringify(byName["native addon"] ?? byName.MLX)}`);
   const blas = byName.BLAS;
   if (blas?.level !== "ok" || blas.details.kind !== "openblas") fail(`BLAS is not a working OpenBLAS: ${blas?.value} ${blas?.hint ?? ""}`);
+  if (blas.details.source !== "scipy-openblas32") fail(`BLAS is not the bundled scipy-openblas32: ${blas.value}`);
   console.error(`check-package: doctor: MLX ${byName.MLX.value}; BLAS ${blas.value}`);
 ' "$work/doctor.json"
 
@@ -109,14 +110,19 @@ bare node --input-type=module -e '
   mx.eval(mx.matmul(mx.ones([64, 64]), mx.ones([64, 64])));
   const dir = realpathSync(process.argv[1]) + "/";
   const maps = readFileSync("/proc/self/maps", "utf8").split("\n").map((l) => l.slice(l.indexOf("/"))).filter((p) => p.startsWith("/"));
-  const wanted = ["mlx-train.glibc.node", "libmlx.so", "libblas-", "liblapack-", "libopenblas", "libgfortran", "libquadmath"];
+  const wanted = ["mlx-train.glibc.node", "libmlx.so", "libblas-", "liblapack-", "libscipy_openblas"];
   const wrong = wanted.map((w) => [w, [...new Set(maps.filter((p) => p.split("/").pop().startsWith(w)))]])
     .filter(([, paths]) => paths.length === 0 || paths.some((p) => !p.startsWith(dir)));
   if (wrong.length) {
     console.error("check-package: libraries not loaded from the package:", JSON.stringify(wrong));
     process.exit(1);
   }
-  console.error(`check-package: addon, libmlx, OpenBLAS and libgfortran all loaded from ${dir}`);
+  const system = maps.filter((p) => /blas|lapack|gfortran/.test(p.split("/").pop()) && !p.startsWith(dir));
+  if (system.length) {
+    console.error("check-package: a BLAS library outside the package is loaded:", JSON.stringify([...new Set(system)]));
+    process.exit(1);
+  }
+  console.error(`check-package: addon, libmlx, the BLAS forwarder and scipy-openblas all loaded from ${dir}`);
 ' "$pkg/prebuilds/$tuple"
 
 if [ "$train" = 1 ]; then

@@ -2,10 +2,14 @@
 // Obtains the pinned MLX build for this platform from its PyPI wheel and unpacks it into vendor/mlx.
 // MLX is in neither npm nor Debian; its wheels carry libmlx, the headers and the CMake package config.
 // MLX_DIR=<prefix holding share/cmake/MLX> uses an existing install instead.
+// On Linux the wheel's bundled reference BLAS (~50x slower) is replaced by OpenBLAS: by default the pinned
+// scipy-openblas32 wheel through a generated forwarding library (scripts/openblas.mjs), or an installed
+// OpenBLAS's reference-ABI libraries when MLX_TRAIN_OPENBLAS_DIR names their folder.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildForwarder, fetchOpenBlas, FORWARDER, OPENBLAS_PACKAGE, OPENBLAS_VERSION, OpenBlasError } from './openblas.mjs';
 
 export const MLX_VERSION = '0.32.4';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,7 +52,7 @@ function python() {
     'Install Python 3 with pip (Debian: apt-get install python3-pip), or set MLX_DIR to an existing MLX install prefix.');
 }
 
-/** Where a system OpenBLAS offers the reference-BLAS ABI (libblas.so.3 / liblapack.so.3). */
+/** Where a system OpenBLAS offers the reference-BLAS ABI (libblas.so.3 / liblapack.so.3); the benchmarks use it. */
 export function findOpenBlas() {
   const candidates = [
     process.env.MLX_TRAIN_OPENBLAS_DIR,
@@ -57,26 +61,58 @@ export function findOpenBlas() {
     '/usr/lib64/openblas-pthreads',
     '/usr/lib/openblas-pthread',
   ].filter(Boolean);
-  return candidates.find((d) => existsSync(join(d, 'libblas.so.3')) && existsSync(join(d, 'liblapack.so.3')));
+  return candidates.find((d) => hasReferenceAbi(d));
+}
+
+const hasReferenceAbi = (dir) => existsSync(join(dir, 'libblas.so.3')) && existsSync(join(dir, 'liblapack.so.3'));
+
+/** The OpenBLAS the user chose with MLX_TRAIN_OPENBLAS_DIR (checked), else null: the pinned PyPI one. */
+function chosenOpenBlasDir() {
+  const dir = process.env.MLX_TRAIN_OPENBLAS_DIR;
+  if (!dir) return null;
+  if (!hasReferenceAbi(dir)) {
+    fail(`MLX_TRAIN_OPENBLAS_DIR=${dir} does not hold libblas.so.3 and liblapack.so.3 (an OpenBLAS build of the reference ABI,\n` +
+      'e.g. /usr/lib/x86_64-linux-gnu/openblas-pthread from Debian\'s libopenblas0-pthread). Unset it to use OpenBLAS from PyPI.');
+  }
+  return resolve(dir);
 }
 
 /**
  * The Linux wheels bundle netlib's reference BLAS (~3 GFLOP/s sgemm here, against ~200 for OpenBLAS).
- * libmlx loads it by its mangled name through an rpath, so pointing that name at OpenBLAS swaps it in
- * without relinking; the original is kept beside it as *.reference.
+ * libmlx loads it by its mangled name through an rpath, so pointing that name at another library swaps
+ * it without relinking: `target(kind)` gives the file for 'libblas.so.3' or 'liblapack.so.3'. The
+ * originals are kept beside them as *.reference; returns those, then the names swapped.
  */
-export function linkOpenBlas(libsDir, openblasDir) {
+export function linkBlas(libsDir, target) {
   const swapped = [];
+  const references = [];
   for (const name of readdirSync(libsDir)) {
     const kind = name.startsWith('libblas-') ? 'libblas.so.3' : name.startsWith('liblapack-') ? 'liblapack.so.3' : null;
     if (!kind || name.endsWith('.reference')) continue;
     const path = join(libsDir, name);
     if (lstatSync(path).isSymbolicLink()) rmSync(path);
     else renameSync(path, `${path}.reference`);
-    symlinkSync(join(openblasDir, kind), path);
+    references.push(`${path}.reference`);
+    symlinkSync(target(kind), path);
     swapped.push(name);
   }
-  return swapped;
+  return { references, swapped };
+}
+
+/** Points the wheel's BLAS names at an installed OpenBLAS's reference-ABI libraries in `openblasDir`. */
+export function linkOpenBlas(libsDir, openblasDir) {
+  return linkBlas(libsDir, (kind) => join(openblasDir, kind)).swapped;
+}
+
+/** Fetches scipy-openblas32, builds the forwarder for this libmlx and points the wheel's BLAS names at it. */
+function linkPypiOpenBlas(libsDir) {
+  const libDir = fetchOpenBlas(python(), join(root, 'vendor', 'openblas'));
+  const references = readdirSync(libsDir).filter((n) => /^lib(blas|lapack)-.*\.reference$/.test(n)).map((n) => join(libsDir, n));
+  const originals = references.length ? references
+    : readdirSync(libsDir).filter((n) => /^lib(blas|lapack)-/.test(n)).map((n) => join(libsDir, n));
+  const { symbols } = buildForwarder({ libmlx: join(vendorDir, 'mlx', 'lib', 'libmlx.so'), referenceLibs: originals, openblasLibDir: libDir, libsDir });
+  const { swapped } = linkBlas(libsDir, () => FORWARDER);
+  return { swapped, symbols };
 }
 
 function fetchWheel(pkg) {
@@ -109,21 +145,28 @@ export function main() {
   const pkg = wheelFor();
   const stampPath = join(vendorDir, 'mlx-train.json');
   const stamp = existsSync(stampPath) ? JSON.parse(readFileSync(stampPath, 'utf8')) : null;
-  const openblas = process.platform === 'linux' ? findOpenBlas() : undefined;
-  if (stamp?.version === MLX_VERSION && stamp.package === pkg && stamp.openblas === (openblas ?? null)) {
-    return join(vendorDir, 'mlx');
-  }
-  const wheel = stamp?.version === MLX_VERSION && stamp.package === pkg ? stamp.wheel : fetchWheel(pkg);
+  const systemDir = process.platform === 'linux' ? chosenOpenBlasDir() : null;
+  const blas = process.platform !== 'linux' ? null
+    : systemDir ? { source: 'system', dir: systemDir } : { source: OPENBLAS_PACKAGE, version: OPENBLAS_VERSION };
+  const current = stamp?.version === MLX_VERSION && stamp.package === pkg;
+  if (current && JSON.stringify(stamp.blas ?? null) === JSON.stringify(blas)) return join(vendorDir, 'mlx');
+  const wheel = current ? stamp.wheel : fetchWheel(pkg);
   const libsDir = readdirSync(vendorDir).find((d) => d.endsWith('.libs'));
   let swapped = [];
-  if (libsDir && openblas) {
-    swapped = linkOpenBlas(join(vendorDir, libsDir), openblas);
-    console.error(`mlx-train: linked ${swapped.join(', ')} to OpenBLAS in ${openblas}`);
-  } else if (libsDir) {
-    console.error('mlx-train: warning: the MLX wheel bundles the slow reference BLAS and no OpenBLAS was found;\n' +
-      '  matmul will be ~50x slower. Install it (Debian/Ubuntu: apt-get install libopenblas0-pthread) and run npm run fetch-mlx.');
+  let symbols;
+  if (libsDir && blas?.source === 'system') {
+    swapped = linkOpenBlas(join(vendorDir, libsDir), blas.dir);
+    console.error(`mlx-train: linked ${swapped.join(', ')} to OpenBLAS in ${blas.dir} (MLX_TRAIN_OPENBLAS_DIR)`);
+  } else if (libsDir && blas) {
+    try {
+      ({ swapped, symbols } = linkPypiOpenBlas(join(vendorDir, libsDir)));
+    } catch (err) {
+      if (err instanceof OpenBlasError) fail(err.message);
+      throw err;
+    }
+    console.error(`mlx-train: ${swapped.join(', ')} -> ${FORWARDER}: ${symbols.length} BLAS/LAPACK symbols forwarded to ${OPENBLAS_PACKAGE} ${OPENBLAS_VERSION}`);
   }
-  writeFileSync(stampPath, JSON.stringify({ version: MLX_VERSION, package: pkg, wheel, openblas: openblas ?? null, swapped }, null, 2));
+  writeFileSync(stampPath, JSON.stringify({ version: MLX_VERSION, package: pkg, wheel, blas, swapped, symbols }, null, 2));
   console.error(`mlx-train: MLX ${MLX_VERSION} (${pkg}) ready in ${vendorDir}`);
   return join(vendorDir, 'mlx');
 }

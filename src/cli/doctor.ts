@@ -34,14 +34,17 @@ async function nativeChecks(): Promise<Check[]> {
   const blas = blasInfo();
   const gemm = measureGemmGflops(1024, 3);
   const slow = blas.kind === 'reference' || blas.core === 'Prescott' || gemm.gflops < 20;
+  const chosenBy = { detected: 'detected by OpenBLAS', user: 'OPENBLAS_CORETYPE', guess: 'OPENBLAS_CORETYPE guessed from CPU flags' };
+  const about = [blas.source === 'scipy-openblas32' ? 'scipy-openblas32 from PyPI' : blas.libraries.find((l) => /openblas/.test(l.realPath))?.realPath,
+    blas.core && `${blas.core} kernels, ${chosenBy[blas.coreChosenBy ?? 'detected']}`, blas.threading, blas.threads && `${blas.threads} threads`].filter(Boolean);
   checks.push({
     name: 'BLAS',
     level: blas.kind === 'unknown' ? 'warn' : slow ? 'warn' : 'ok',
-    value: `${blas.kind}${blas.version ? ` ${blas.version}` : ''}${blas.core ? ` (${blas.core} kernels)` : ''}, ${gemm.gflops.toFixed(1)} GFLOP/s fp32 GEMM 1024³`,
+    value: `${blas.kind}${blas.version ? ` ${blas.version}` : ''}${about.length ? ` (${about.join('; ')})` : ''}, ${gemm.gflops.toFixed(1)} GFLOP/s fp32 GEMM 1024³`,
     hint: blas.kind === 'reference'
-      ? 'libmlx is using the slow reference BLAS from the mlx-cpu wheel. Install OpenBLAS (apt-get install libopenblas0-pthread) and run `npm run fetch-mlx` and rebuild.'
+      ? 'libmlx is using the slow reference BLAS from the mlx-cpu wheel. Run `npm run fetch-mlx` (it fetches OpenBLAS from PyPI) and rebuild, or set MLX_TRAIN_OPENBLAS_DIR to an installed OpenBLAS first.'
       : blas.core === 'Prescott'
-        ? 'OpenBLAS fell back to its generic Prescott kernels; set OPENBLAS_CORETYPE (e.g. SkylakeX or Haswell) for your CPU.'
+        ? 'OpenBLAS fell back to its generic Prescott kernels (its CPU detection failed); set OPENBLAS_CORETYPE (e.g. SkylakeX or Haswell) for your CPU.'
         : undefined,
     details: { ...blas, gemm },
   });

@@ -14,6 +14,7 @@ export * from './tree.js';
 export * as random from './random.js';
 export * as fast from './fast.js';
 export * as fused from './fused.js';
+export * as linalg from './linalg.js';
 export { fusedKernelsEnabled, setFusedKernelsEnabled } from './fused-kernels.js';
 export { evaluate as eval, asyncEval } from './eval.js';
 export { tidy, keep, dispose } from './scope.js';

@@ -7,7 +7,7 @@ import { native, type StreamArg } from './binding.js';
 import type { MxArray } from './array.js';
 import { type Dtype, dtypeCode } from './dtype.js';
 import { wrap, wrapMany } from './handle.js';
-import { arrayOf, boolOf, intOf } from './op-args.js';
+import { arrayOf, boolOf, intOf, optionKeysOf } from './op-args.js';
 import { invalidArg } from '../errors.js';
 
 export type QuantizationMode = 'affine' | 'mxfp4' | 'mxfp8' | 'nvfp4';
@@ -17,12 +17,7 @@ export interface QuantizeOptions {
   stream?: StreamArg;
 }
 
-function checkOptions(op: string, opts: object, allowed: string[]): void {
-  if (opts === null || typeof opts !== 'object') throw invalidArg('an options object', `${op} options`, opts);
-  for (const k of Object.keys(opts)) {
-    if (!allowed.includes(k)) throw new TypeError(`${op}: unknown option '${k}' (expected one of ${allowed.join(', ')})`);
-  }
-}
+const checkOptions = (op: string, opts: object, allowed: string[]) => optionKeysOf(opts, op, allowed);
 
 const optionalInt = (v: number | null | undefined, op: string, name: string) => (v === undefined || v === null ? null : intOf(v, op, name));
 

@@ -7,7 +7,7 @@ import { native, type Handle, type Operand, type StreamArg } from './binding.js'
 import { MxArray } from './array.js';
 import { type Dtype, dtypeCode } from './dtype.js';
 import { wrap } from './handle.js';
-import { arrayOf, intOf, numberOf, operandOf } from './op-args.js';
+import { arrayOf, intOf, numberOf, operandOf, optionKeysOf } from './op-args.js';
 import { invalidArg } from '../errors.js';
 
 export interface RandomOptions {
@@ -22,12 +22,7 @@ export interface SampleOptions extends RandomOptions {
 const BASE_KEYS = ['key', 'stream'];
 
 /** Rejects misspelled option names, naming the nearest allowed list. */
-function checkOptions(op: string, opts: object, allowed: string[]): void {
-  if (opts === null || typeof opts !== 'object') throw invalidArg('an options object', `random.${op} options`, opts);
-  for (const k of Object.keys(opts)) {
-    if (!allowed.includes(k)) throw new TypeError(`random.${op}: unknown option '${k}' (expected one of ${allowed.join(', ')})`);
-  }
-}
+const checkOptions = (op: string, opts: object, allowed: string[]) => optionKeysOf(opts, `random.${op}`, allowed);
 
 function keyOf(op: string, k: MxArray | null | undefined): Handle | undefined {
   return k === undefined || k === null ? undefined : arrayOf(k, `random.${op}`, 'key');

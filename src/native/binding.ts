@@ -12,6 +12,7 @@ import type { DeviceBinding } from './bindings/device.js';
 import type { TransformsBinding } from './bindings/transforms.js';
 import type { DistributedBinding } from './bindings/distributed.js';
 import type { SystemBinding } from './bindings/system.js';
+import type { LinalgBinding } from './bindings/linalg.js';
 
 /**
  * The raw addon interface, private to mlx-train. Arrays cross as opaque handles; dtypes as the codes
@@ -23,6 +24,6 @@ export type StreamArg = undefined | 'cpu' | 'gpu' | { index: number; device: 'cp
 export type Operand = Handle | number | boolean | bigint;
 export type Axes = number | number[] | undefined;
 
-export interface Binding extends DistributedBinding, SystemBinding, ArrayBinding, OpsBinding, ShapeBinding, IndexingBinding, RandomBinding, FastBinding, FusedBinding, QuantizeBinding, IoBinding, MemoryBinding, DeviceBinding, TransformsBinding {
+export interface Binding extends LinalgBinding, DistributedBinding, SystemBinding, ArrayBinding, OpsBinding, ShapeBinding, IndexingBinding, RandomBinding, FastBinding, FusedBinding, QuantizeBinding, IoBinding, MemoryBinding, DeviceBinding, TransformsBinding {
   mlxVersion: string;
 }

@@ -2,7 +2,7 @@
  * Loads the compiled addon: a prebuild for this platform (prebuilds/<platform>-<arch>/) or the tree's
  * own build (build/Release/). A miss explains the platform, the loader's own error and the fix.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,14 +12,40 @@ import type { Binding } from './binding.js';
 const require = createRequire(import.meta.url);
 export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+export type OpenBlasCoreSource = 'detected' | 'user' | 'guess';
+let coreSource: OpenBlasCoreSource = 'detected';
+
+/** Who chose the OpenBLAS kernel in this process: its own CPU detection, the user, or the guess below. */
+export const openBlasCoreSource = (): OpenBlasCoreSource => coreSource;
+
 /**
- * Debian's OpenBLAS 0.3.21 does not recognise some virtualised CPUs (the model id is hidden) and falls
- * back to its Prescott kernels, ~5x slower. When the user has not chosen, pick the kernel from the
- * CPU's feature flags before OpenBLAS initialises (it reads the variable once, when loaded).
+ * Whether the OpenBLAS the addon loads detects the CPU itself: the PyPI scipy-openblas build that
+ * scripts/fetch-mlx.mjs installs (recorded in vendor/'s stamp) or a prebuild ships beside the addon.
+ * Other builds (e.g. Debian's, through MLX_TRAIN_OPENBLAS_DIR) may not.
  */
-export function chooseOpenBlasCore(): string | undefined {
+export function openBlasDetectsCpu(root = packageRoot): boolean {
+  try {
+    const stamp = JSON.parse(readFileSync(join(root, 'vendor', 'mlx', 'mlx-train.json'), 'utf8')) as { blas?: { source?: string } };
+    return stamp.blas?.source === 'scipy-openblas32';
+  } catch {
+    return existsSync(join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'libscipy_openblas.so'));
+  }
+}
+
+/**
+ * The fallback where OpenBLAS's own CPU detection cannot be relied on: Debian's OpenBLAS 0.3.21 does not
+ * recognise some virtualised CPUs (the model id is hidden) and falls back to its Prescott kernels, ~5x
+ * slower. For such a build, when the user has not chosen, pick the kernel from the CPU's feature flags
+ * before OpenBLAS initialises (it reads the variable once, when loaded). The scipy-openblas build
+ * mlx-train installs detects the CPU at run time and is left alone.
+ */
+export function chooseOpenBlasCore(detects = openBlasDetectsCpu()): string | undefined {
   if (process.platform !== 'linux' || process.arch !== 'x64') return undefined;
-  if (process.env.OPENBLAS_CORETYPE) return process.env.OPENBLAS_CORETYPE;
+  if (process.env.OPENBLAS_CORETYPE) {
+    if (coreSource !== 'guess') coreSource = 'user';
+    return process.env.OPENBLAS_CORETYPE;
+  }
+  if (detects) return undefined;
   let flags: Set<string>;
   try {
     const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
@@ -32,7 +58,10 @@ export function chooseOpenBlasCore(): string | undefined {
     : flags.has('avx2') && flags.has('fma')
       ? 'Haswell'
       : undefined;
-  if (core) process.env.OPENBLAS_CORETYPE = core;
+  if (core) {
+    process.env.OPENBLAS_CORETYPE = core;
+    coreSource = 'guess';
+  }
   return core;
 }
 

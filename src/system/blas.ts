@@ -7,6 +7,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 import { native } from '../core/binding.js';
 import * as mx from '../core/index.js';
+import { openBlasCoreSource, type OpenBlasCoreSource } from '../native/load.js';
 
 export type BlasKind = 'openblas' | 'reference' | 'mkl' | 'blis' | 'accelerate' | 'unknown';
 
@@ -21,8 +22,10 @@ export interface BlasInfo {
   kind: BlasKind;
   /** BLAS/LAPACK shared objects mapped into this process, in load order. */
   libraries: LoadedLibrary[];
-  /** e.g. '0.3.21' from libopenblasp-r0.3.21.so, when the file name carries it. */
+  /** e.g. '0.3.34.481.3' from openblas_get_config(), or '0.3.21' from a file name libopenblasp-r0.3.21.so. */
   version?: string;
+  /** Where the OpenBLAS comes from: PyPI's scipy-openblas32 (the default install) or another build. */
+  source?: 'scipy-openblas32' | 'other';
   /** OpenBLAS threading build from its file name or directory: pthread, openmp or serial. */
   threading?: 'pthread' | 'openmp' | 'serial';
   /** The OpenBLAS kernel in use (openblas_get_corename), e.g. 'SkylakeX', or 'Prescott' for the slow fallback. */
@@ -31,11 +34,13 @@ export interface BlasInfo {
   config?: string;
   /** Threads OpenBLAS uses for one GEMM. */
   threads?: number;
-  /** OPENBLAS_CORETYPE as seen by this process (src/native/load.ts sets it from the CPU flags). */
+  /** OPENBLAS_CORETYPE as seen by this process (src/native/load.ts sets it only as a fallback). */
   coretypeEnv?: string;
+  /** Who chose the kernel: OpenBLAS's run-time CPU detection, the user (OPENBLAS_CORETYPE), or load.ts's guess. */
+  coreChosenBy?: OpenBlasCoreSource;
 }
 
-const BLAS_NAME = /(^|\/)lib(open)?blas|liblapack|libmkl_|libblis|Accelerate/;
+const BLAS_NAME = /(^|\/)lib(open)?blas|liblapack|libmkl_|libblis|Accelerate|libscipy_openblas|libmlxt_openblas/;
 
 /** BLAS-like libraries mapped into this process, read from /proc/self/maps (Linux only). */
 export function mappedBlasLibraries(maps = readMaps()): LoadedLibrary[] {
@@ -79,7 +84,10 @@ export function blasInfo(): BlasInfo {
   const info: BlasInfo = { kind: classify(libraries), libraries };
   if (process.env.OPENBLAS_CORETYPE) info.coretypeEnv = process.env.OPENBLAS_CORETYPE;
   if (info.kind !== 'openblas') return info;
-  const openblas = libraries.find((l) => /libopenblas/.test(basename(l.realPath))) ?? libraries.find((l) => /openblas/.test(l.realPath))!;
+  const named = (re: RegExp) => libraries.find((l) => re.test(basename(l.realPath)));
+  // The library holding OpenBLAS itself, not a forwarder or reference-ABI wrapper around it.
+  const openblas = named(/^lib(scipy_)?openblas/) ?? libraries.find((l) => /openblas/.test(l.realPath))!;
+  info.source = /libscipy_openblas/.test(basename(openblas.realPath)) ? 'scipy-openblas32' : 'other';
   const version = /-r(\d+\.\d+\.\d+)/.exec(basename(openblas.realPath));
   if (version) info.version = version[1];
   // Debian: openblas-{pthread,openmp,serial}/; upstream names: libopenblas{p,o,}-r<version>.so.
@@ -87,13 +95,17 @@ export function blasInfo(): BlasInfo {
   const suffix = /^libopenblas(p|o)?-r/.exec(basename(openblas.realPath));
   if (dir) info.threading = dir[1] as BlasInfo['threading'];
   else if (suffix) info.threading = suffix[1] === 'p' ? 'pthread' : suffix[1] === 'o' ? 'openmp' : 'serial';
-  for (const lib of libraries) {
+  for (const lib of [openblas, ...libraries]) {
     const details = native.openblasInfo(lib.realPath);
-    if (details) {
-      [info.core, info.config, info.threads] = details;
-      break;
-    }
+    if (!details) continue;
+    const [core, config, threads, parallel] = details;
+    Object.assign(info, { core, config, threads });
+    const configVersion = /^OpenBLAS (\S+)/.exec(config);
+    if (configVersion) info.version = configVersion[1];
+    if (parallel !== null) info.threading = parallel === 1 ? 'pthread' : parallel === 2 ? 'openmp' : 'serial';
+    break;
   }
+  info.coreChosenBy = openBlasCoreSource();
   return info;
 }
 

@@ -1,27 +1,45 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { blasInfo, mappedBlasLibraries, measureGemmGflops } from '../../src/system/blas.js';
+import { chooseOpenBlasCore, openBlasDetectsCpu } from '../../src/native/load.js';
 
 const stampPath = join(import.meta.dirname, '..', '..', 'vendor', 'mlx', 'mlx-train.json');
-const stamp = existsSync(stampPath) ? (JSON.parse(readFileSync(stampPath, 'utf8')) as { openblas: string | null }) : null;
+interface Stamp { blas?: { source: 'scipy-openblas32'; version: string } | { source: 'system'; dir: string } | null }
+const stamp = existsSync(stampPath) ? (JSON.parse(readFileSync(stampPath, 'utf8')) as Stamp) : null;
 
 describe.runIf(process.platform === 'linux')('blasInfo', () => {
   it('reports the BLAS libmlx loaded, matching what scripts/fetch-mlx.mjs linked', () => {
     const info = blasInfo();
     expect(info.libraries.length).toBeGreaterThan(0);
-    if (stamp?.openblas) {
+    if (stamp?.blas) {
       expect(info.kind).toBe('openblas');
-      expect(info.libraries.some((l) => l.realPath.startsWith(stamp.openblas!))).toBe(true);
       expect(info.core).toMatch(/^\w+$/);
       expect(info.config).toMatch(/^OpenBLAS \d+\.\d+\.\d+/);
       expect(info.threads).toBeGreaterThan(0);
       if (info.version) expect(info.config).toContain(info.version);
-      // The kernel chosen by load.ts (or the user) is the one OpenBLAS runs.
+      // The kernel chosen by OpenBLAS, load.ts or the user is the one OpenBLAS runs.
       if (info.coretypeEnv) expect(info.core!.toLowerCase()).toBe(info.coretypeEnv.toLowerCase());
     } else if (stamp) {
       expect(info.kind).toBe('reference');
     }
+  });
+
+  it.runIf(stamp?.blas?.source === 'scipy-openblas32')('runs on the PyPI OpenBLAS through the forwarder, with no system BLAS and no guessed kernel', () => {
+    const info = blasInfo();
+    const root = join(import.meta.dirname, '..', '..', 'vendor');
+    expect(info.source).toBe('scipy-openblas32');
+    expect(info.version).toBe((stamp!.blas as { version: string }).version);
+    const paths = info.libraries.map((l) => l.realPath);
+    expect(paths.some((p) => p.startsWith(join(root, 'openblas')) && p.endsWith('/libscipy_openblas.so'))).toBe(true);
+    expect(paths.some((p) => p.endsWith('/mlx_cpu.libs/libmlxt_openblas.so'))).toBe(true);
+    // Nothing from a system BLAS package, and not the wheel's reference BLAS.
+    expect(paths.filter((p) => !p.startsWith(root))).toEqual([]);
+    expect(paths.filter((p) => /\.reference$/.test(p))).toEqual([]);
+    // OpenBLAS detected the CPU itself: load.ts did not set OPENBLAS_CORETYPE (unless the user did).
+    expect(info.coreChosenBy).toBe(info.coretypeEnv ? 'user' : 'detected');
+    if (process.arch === 'x64') expect(info.core).not.toBe('Prescott');
   });
 
   it('finds BLAS libraries in a maps listing and skips the rest', () => {
@@ -48,5 +66,44 @@ describe('measureGemmGflops', () => {
 
   it('rejects a bad size', () => {
     expect(() => measureGemmGflops(0)).toThrow(/expected a positive integer for n but received 0/);
+  });
+});
+
+describe('the OPENBLAS_CORETYPE fallback (src/native/load.ts)', () => {
+  const fakeRoot = (files: Record<string, string>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlxt-blas-'));
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+    return dir;
+  };
+  const tuple = `${process.platform}-${process.arch}`;
+
+  it('trusts the CPU detection of the PyPI OpenBLAS a source build or a prebuild installs, not other builds', () => {
+    expect(openBlasDetectsCpu(fakeRoot({ 'vendor/mlx/mlx-train.json': '{"blas":{"source":"scipy-openblas32"}}' }))).toBe(true);
+    expect(openBlasDetectsCpu(fakeRoot({ 'vendor/mlx/mlx-train.json': '{"blas":{"source":"system","dir":"/usr/lib"}}' }))).toBe(false);
+    expect(openBlasDetectsCpu(fakeRoot({ [`prebuilds/${tuple}/libscipy_openblas.so`]: '' }))).toBe(true);
+    expect(openBlasDetectsCpu(fakeRoot({ [`prebuilds/${tuple}/libblas.so.3`]: '' }))).toBe(false);
+  });
+
+  it.runIf(process.platform === 'linux' && process.arch === 'x64')('guesses a kernel only for an OpenBLAS without detection', () => {
+    const saved = process.env.OPENBLAS_CORETYPE;
+    try {
+      delete process.env.OPENBLAS_CORETYPE;
+      expect(chooseOpenBlasCore(true)).toBeUndefined();
+      expect(process.env.OPENBLAS_CORETYPE).toBeUndefined();
+      const flags = readFileSync('/proc/cpuinfo', 'utf8');
+      const guess = chooseOpenBlasCore(false);
+      if (/\bavx2\b/.test(flags) && /\bfma\b/.test(flags)) {
+        expect(guess).toMatch(/^(Haswell|SkylakeX)$/);
+        expect(process.env.OPENBLAS_CORETYPE).toBe(guess);
+      }
+      process.env.OPENBLAS_CORETYPE = 'Zen';
+      expect(chooseOpenBlasCore(false)).toBe('Zen');  // the user's choice always wins
+    } finally {
+      if (saved === undefined) delete process.env.OPENBLAS_CORETYPE;
+      else process.env.OPENBLAS_CORETYPE = saved;
+    }
   });
 });
