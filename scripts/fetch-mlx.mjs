@@ -104,13 +104,16 @@ export function linkOpenBlas(libsDir, openblasDir) {
   return linkBlas(libsDir, (kind) => join(openblasDir, kind)).swapped;
 }
 
-/** Fetches scipy-openblas32, builds the forwarder for this libmlx and points the wheel's BLAS names at it. */
-function linkPypiOpenBlas(libsDir) {
-  const libDir = fetchOpenBlas(python(), join(root, 'vendor', 'openblas'));
-  const references = readdirSync(libsDir).filter((n) => /^lib(blas|lapack)-.*\.reference$/.test(n)).map((n) => join(libsDir, n));
-  const originals = references.length ? references
-    : readdirSync(libsDir).filter((n) => /^lib(blas|lapack)-/.test(n)).map((n) => join(libsDir, n));
-  const { symbols } = buildForwarder({ libmlx: join(vendorDir, 'mlx', 'lib', 'libmlx.so'), referenceLibs: originals, openblasLibDir: libDir, libsDir });
+/**
+ * Builds the forwarder for `libmlx` in `libsDir` (the wheel's .libs) over OpenBLAS in `openblasLibDir`
+ * and points the wheel's BLAS names at it. The benchmarks do the same to a copy of Python MLX.
+ */
+export function linkPypiOpenBlas(libsDir, libmlx, openblasLibDir) {
+  const blasNames = readdirSync(libsDir).filter((n) => /^lib(blas|lapack)-/.test(n));
+  const references = blasNames.filter((n) => n.endsWith('.reference'));
+  // The wheel's own reference libraries say which of libmlx's imports are BLAS/LAPACK.
+  const originals = (references.length ? references : blasNames).map((n) => join(libsDir, n));
+  const { symbols } = buildForwarder({ libmlx, referenceLibs: originals, openblasLibDir, libsDir });
   const { swapped } = linkBlas(libsDir, () => FORWARDER);
   return { swapped, symbols };
 }
@@ -159,7 +162,8 @@ export function main() {
     console.error(`mlx-train: linked ${swapped.join(', ')} to OpenBLAS in ${blas.dir} (MLX_TRAIN_OPENBLAS_DIR)`);
   } else if (libsDir && blas) {
     try {
-      ({ swapped, symbols } = linkPypiOpenBlas(join(vendorDir, libsDir)));
+      const openblasLibDir = fetchOpenBlas(python(), join(root, 'vendor', 'openblas'));
+      ({ swapped, symbols } = linkPypiOpenBlas(join(vendorDir, libsDir), join(vendorDir, 'mlx', 'lib', 'libmlx.so'), openblasLibDir));
     } catch (err) {
       if (err instanceof OpenBlasError) fail(err.message);
       throw err;
