@@ -23,6 +23,7 @@ const BENCHMARKS: Record<string, string> = {
   'finetune-lora': 'finetune-lora.ts',
   'quantized-compute': 'quantized-compute.ts',
   'finetune-hf': 'finetune-hf.ts',
+  'blas-doctor': 'blas-doctor.ts',
 };
 
 const args = process.argv.slice(2);

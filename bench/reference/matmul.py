@@ -63,9 +63,11 @@ def openblas_in_use():
                 paths.append(path)
     for path in paths:
         lib = ctypes.CDLL(path)
-        # NumPy's wheel carries scipy-openblas, whose symbols are renamed scipy_openblas_*64_.
+        # NumPy's wheel carries scipy-openblas, whose symbols are renamed scipy_openblas_*64_; the
+        # scipy-openblas32 build mlx-train installs has scipy_openblas_* without the suffix.
         for corename, threads in (("openblas_get_corename", "openblas_get_num_threads"),
-                                  ("scipy_openblas_get_corename64_", "scipy_openblas_get_num_threads64_")):
+                                  ("scipy_openblas_get_corename64_", "scipy_openblas_get_num_threads64_"),
+                                  ("scipy_openblas_get_corename", "scipy_openblas_get_num_threads")):
             if hasattr(lib, corename):
                 getattr(lib, corename).restype = ctypes.c_char_p
                 return f"{os.path.basename(path)} ({getattr(lib, corename)().decode()}, {getattr(lib, threads)()} threads)"
