@@ -6,9 +6,10 @@
 // scipy-openblas32 wheel through a generated forwarding library (scripts/openblas.mjs), or an installed
 // OpenBLAS's reference-ABI libraries when MLX_TRAIN_OPENBLAS_DIR names their folder.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { downloadWheel, unpackWheel, WheelError } from './wheel.mjs';
 import { buildForwarder, fetchOpenBlas, FORWARDER, OPENBLAS_PACKAGE, OPENBLAS_VERSION, OpenBlasError } from './openblas.mjs';
 
 export const MLX_VERSION = '0.32.4';
@@ -121,20 +122,14 @@ export function linkPypiOpenBlas(libsDir, libmlx, openblasLibDir) {
 function fetchWheel(pkg) {
   const py = python();
   const tmp = join(root, 'vendor', `.download-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  let wheel;
   try {
-    execFileSync(py, ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check',
-      '--dest', tmp, `${pkg}==${MLX_VERSION}`], { stdio: ['ignore', 'inherit', 'inherit'] });
-  } catch {
-    fail(`pip could not download ${pkg}==${MLX_VERSION} from PyPI (see pip's message above).\n` +
-      'Check that PyPI is reachable (or a PIP_INDEX_URL mirror is set), or set MLX_DIR to an existing MLX install prefix.');
+    wheel = downloadWheel(py, `${pkg}==${MLX_VERSION}`, tmp, 'set MLX_DIR to an existing MLX install prefix');
+  } catch (err) {
+    if (err instanceof WheelError) fail(err.message);
+    throw err;
   }
-  const wheel = readdirSync(tmp).find((f) => f.endsWith('.whl'));
-  if (!wheel) fail(`pip reported success but left no wheel for ${pkg} in ${tmp}`);
-  rmSync(vendorDir, { recursive: true, force: true });
-  mkdirSync(vendorDir, { recursive: true });
-  execFileSync(py, ['-m', 'zipfile', '-e', join(tmp, wheel), vendorDir], { stdio: 'inherit' });
+  unpackWheel(py, join(tmp, wheel), vendorDir);
   rmSync(tmp, { recursive: true, force: true });
   return wheel;
 }

@@ -6,8 +6,9 @@
 // beyond one branch per call. Used by scripts/fetch-mlx.mjs and scripts/prebuild.sh.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { downloadWheel, unpackWheel, WheelError } from './wheel.mjs';
 
 export const OPENBLAS_PACKAGE = 'scipy-openblas32';
 export const OPENBLAS_VERSION = '0.3.34.481.3';
@@ -26,6 +27,18 @@ const LIB_NAME = 'libscipy_openblas.so';
 
 export class OpenBlasError extends Error {}
 
+/** The wheel's sha256 if it is the pinned one for its file name; throws otherwise. */
+export function checkWheelHash(path) {
+  const wheel = basename(path);
+  const sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
+  if (OPENBLAS_SHA256[wheel] !== sha256) {
+    throw new OpenBlasError(`${wheel} has sha256 ${sha256}, which is not the pinned ` +
+      (OPENBLAS_SHA256[wheel] ?? `hash of any ${OPENBLAS_PACKAGE} ${OPENBLAS_VERSION} wheel for this platform`) +
+      '.\nRefusing to use it. Point MLX_TRAIN_OPENBLAS_DIR at an installed OpenBLAS to build without it.');
+  }
+  return sha256;
+}
+
 /** Downloads the pinned wheel with pip, checks its hash and unpacks it into `dir`; returns the library folder. */
 export function fetchOpenBlas(python, dir, log = (m) => console.error(m)) {
   const stampPath = join(dir, 'mlx-train.json');
@@ -33,27 +46,20 @@ export function fetchOpenBlas(python, dir, log = (m) => console.error(m)) {
   const libDir = join(dir, LIB_SUBDIR);
   if (stamp?.version === OPENBLAS_VERSION && existsSync(join(libDir, LIB_NAME))) return libDir;
   const tmp = `${dir}.download-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  let wheel;
   try {
-    execFileSync(python, ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check',
-      '--dest', tmp, `${OPENBLAS_PACKAGE}==${OPENBLAS_VERSION}`], { stdio: ['ignore', 'inherit', 'inherit'] });
-  } catch {
-    throw new OpenBlasError(`pip could not download ${OPENBLAS_PACKAGE}==${OPENBLAS_VERSION} from PyPI (see pip's message above).\n` +
-      'Check that PyPI is reachable (or a PIP_INDEX_URL mirror is set), or point MLX_TRAIN_OPENBLAS_DIR at an installed OpenBLAS.');
+    wheel = downloadWheel(python, `${OPENBLAS_PACKAGE}==${OPENBLAS_VERSION}`, tmp, 'point MLX_TRAIN_OPENBLAS_DIR at an installed OpenBLAS');
+  } catch (err) {
+    throw err instanceof WheelError ? new OpenBlasError(err.message) : err;
   }
-  const wheel = readdirSync(tmp).find((f) => f.endsWith('.whl'));
-  if (!wheel) throw new OpenBlasError(`pip reported success but left no ${OPENBLAS_PACKAGE} wheel in ${tmp}`);
-  const sha256 = createHash('sha256').update(readFileSync(join(tmp, wheel))).digest('hex');
-  if (OPENBLAS_SHA256[wheel] !== sha256) {
+  let sha256;
+  try {
+    sha256 = checkWheelHash(join(tmp, wheel));
+  } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
-    throw new OpenBlasError(`${wheel} has sha256 ${sha256}, which is not the pinned ` +
-      (OPENBLAS_SHA256[wheel] ? `${OPENBLAS_SHA256[wheel]}` : `hash of any ${OPENBLAS_PACKAGE} ${OPENBLAS_VERSION} wheel for this platform`) +
-      '.\nRefusing to use it. Point MLX_TRAIN_OPENBLAS_DIR at an installed OpenBLAS to build without it.');
+    throw err;
   }
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  execFileSync(python, ['-m', 'zipfile', '-e', join(tmp, wheel), dir], { stdio: 'inherit' });
+  unpackWheel(python, join(tmp, wheel), dir);
   rmSync(tmp, { recursive: true, force: true });
   writeFileSync(stampPath, JSON.stringify({ package: OPENBLAS_PACKAGE, version: OPENBLAS_VERSION, wheel, sha256 }, null, 2));
   log(`mlx-train: OpenBLAS ${OPENBLAS_VERSION} (${OPENBLAS_PACKAGE}, sha256 ok) ready in ${dir}`);

@@ -3,7 +3,7 @@
  * libmlx, the wheel's reference BLAS/LAPACK and the scipy-openblas32 library fetch-mlx installed.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,6 +37,20 @@ describe('the BLAS forwarder source', () => {
       expect(n).toContain(`-${ob.OPENBLAS_VERSION}-`);
       expect(ob.OPENBLAS_SHA256[n]).toMatch(/^[0-9a-f]{64}$/);
     }
+  });
+});
+
+describe('the pinned wheel hash', () => {
+  it('accepts only a file whose sha256 is the one pinned for its name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlxt-whl-'));
+    const name = Object.keys(ob.OPENBLAS_SHA256 as Record<string, string>)[0];
+    writeFileSync(join(dir, name), 'not the wheel');
+    expect(() => ob.checkWheelHash(join(dir, name))).toThrow(new RegExp(`${name.replace(/\./g, '\\.')} has sha256 [0-9a-f]{64}, which is not the pinned ${ob.OPENBLAS_SHA256[name]}`));
+    writeFileSync(join(dir, 'scipy_openblas32-9.9-py3-none-any.whl'), '');
+    expect(() => ob.checkWheelHash(join(dir, 'scipy_openblas32-9.9-py3-none-any.whl'))).toThrow(/not the pinned hash of any scipy-openblas32 .* wheel for this platform/);
+    // The real wheel passes, where this machine has it cached from the install.
+    const real = join(vendor, 'openblas', 'mlx-train.json');
+    if (existsSync(real)) expect(JSON.parse(readFileSync(real, 'utf8')).sha256).toBe(ob.OPENBLAS_SHA256[JSON.parse(readFileSync(real, 'utf8')).wheel]);
   });
 });
 
