@@ -82,27 +82,25 @@ function chosenOpenBlasDir() {
  * The Linux wheels bundle netlib's reference BLAS (~3 GFLOP/s sgemm here, against ~200 for OpenBLAS).
  * libmlx loads it by its mangled name through an rpath, so pointing that name at another library swaps
  * it without relinking: `target(kind)` gives the file for 'libblas.so.3' or 'liblapack.so.3'. The
- * originals are kept beside them as *.reference; returns those, then the names swapped.
+ * originals are kept beside them as *.reference. Returns the names swapped.
  */
 export function linkBlas(libsDir, target) {
   const swapped = [];
-  const references = [];
   for (const name of readdirSync(libsDir)) {
     const kind = name.startsWith('libblas-') ? 'libblas.so.3' : name.startsWith('liblapack-') ? 'liblapack.so.3' : null;
     if (!kind || name.endsWith('.reference')) continue;
     const path = join(libsDir, name);
     if (lstatSync(path).isSymbolicLink()) rmSync(path);
     else renameSync(path, `${path}.reference`);
-    references.push(`${path}.reference`);
     symlinkSync(target(kind), path);
     swapped.push(name);
   }
-  return { references, swapped };
+  return swapped;
 }
 
 /** Points the wheel's BLAS names at an installed OpenBLAS's reference-ABI libraries in `openblasDir`. */
 export function linkOpenBlas(libsDir, openblasDir) {
-  return linkBlas(libsDir, (kind) => join(openblasDir, kind)).swapped;
+  return linkBlas(libsDir, (kind) => join(openblasDir, kind));
 }
 
 /**
@@ -115,7 +113,7 @@ export function linkPypiOpenBlas(libsDir, libmlx, openblasLibDir) {
   // The wheel's own reference libraries say which of libmlx's imports are BLAS/LAPACK.
   const originals = (references.length ? references : blasNames).map((n) => join(libsDir, n));
   const { symbols } = buildForwarder({ libmlx, referenceLibs: originals, openblasLibDir, libsDir });
-  const { swapped } = linkBlas(libsDir, () => FORWARDER);
+  const swapped = linkBlas(libsDir, () => FORWARDER);
   return { swapped, symbols };
 }
 
