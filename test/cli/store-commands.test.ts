@@ -122,5 +122,12 @@ describe('conventions', () => {
     expect(r.code).toBe(0);
     const names = JSON.parse(r.stdout).checks.map((c: { name: string }) => c.name);
     expect(names).toEqual(expect.arrayContaining(['MLX', 'BLAS', 'threads', 'C++ compiler for mx.compile', 'memory', 'tracking store', 'Node.js']));
+    // Which OpenBLAS, its build string, its kernels and who chose them (issue 21).
+    const blas = JSON.parse(r.stdout).checks.find((c: { name: string }) => c.name === 'BLAS');
+    if (blas.details.kind === 'openblas') {
+      expect(blas.details.config).toMatch(/^OpenBLAS \d/);
+      expect(blas.value).toContain(`openblas ${blas.details.version} (`);
+      expect(blas.value).toContain(`${blas.details.core} kernels, ${blas.details.coreChosenBy === 'detected' ? 'detected by OpenBLAS' : 'OPENBLAS_CORETYPE'}`);
+    }
   });
 });
