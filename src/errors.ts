@@ -57,3 +57,12 @@ export class ConfigError extends MlxTrainError {
     super(message, 'CONFIG_ERROR');
   }
 }
+
+/** A request the dashboard (`mlx-train ui`) refuses; `status` is the HTTP status it answers with. */
+export class UiRequestError extends MlxTrainError {
+  readonly status: number;
+  constructor(message: string, status: number, code = 'UI_BAD_REQUEST') {
+    super(message, code);
+    this.status = status;
+  }
+}

@@ -143,6 +143,15 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./models.js')));
 
   program
+    .command('ui')
+    .description('a live dashboard of the tracking store in your browser: runs, curves, artifacts, compare, sweeps')
+    .addOption(trackingOption())
+    .option('--port <port>', 'port to listen on (0 picks a free one)', '5000')
+    .option('--host <host>', 'address to bind; anything but 127.0.0.1 exposes every run to the network', '127.0.0.1')
+    .addHelpText('after', '\nExamples:\n  $ mlx-train ui\n  $ mlx-train ui --port 8080 --tracking-uri sqlite:///mlruns/mlflow.db\n  $ mlx-train ui --tracking-uri http://127.0.0.1:5001')
+    .action(lazy(() => import('./ui.js')));
+
+  program
     .command('migrate')
     .argument('[sources...]', 'MLflow SQLite files, sqlite:/// URIs, mlruns/ folders, or folders to scan (default: .)')
     .description('merge scattered MLflow stores (any version, SQLite or file store) into the central database, with backups')
