@@ -24,6 +24,7 @@ const BENCHMARKS: Record<string, string> = {
   'quantized-compute': 'quantized-compute.ts',
   'finetune-hf': 'finetune-hf.ts',
   'blas-doctor': 'blas-doctor.ts',
+  'ui-first-paint': 'ui-first-paint.ts',
 };
 
 const args = process.argv.slice(2);

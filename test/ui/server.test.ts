@@ -27,6 +27,8 @@ afterAll(async () => {
 });
 
 const get = (path: string, init?: RequestInit) => fetch(new URL(path, ui.url), init);
+// The API's JSON, checked field by field in each test.
+const json = async (res: Response | Promise<Response>): Promise<any> => (await res).json();
 const artifact = (path: string, run = demo.runs.fast) => get(`/api/runs/${run}/artifact?${new URLSearchParams({ path })}`);
 
 describe('mlx-train ui server', () => {
@@ -59,7 +61,7 @@ describe('mlx-train ui server', () => {
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     const api = await get('/api/experiments');
     expect(api.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
-    const { experiments } = await api.json();
+    const { experiments } = await json(api);
     expect(experiments.map((e: { name: string }) => e.name).sort()).toEqual(['Default', 'sweep', 'titanic']);
   });
 
@@ -73,30 +75,30 @@ describe('mlx-train ui server', () => {
 
   it('filters and orders runs through our filter grammar; SQL is refused', async () => {
     const q = (filter: string, order?: string) => get(`/api/runs?${new URLSearchParams({ experiments: demo.experimentId, filter, ...(order ? { order } : {}) })}`);
-    const small = await (await q("params.model.size = 'small'")).json();
+    const small = await json(q("params.model.size = 'small'"));
     expect(small.runs.map((r: { runName: string }) => r.runName)).toEqual(['slow-lr']);
-    const ordered = await (await q('', 'metrics.train_loss ASC')).json();
+    const ordered = await json(q('', 'metrics.train_loss ASC'));
     expect(ordered.runs.map((r: { runName: string }) => r.runName)).toEqual(['fast-lr', 'still-training', 'slow-lr']);
     const injected = await q("params.model.size = 'small' OR 1=1; DROP TABLE runs; --");
     expect(injected.status).toBe(400);
-    expect((await injected.json()).code).toBe('UI_BAD_FILTER');
+    expect((await json(injected)).code).toBe('UI_BAD_FILTER');
     const bad = await q('metrics.val_accuracy >> 0.8');
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toMatch(/>>|token|expected/i);
-    expect((await (await q('')).json()).runs).toHaveLength(3);
+    expect((await json(bad)).error).toMatch(/>>|token|expected/i);
+    expect((await json(q(''))).runs).toHaveLength(3);
   });
 
   it('nests sweep trials under their parent', async () => {
-    const detail = await (await get(`/api/runs/${demo.runs.parent}`)).json();
+    const detail = await json(get(`/api/runs/${demo.runs.parent}`));
     expect(detail.children.map((c: { runId: string }) => c.runId).sort()).toEqual([...demo.runs.trials].sort());
-    const { runs } = await (await get(`/api/runs?experiments=${demo.sweepExperimentId}`)).json();
+    const { runs } = await json(get(`/api/runs?experiments=${demo.sweepExperimentId}`));
     expect(runs.filter((r: { parentRunId: string | null }) => r.parentRunId === demo.runs.parent)).toHaveLength(4);
   });
 
   it('returns metric histories, the resolved config and artifacts (images inline, others as downloads)', async () => {
-    const { series } = await (await get(`/api/runs/${demo.runs.fast}/metrics?keys=train_loss`)).json();
+    const { series } = await json(get(`/api/runs/${demo.runs.fast}/metrics?keys=train_loss`));
     expect(series.train_loss.step).toHaveLength(60);
-    expect((await (await get(`/api/runs/${demo.runs.fast}`)).json()).configYaml).toContain('learningRate: 0.01');
+    expect((await json(get(`/api/runs/${demo.runs.fast}`))).configYaml).toContain('learningRate: 0.01');
     const png = await artifact('plots/training_curves.png');
     expect(png.headers.get('content-type')).toBe('image/png');
     expect(png.headers.get('content-disposition')).toMatch(/^inline/);
@@ -122,7 +124,7 @@ describe('mlx-train ui server', () => {
     for (const path of ['link.txt', 'linked-dir/x.txt']) {
       const res = await artifact(path);
       expect(res.status, path).toBe(403);
-      expect((await res.json()).code).toBe('UI_PATH_OUTSIDE_ROOT');
+      expect((await json(res)).code).toBe('UI_PATH_OUTSIDE_ROOT');
     }
     expect((await get(`/api/runs/${demo.runs.fast}/artifacts?path=linked-dir`)).status).toBe(403);
     // Raw, unnormalised paths on the wire (fetch would resolve the dots itself).

@@ -106,8 +106,9 @@ export async function renderRuns(view: HTMLElement, query: RunsQuery, navigate: 
       return th;
     }));
     const body = h('tbody');
+    const byId = new Map(runs.map((r) => [r.runId, r]));
     for (const { row, depth, childCount } of nest(runs)) {
-      if (row.parentRunId && hiddenByCollapse(row, runs, collapsed)) continue;
+      if (row.parentRunId && hiddenByCollapse(row, byId, collapsed)) continue;
       const box = h('input', { type: 'checkbox', 'aria-label': `select ${row.runName}`, checked: selected.has(row.runId) });
       box.addEventListener('change', () => { if (box.checked) selected.add(row.runId); else selected.delete(row.runId); updateCompare(); });
       const cells = columns.map((c) => h('td', { 'data-column': c.id }, c.cell(row)));
@@ -143,8 +144,7 @@ export async function renderRuns(view: HTMLElement, query: RunsQuery, navigate: 
   updateCompare();
 }
 
-function hiddenByCollapse(row: RunRow, runs: RunRow[], collapsed: Set<string>): boolean {
-  const byId = new Map(runs.map((r) => [r.runId, r]));
+function hiddenByCollapse(row: RunRow, byId: Map<string, RunRow>, collapsed: Set<string>): boolean {
   for (let p = row.parentRunId; p; p = byId.get(p)?.parentRunId ?? null) if (collapsed.has(p)) return true;
   return false;
 }
