@@ -20,9 +20,9 @@ const errors: string[] = [];
 const shots = process.env.MLX_TRAIN_UI_SCREENSHOTS;
 
 async function open(hash: string): Promise<void> {
+  // A full load each time: a hash-only change would not reload, and the old render would still say ready.
+  await page.goto('about:blank');
   await page.goto(`${ui.url}#${hash}`);
-  // A hash-only change does not reload: wait for the render the route starts.
-  await page.evaluate('new Promise((r) => setTimeout(r, 0))');
   await page.waitForSelector('body[data-ready=true]');
 }
 
@@ -62,7 +62,7 @@ describe('mlx-train ui in Chromium', () => {
     if (shots) await page.screenshot({ path: join(shots, 'ui-runs.png') });
     await page.fill('input[name=filter]', "params.model.size = 'small' and metrics.train_loss > 0.1");
     await page.press('input[name=filter]', 'Enter');
-    await page.waitForFunction("document.querySelectorAll('table.runs tbody tr').length === 1");
+    await expect.poll(() => page.locator('table.runs tbody tr').count()).toBe(1);
     expect(await page.locator('table.runs tbody tr a.run-link').textContent()).toBe('slow-lr');
 
     await page.fill('input[name=filter]', 'metrics.train_loss >> 1');
@@ -74,7 +74,7 @@ describe('mlx-train ui in Chromium', () => {
 
     await open(`/experiments/${demo.experimentId}`);
     await page.click('th[data-column="metrics:train_loss"]');
-    await page.waitForFunction("location.hash.includes('order=')");
+    await expect.poll(() => page.url()).toContain('order=');
     await page.waitForSelector('body[data-ready=true] th.sorted[data-column="metrics:train_loss"]');
     const desc = await page.locator('table.runs tbody tr a.run-link').allTextContents();
     expect(desc).toEqual(['slow-lr', 'still-training', 'fast-lr']);
@@ -133,7 +133,7 @@ describe('mlx-train ui in Chromium', () => {
   it('draws a point within 2 s of another process logging it', async () => {
     await open(`/runs/${demo.runs.running}`);
     const chart = page.locator('.chart[data-metric=train_loss]');
-    await page.waitForFunction("document.querySelector('.chart[data-metric=train_loss]')?.getAttribute('data-points') === '20'");
+    await expect.poll(() => chart.getAttribute('data-points'), { timeout: 10_000 }).toBe('20');
     const writer = spawn(process.execPath, ['--import', join(root, 'scripts/register-ts.mjs'), join(root, 'test/ui/children/writer.ts'), demo.uri, demo.runs.running, '21', '3', '700'], { cwd: root });
     const delays: number[] = [];
     let pending = '';
@@ -142,7 +142,7 @@ describe('mlx-train ui in Chromium', () => {
       writer.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited with ${code}`))));
     });
     for (const step of [21, 22, 23]) {
-      await page.waitForFunction(`document.querySelector('.chart[data-metric=train_loss]')?.getAttribute('data-points') === '${step}'`, undefined, { timeout: 10_000 });
+      await expect.poll(() => chart.getAttribute('data-points'), { timeout: 10_000, interval: 20 }).toBe(String(step));
       const seen = Date.now();
       const line = pending.split('\n').find((l) => l.startsWith(`logged ${step} `));
       expect(line, `writer's line for step ${step}`).toBeDefined();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import { chromium, type Browser } from 'playwright-core';
-import { TrackingStore } from '../../src/tracking/index.js';
+import { TrackingStore, type TrackingClient } from '../../src/tracking/index.js';
 
 export const CHROMIUM = process.env.MLX_TRAIN_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -16,13 +16,13 @@ export function launchChromium(): Promise<Browser> {
 export interface DemoStore {
   dir: string;
   uri: string;
-  store: TrackingStore;
+  store: TrackingClient;
   experimentId: string;
   sweepExperimentId: string;
   runs: { fast: string; slow: string; running: string; parent: string; trials: string[] };
 }
 
-function curve(run: string, store: TrackingStore, steps: number, lr: number, start: number) {
+function curve(run: string, store: TrackingClient, steps: number, lr: number, start: number) {
   const metrics = [];
   for (let s = 1; s <= steps; s++) {
     const t = start + s * 1000;
@@ -45,7 +45,11 @@ function png(text: string): Buffer {
 export async function makeDemoStore(): Promise<DemoStore> {
   const dir = mkdtempSync(join(tmpdir(), 'mlxt-ui-'));
   const uri = `sqlite:///${join(dir, 'mlflow.db')}`;
-  const store = new TrackingStore(uri);
+  return fillDemoStore(new TrackingStore(uri), uri, dir);
+}
+
+/** The same runs written through any backend (the REST test fills an MLflow server with them). */
+export async function fillDemoStore(store: TrackingClient, uri: string, dir: string): Promise<DemoStore> {
   const experimentId = await store.createExperiment('titanic');
   const start = Date.now() - 3_600_000;
   const make = async (name: string, lr: number, layers: number, exp = experimentId, parentRunId?: string) => {
