@@ -149,6 +149,7 @@ describe('mlx-train ui in Chromium', () => {
       delays.push(seen - Number(line!.split(' ')[2]));
     }
     await done;
+    console.log(`ui live: logged → drawn in ${delays.join(', ')} ms`);
     expect(Math.max(...delays)).toBeLessThan(2000);
     await demo.store.setTerminated(demo.runs.running, 'FINISHED');
     await page.waitForSelector('h1 .status-finished');
