@@ -80,7 +80,8 @@ export async function searchRunRows(store: TrackingClient, search: RunSearch): P
 
 /** Child runs (sweep trials) of one parent, found through the parent tag MLflow sets on nested runs. */
 export async function childRuns(store: TrackingClient, parent: Run): Promise<RunRow[]> {
-  const filter = `tags.${PARENT_TAG} = '${parent.info.runId.replace(/'/g, '')}'`;
+  // Backquoted: an MLflow server does not read a dotted tag key without them.
+  const filter = `tags.\`${PARENT_TAG}\` = '${parent.info.runId.replace(/'/g, '')}'`;
   const { runs } = await searchRunRows(store, { experimentIds: [parent.info.experimentId], filter, maxResults: 10_000 });
   return runs;
 }

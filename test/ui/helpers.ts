@@ -54,6 +54,8 @@ export async function fillDemoStore(store: TrackingClient, uri: string, dir: str
   const start = Date.now() - 3_600_000;
   const make = async (name: string, lr: number, layers: number, exp = experimentId, parentRunId?: string) => {
     const run = await store.createRun(exp, { runName: name, startTime: start, parentRunId });
+    // Set by hand too: RestStore.createRun does not send parentRunId (the SQLite store does); reported.
+    if (parentRunId) await store.setTag(run.info.runId, 'mlflow.parentRunId', parentRunId);
     await store.logBatch(run.info.runId, { params: [
       { key: 'training.learningRate', value: lr }, { key: 'model.layers', value: layers }, { key: 'model.size', value: layers > 2 ? 'small' : 'tiny' },
     ] });

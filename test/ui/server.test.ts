@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localArtifactDir } from '../../src/tracking/sqlite/artifacts.js';
 import { CONTENT_SECURITY_POLICY, startUiServer, type UiServer } from '../../src/ui/server.js';
-import { cliPath, root } from '../cli/helpers.js';
+import { cli, cliPath, root } from '../cli/helpers.js';
 import { makeDemoStore, type DemoStore } from './helpers.js';
 
 let demo: DemoStore;
@@ -168,6 +168,19 @@ describe('mlx-train ui server', () => {
     const open = await launch(['--host', '0.0.0.0']);
     expect(open.out).toMatch(/http:\/\/0\.0\.0\.0:\d+\//);
     expect(open.err).toMatch(/warning: listening on 0\.0\.0\.0/);
+  });
+});
+
+describe('mlx-train ui errors', () => {
+  it('a bad --port is a usage error (exit 2); a port in use is a runtime error naming the port', async () => {
+    const bad = cli(['ui', '--port', 'eighty', '--tracking-uri', demo.uri]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--port: expected an integer in 0\.\.65535 but received 'eighty'/);
+    const { port } = ui.server.address() as AddressInfo;
+    await expect(startUiServer({ store: demo.store, port })).rejects.toMatchObject({ code: 'UI_PORT_IN_USE', message: expect.stringContaining(`port ${port}`) });
+    const taken = cli(['ui', '--port', String(port), '--tracking-uri', demo.uri]);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toMatch(/error\[UI_PORT_IN_USE\]/);
   });
 });
 
