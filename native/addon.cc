@@ -26,6 +26,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSystem(exports);
   InitDistributed(exports);
   InitLinalg(exports);
+  InitOptim(exports);
   exports.Set("mlxVersion", Napi::String::New(env, mlx::core::version()));
   return exports;
 }

@@ -20,5 +20,6 @@ void InitSystem(Napi::Object exports);
 void InitDistributed(Napi::Object exports);
 void InitFused(Napi::Object exports);
 void InitLinalg(Napi::Object exports);
+void InitOptim(Napi::Object exports);
 
 }  // namespace mlxt

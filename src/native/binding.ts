@@ -13,6 +13,7 @@ import type { TransformsBinding } from './bindings/transforms.js';
 import type { DistributedBinding } from './bindings/distributed.js';
 import type { SystemBinding } from './bindings/system.js';
 import type { LinalgBinding } from './bindings/linalg.js';
+import type { OptimBinding } from './bindings/optim.js';
 
 /**
  * The raw addon interface, private to mlx-train. Arrays cross as opaque handles; dtypes as the codes
@@ -24,6 +25,6 @@ export type StreamArg = undefined | 'cpu' | 'gpu' | { index: number; device: 'cp
 export type Operand = Handle | number | boolean | bigint;
 export type Axes = number | number[] | undefined;
 
-export interface Binding extends LinalgBinding, DistributedBinding, SystemBinding, ArrayBinding, OpsBinding, ShapeBinding, IndexingBinding, RandomBinding, FastBinding, FusedBinding, QuantizeBinding, IoBinding, MemoryBinding, DeviceBinding, TransformsBinding {
+export interface Binding extends LinalgBinding, DistributedBinding, SystemBinding, ArrayBinding, OpsBinding, ShapeBinding, IndexingBinding, RandomBinding, FastBinding, FusedBinding, QuantizeBinding, IoBinding, MemoryBinding, DeviceBinding, TransformsBinding, OptimBinding {
   mlxVersion: string;
 }

@@ -1,5 +1,6 @@
 /** Adam and AdamW (mlx.optimizers.Adam / AdamW), with optional bias correction. */
 import * as mx from '../core/index.js';
+import type { FusedOptimizerConfig } from '../core/fused-optim.js';
 import { checkBetas, checkNumber, checkOptions, Optimizer, type ParamState, type ScheduledValue } from './optimizer.js';
 
 export interface AdamOptions {
@@ -32,6 +33,11 @@ export class Adam extends Optimizer {
     state.v = mx.zerosLike(parameter);
   }
 
+  protected override fusedRule(): { config: FusedOptimizerConfig; stateKeys: string[] } | undefined {
+    const [beta1, beta2] = this.betas;
+    return { config: { kind: 'adam', beta1, beta2, eps: this.eps, biasCorrection: this.biasCorrection }, stateKeys: ['m', 'v'] };
+  }
+
   protected applySingle(gradient: mx.Array, parameter: mx.Array, state: ParamState): mx.Array {
     const lr = this.learningRate.astype(gradient.dtype);
     const [b1, b2] = this.betas;
@@ -62,6 +68,11 @@ export class AdamW extends Adam {
     const { weightDecay = 0.01 } = options;
     checkNumber('AdamW', 'weightDecay', weightDecay);
     this.weightDecay = weightDecay;
+  }
+
+  protected override fusedRule(): { config: FusedOptimizerConfig; stateKeys: string[] } | undefined {
+    const rule = super.fusedRule()!;
+    return { ...rule, config: { ...rule.config, weightDecay: this.weightDecay, decoupledDecay: true } };
   }
 
   protected override applySingle(gradient: mx.Array, parameter: mx.Array, state: ParamState): mx.Array {

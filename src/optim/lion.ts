@@ -1,5 +1,6 @@
 /** Lion (mlx.optimizers.Lion): sign of an interpolated momentum, with decoupled weight decay. */
 import * as mx from '../core/index.js';
+import type { FusedOptimizerConfig } from '../core/fused-optim.js';
 import { checkBetas, checkNumber, checkOptions, Optimizer, type ParamState, type ScheduledValue } from './optimizer.js';
 
 export interface LionOptions {
@@ -25,6 +26,11 @@ export class Lion extends Optimizer {
 
   protected initSingle(parameter: mx.Array, state: ParamState): void {
     state.m = mx.zerosLike(parameter);
+  }
+
+  protected override fusedRule(): { config: FusedOptimizerConfig; stateKeys: string[] } | undefined {
+    const [beta1, beta2] = this.betas;
+    return { config: { kind: 'lion', beta1, beta2, weightDecay: this.weightDecay }, stateKeys: ['m'] };
   }
 
   protected applySingle(gradient: mx.Array, parameter: mx.Array, state: ParamState): mx.Array {

@@ -8,8 +8,23 @@ import * as mx from '../core/index.js';
 import { isTreeNode } from '../core/tree.js';
 import { isTracing } from '../core/transforms.js';
 import { keep } from '../core/scope.js';
+import { fusedOptimizerApplies, fusedOptimizerUpdate, type FusedOptimizerConfig } from '../core/fused-optim.js';
 
 type MxArray = mx.Array;
+
+export interface ApplyOptions {
+  /** A scalar every gradient is multiplied by before the update (e.g. a clip coefficient). */
+  gradScale?: MxArray;
+}
+
+/** One parameter to update: where its new value goes, and its gradient, current value and state. */
+interface Leaf {
+  out: unknown;
+  key: unknown;
+  gradient: MxArray;
+  parameter: MxArray;
+  state: ParamState;
+}
 
 /** A schedule maps the step count (a uint64 mx.array, 0 on the first update) to a value. */
 export type Schedule = (step: MxArray) => MxArray;
@@ -98,15 +113,21 @@ export abstract class Optimizer {
 
   /**
    * Returns the updated parameters for `gradients` (a tree matching `parameters`, which may hold more
-   * entries); the result has the structure of `gradients`.
+   * entries); the result has the structure of `gradients`. `gradScale` (a scalar array, e.g. the
+   * global-norm clip coefficient) multiplies every gradient first; the fused update applies it as it
+   * reads the gradients instead of writing scaled copies.
    */
-  applyGradients(gradients: unknown, parameters: unknown): any {
+  applyGradients(gradients: unknown, parameters: unknown, options: ApplyOptions = {}): any {
     const op = `${this.constructor.name}.applyGradients`;
+    checkOptions(op, options, ['gradScale']);
+    const { gradScale } = options;
+    if (gradScale !== undefined && !(gradScale instanceof mx.Array)) throw new TypeError(`${op}: expected an mx.array for gradScale but received ${describeValue(gradScale)}`);
     if (!isTreeNode(gradients)) throw new TypeError(`${op}: expected a tree of gradients but received ${describeValue(gradients)}`);
     if (!isTreeNode(parameters)) throw new TypeError(`${op}: expected a tree of parameters but received ${describeValue(parameters)}`);
     if (!this.#initialized) this.#initFrom(gradients, 'gradients');
     for (const [name, schedule] of this.#schedules) replaceEntries(this.#state, { [name]: this.#evaluateSchedule(name, schedule) });
     replaceEntries(this.#state, { step: mx.add(this.step, 1) });
+    const leaves: Leaf[] = [];
     const visit = (g: unknown, p: unknown, s: unknown, path: string): unknown => {
       const out = emptyLike(g);
       for (const [name, gv, key] of childEntries(g)) {
@@ -121,9 +142,7 @@ export abstract class Optimizer {
             throw new RangeError(`${op}: the gradient at '${here}' has shape [${gs.join(',')}] but the parameter has shape [${ps.join(',')}]`);
           }
           if (!isTreeNode(sv)) throw new TypeError(`${op}: the optimizer state has no entry for '${here}' (call init with the full parameter tree)`);
-          const before = { ...(sv as ParamState) };
-          setChild(out, key, this.applySingle(gv, pv, sv as ParamState));
-          releaseReplaced(before, sv as ParamState);
+          leaves.push({ out, key, gradient: gv, parameter: pv, state: sv as ParamState });
         } else if (isTreeNode(gv)) {
           if (!isTreeNode(pv)) throw new TypeError(`${op}: the gradients have a subtree at '${here}' but the parameters have ${pv === undefined ? 'no entry' : describeValue(pv)} there`);
           setChild(out, key, visit(gv, pv, sv, here));
@@ -133,20 +152,64 @@ export abstract class Optimizer {
       }
       return out;
     };
-    return visit(gradients, parameters, this.#state, '');
+    const result = visit(gradients, parameters, this.#state, '');
+    if (!this.#applyFused(leaves, gradScale)) {
+      for (const { out, key, gradient, parameter, state } of leaves) {
+        const g = gradScale ? mx.multiply(gradient, gradScale).astype(gradient.dtype) : gradient;
+        const before = { ...state };
+        setChild(out, key, this.applySingle(g, parameter, state));
+        releaseReplaced(before, state);
+      }
+    }
+    return result;
+  }
+
+  /**
+   * The fused update rule (one native pass over every parameter), or undefined for optimizers without
+   * one; stateKeys names the per-parameter state arrays in the order the kernel takes them.
+   */
+  protected fusedRule(): { config: FusedOptimizerConfig; stateKeys: string[] } | undefined {
+    return undefined;
+  }
+
+  /** Updates every leaf in one fused primitive when the rule, the dtypes and the switch allow it. */
+  #applyFused(leaves: Leaf[], gradScale: MxArray | undefined): boolean {
+    // A subclass that changes applySingle but not fusedRule would otherwise lose its change.
+    const rule = leaves.length > 0 && definedBy(this, 'fusedRule') === definedBy(this, 'applySingle') ? this.fusedRule() : undefined;
+    if (!rule) return false;
+    const states: MxArray[] = [];
+    for (const { state } of leaves) {
+      for (const k of rule.stateKeys) {
+        if (!(state[k] instanceof mx.Array)) return false;
+        states.push(state[k]);
+      }
+    }
+    const params = leaves.map((l) => l.parameter);
+    const grads = leaves.map((l) => l.gradient);
+    const lr = this.learningRate;
+    if (!(lr instanceof mx.Array) || !fusedOptimizerApplies([...params, ...grads, ...states])) return false;
+    const outputs = fusedOptimizerUpdate(rule.config, lr, this.step, gradScale ?? mx.array(1, 'float32'), params, grads, states);
+    const group = 1 + rule.stateKeys.length;
+    leaves.forEach(({ out, key, state }, i) => {
+      const before = { ...state };
+      setChild(out, key, outputs[i * group]);
+      rule.stateKeys.forEach((k, j) => (state[k] = outputs[i * group + 1 + j]));
+      releaseReplaced(before, state);
+    });
+    return true;
   }
 
   /**
    * Applies `gradients` to a model (anything with parameters() and update(tree), like nn.Module) or,
    * for a plain parameter tree, replaces its arrays in place. Returns the new parameters.
    */
-  update(model: Updatable | Record<string, unknown> | unknown[] | Map<unknown, unknown>, gradients: unknown): any {
+  update(model: Updatable | Record<string, unknown> | unknown[] | Map<unknown, unknown>, gradients: unknown, options: ApplyOptions = {}): any {
     if (isUpdatable(model)) {
-      const updated = this.applyGradients(gradients, model.parameters());
+      const updated = this.applyGradients(gradients, model.parameters(), options);
       model.update(updated);
       return updated;
     }
-    const updated = this.applyGradients(gradients, model);
+    const updated = this.applyGradients(gradients, model, options);
     mergeInPlace(model, updated);
     return updated;
   }
@@ -227,6 +290,12 @@ function releaseReplaced(before: Record<string, unknown>, after: Record<string, 
     if (v instanceof mx.Array) keep(v);
     if (old instanceof mx.Array) old.dispose();
   }
+}
+
+function definedBy(obj: object, name: string): object | null {
+  let proto = Object.getPrototypeOf(obj);
+  while (proto && !Object.prototype.hasOwnProperty.call(proto, name)) proto = Object.getPrototypeOf(proto);
+  return proto;
 }
 
 function replaceEntries(state: Record<string, unknown>, entries: Record<string, unknown>): void {

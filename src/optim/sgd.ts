@@ -1,5 +1,6 @@
 /** Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and weight decay (mlx.optimizers.SGD). */
 import * as mx from '../core/index.js';
+import type { FusedOptimizerConfig } from '../core/fused-optim.js';
 import { checkNumber, checkOptions, Optimizer, type ParamState, type ScheduledValue } from './optimizer.js';
 
 export interface SGDOptions {
@@ -33,6 +34,11 @@ export class SGD extends Optimizer {
 
   protected initSingle(parameter: mx.Array, state: ParamState): void {
     state.v = mx.zerosLike(parameter);
+  }
+
+  protected override fusedRule(): { config: FusedOptimizerConfig; stateKeys: string[] } | undefined {
+    const { momentum, weightDecay, dampening, nesterov } = this;
+    return { config: { kind: 'sgd', momentum, weightDecay, dampening, nesterov }, stateKeys: momentum > 0 ? ['v'] : [] };
   }
 
   protected applySingle(gradient: mx.Array, parameter: mx.Array, state: ParamState): mx.Array {

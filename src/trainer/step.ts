@@ -12,7 +12,7 @@
 import * as mx from '../core/index.js';
 import { keep, tidy } from '../core/scope.js';
 import { moduleState, valueAndGrad, type Module } from '../nn/index.js';
-import { clipGradNorm, type Optimizer } from '../optim/index.js';
+import { clipScale, type Optimizer } from '../optim/index.js';
 import { allReduceGradients } from './distributed.js';
 import { lossShares } from './loss-shares.js';
 
@@ -122,12 +122,14 @@ export class TrainStep {
     const scale = this.options.lossScale?.() ?? 1;
     if (scale !== 1) g = mx.treeMap((x: MxArray) => mx.divide(x, scale), g);
     const out: MxArray[] = [];
+    let gradScale: MxArray | undefined;
     if (this.options.maxGradNorm !== null) {
-      const [clipped, norm] = clipGradNorm(g, this.options.maxGradNorm);
-      g = clipped;
+      // The clip coefficient goes to the optimizer, which scales each gradient as it reads it.
+      const [coefficient, norm] = clipScale(g, this.options.maxGradNorm);
+      gradScale = coefficient;
       out.push(norm);
     }
-    this.optimizer.update(this.model, g);
+    this.optimizer.update(this.model, g, { gradScale });
     return out;
   }
 
@@ -189,10 +191,11 @@ export class TrainStep {
         }
         keep(this.model.parameters());
         keep(this.optimizer.state);
-        mx.eval(loss, norm ?? [], this.model.parameters(), this.optimizer.state, mx.random.getState());
-        // Free the replaced parameters and optimizer state now rather than at the next GC.
+        // Drop our handles on the replaced parameters and optimizer state before the eval: the graph
+        // still holds them, and an update kernel may then write its results into their buffers.
         const after = new Set(this.stateArrays());
         for (const a of before) if (!after.has(a)) a.dispose();
+        mx.eval(loss, norm ?? [], this.model.parameters(), this.optimizer.state, mx.random.getState());
         const lossValue = (loss.item() as number) / scale;
         const gradNorm = norm ? (norm.item() as number) : undefined;
         return { loss: lossValue, gradNorm, finite: Number.isFinite(lossValue) && (gradNorm === undefined || Number.isFinite(gradNorm)) };
