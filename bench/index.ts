@@ -25,6 +25,7 @@ const BENCHMARKS: Record<string, string> = {
   'finetune-hf': 'finetune-hf.ts',
   'blas-doctor': 'blas-doctor.ts',
   'ui-first-paint': 'ui-first-paint.ts',
+  'optimizer-update': 'optimizer-update.ts',
 };
 
 const args = process.argv.slice(2);
