@@ -56,7 +56,7 @@ MLXT_OPTIM_CLONES void AdamRange(const float* p, const float* g, const float* m,
     float mi = b1 * m[i] + omb1 * gi;
     float vi = b2 * v[i] + omb2 * (gi * gi);
     float pi = p[i] * decay;
-    po[i] = pi - (lr * mi) / (std::sqrt(vi) * c2 + eps);
+    po[i] = pi - (lr * mi) / (__builtin_sqrtf(vi) * c2 + eps);  // the builtin: std::sqrt is not inlined across optimize attributes
     mo[i] = mi;
     vo[i] = vi;
   }
@@ -248,6 +248,7 @@ class OptimizerUpdate : public mx::Primitive {
   OptimizerUpdate(mx::Stream stream, OptimConfig config) : mx::Primitive(stream), config_(config) {}
 
   void eval_cpu(const std::vector<mx::array>& inputs, std::vector<mx::array>& outputs) override {
+    for (const auto& in : inputs) CheckKernelInput(in, name());  // before the graph is touched
     DropSiblingInputs(inputs, outputs);
     const int states = StateCount(config_);
     const std::size_t group = 2 + states, count = (inputs.size() - 3) / group;
@@ -262,10 +263,7 @@ class OptimizerUpdate : public mx::Primitive {
       seg.offset = offset;
       seg.n = in[0].size();
       offset += seg.n;
-      for (std::size_t j = 0; j < group; ++j) {
-        CheckKernelInput(in[j], name());
-        seg.in[j] = in[j].data<float>();
-      }
+      for (std::size_t j = 0; j < group; ++j) seg.in[j] = in[j].data<float>();
       // p' may take p's buffer, each state' its state's (never the gradient's: it is read-only here).
       seg.out[0] = OutputBuffer(out[0], in[0]);
       for (int j = 0; j < states; ++j) seg.out[1 + j] = OutputBuffer(out[1 + j], in[2 + j]);
@@ -486,16 +484,21 @@ std::vector<mx::array> FusedOptimizerUpdate(const OptimConfig& config, const mx:
                                    ScalarInput(step, op, "step", stream), ScalarInput(gradScale, op, "gradScale", stream)};
   std::vector<mx::Shape> shapes;
   std::vector<mx::Dtype> dtypes;
+  auto label = [](const char* what, std::size_t i) {
+    std::ostringstream s;
+    s << what << " " << i;
+    return s.str();
+  };
   for (std::size_t i = 0; i < params.size(); ++i) {
-    const std::string at = " " + std::to_string(i);
-    CheckSameShape(grads[i], params[i], op, "gradient" + at);
-    inputs.push_back(Float32Input(params[i], op, "parameter" + at, stream));
-    inputs.push_back(Float32Input(grads[i], op, "gradient" + at, stream));
+    CheckSameShape(grads[i], params[i], op, label("gradient", i));
+    inputs.push_back(Float32Input(params[i], op, label("parameter", i), stream));
+    inputs.push_back(Float32Input(grads[i], op, label("gradient", i), stream));
     shapes.push_back(params[i].shape());
     for (std::size_t j = 0; j < perParam; ++j) {
       const auto& st = states[i * perParam + j];
-      CheckSameShape(st, params[i], op, "state " + std::to_string(j) + " of parameter" + at);
-      inputs.push_back(Float32Input(st, op, "state " + std::to_string(j) + " of parameter" + at, stream));
+      const std::string what = label("state", j) + " of " + label("parameter", i);
+      CheckSameShape(st, params[i], op, what);
+      inputs.push_back(Float32Input(st, op, what, stream));
       shapes.push_back(params[i].shape());
     }
   }
@@ -508,7 +511,11 @@ mx::array FusedSumOfSquares(const std::vector<mx::array>& arrays, mx::StreamOrDe
   auto stream = CpuStream(s, op);
   if (arrays.empty()) return mx::array(0.0f);
   std::vector<mx::array> inputs;
-  for (std::size_t i = 0; i < arrays.size(); ++i) inputs.push_back(Float32Input(arrays[i], op, "array " + std::to_string(i), stream));
+  for (std::size_t i = 0; i < arrays.size(); ++i) {
+    std::ostringstream what;
+    what << "array " << i;
+    inputs.push_back(Float32Input(arrays[i], op, what.str(), stream));
+  }
   return mx::array(mx::Shape{}, mx::float32, std::make_shared<SumOfSquares>(stream), inputs);
 }
 

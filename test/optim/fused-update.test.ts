@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it, test } from 'vitest';
 import { mx, optim } from '../../src/index.js';
-import { fusedSumOfSquares } from '../../src/core/fused-optim.js';
+import { fusedOptimizerUpdate, fusedSumOfSquares } from '../../src/core/fused-optim.js';
 import { TrainStep } from '../../src/trainer/step.js';
 import { type EncodedArray, expectMatches, loadFixture } from '../helpers/fixtures.js';
 import { classificationLoss, sliceBatch, snapshot, syntheticBatch, tinyModel } from '../helpers/tiny-model.js';
@@ -125,6 +125,24 @@ describe('the fused update in use', () => {
     expect(() => mx.eval(mx.grad(f)(p))).toThrow(/FusedOptimizerUpdate: optimizer updates are not differentiable/);
     mx.setFusedKernelsEnabled(false);
     expect((mx.grad(f)(p) as mx.Array).shape).toEqual([3]);
+  });
+
+  it('names what is wrong with its inputs, and leaves other dtypes to the stock chain', () => {
+    const p = mx.array([1, 2], 'float32');
+    const half = mx.array([1, 2], 'float16');
+    const scalars = [mx.array(0.1), mx.array(1), mx.array(1)] as const;
+    expect(() => fusedOptimizerUpdate({ kind: 'adam' }, ...scalars, [half], [p], [p, p])).toThrow(/expected a float32 array for parameter 0 but received float16/);
+    expect(() => fusedOptimizerUpdate({ kind: 'adam' }, ...scalars, [p], [mx.array([1, 2, 3], 'float32')], [p, p])).toThrow(/gradient 0 has shape \(3\) but its parameter has shape \(2\)/);
+    expect(() => fusedOptimizerUpdate({ kind: 'adam' }, ...scalars, [p], [p], [p])).toThrow(/one gradient and 2 state arrays per parameter but received 1 parameters, 1 gradients and 1 states/);
+    const opt = new optim.AdamW({ learningRate: 0.1 });
+    expect(() => opt.applyGradients({ w: p }, { w: p }, { gradScale: 0.5 as unknown as mx.Array })).toThrow(/expected an mx.array for gradScale but received 0.5/);
+    expect(() => opt.applyGradients({ w: p }, { w: p }, { gradscale: mx.array(1) } as never)).toThrow(/unknown option 'gradscale'/);
+    const halfRun = (fused: boolean) => {
+      mx.setFusedKernelsEnabled(fused);
+      const o = new optim.Adam({ learningRate: 0.1 });
+      return Array.from((o.applyGradients({ w: mx.multiply(half, 0.5) }, { w: half }) as { w: mx.Array }).w.toTypedArray() as Uint16Array);
+    };
+    expect(halfRun(true)).toEqual(halfRun(false));
   });
 
   it('writes the new parameters and states into the old buffers when nothing else holds them', () => {
