@@ -23,7 +23,7 @@
       ],
       # MLX's headers need C++20 (its CMake package requires cxx_std_20, which cmake-js honours too).
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=c++17"],
-      "cflags_cc": ["-std=gnu++20", "-fexceptions", "-frtti", "-O3", "-Wall", "-Wno-unused-parameter"],
+      "cflags_cc": ["-std=gnu++20", "-fexceptions", "-frtti", "-O3", "-fno-math-errno", "-Wall", "-Wno-unused-parameter"],
       "libraries": ["-L<(mlx_prefix)/lib", "-lmlx"],
       "conditions": [
         ["OS=='linux'", {
