@@ -40,6 +40,7 @@ mx::array ScalarAs(const Napi::Value& v, mx::Dtype d, const char* what) {
     bool lossless = false;
     int64_t x = v.As<Napi::BigInt>().Int64Value(&lossless);
     if (!lossless) ThrowRange(std::string(what) + " is a BigInt outside the int64 range");
+    CheckScalarFits(v, d);  // a BigInt the integer dtype cannot hold is refused, never wrapped
     return mx::array(x, d);
   }
   double x = ToDouble(v, what);

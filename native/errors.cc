@@ -35,6 +35,8 @@ Napi::Error MakeError(Napi::Env env, const char* op, std::exception_ptr ep) {
     return WithCode(Napi::RangeError::New(env, prefix + e.what()), "MLX_OUT_OF_RANGE");
   } catch (const std::invalid_argument& e) {
     return MlxError(env, prefix + e.what(), "MLX_INVALID_ARGUMENT");
+  } catch (const MemoryError& e) {
+    return MlxError(env, prefix + e.what(), "MLX_OUT_OF_MEMORY");
   } catch (const std::bad_alloc&) {
     return MlxError(env, prefix + "out of memory (MLX allocation failed or the memory limit was exceeded)",
                     "MLX_OUT_OF_MEMORY");

@@ -20,6 +20,14 @@ struct ArgError : std::exception {
   const char* what() const noexcept override { return message.c_str(); }
 };
 
+// An allocation refused before MLX attempts it (see CheckFitsMemory in wrap.cc); becomes MLX_OUT_OF_MEMORY
+// with a message naming the shape and the size.
+struct MemoryError : std::bad_alloc {
+  std::string message;
+  explicit MemoryError(std::string m) : message(std::move(m)) {}
+  const char* what() const noexcept override { return message.c_str(); }
+};
+
 [[noreturn]] inline void ThrowType(const std::string& m) { throw ArgError(ArgError::Type, m); }
 [[noreturn]] inline void ThrowRange(const std::string& m) { throw ArgError(ArgError::Range, m); }
 

@@ -51,6 +51,13 @@ export function invalidArg(what: string, name: string, value: unknown): TypeErro
   return err;
 }
 
+/** An index past the end of an axis (`code` ERR_OUT_OF_RANGE, like the addon's range errors): eager and compiled calls throw the same. */
+export function outOfRange(message: string): RangeError {
+  const err = new RangeError(message);
+  (err as RangeError & { code: string }).code = 'ERR_OUT_OF_RANGE';
+  return err;
+}
+
 /** A bad training config: the message names the key path, the value and where it came from. */
 export class ConfigError extends MlxTrainError {
   constructor(message: string) {

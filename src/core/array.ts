@@ -2,7 +2,7 @@
  * The mx.Array class (MxArray inside the sources) and mx.array(), which builds one from JS data.
  * An array is a lazy MLX graph node: ops return at once, values are computed on eval / read.
  */
-import { invalidArg } from '../errors.js';
+import { invalidArg, outOfRange } from '../errors.js';
 import { native, type Handle, type StreamArg } from './binding.js';
 import {
   type Dtype, DTYPES, dtypeCode, dtypeFromCode, dtypeOfTypedArray, isFloating, itemsize, type TypedArray, typedArrayFor,
@@ -244,6 +244,22 @@ function flatten(value: NestedList, name: string): { flat: Scalar[]; shape: numb
   return { flat, shape };
 }
 
+const BIGINT_RANGES: Partial<Record<Dtype, readonly [bigint, bigint]>> = {
+  int8: [-(2n ** 7n), 2n ** 7n - 1n], int16: [-(2n ** 15n), 2n ** 15n - 1n], int32: [-(2n ** 31n), 2n ** 31n - 1n], int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint8: [0n, 2n ** 8n - 1n], uint16: [0n, 2n ** 16n - 1n], uint32: [0n, 2n ** 32n - 1n], uint64: [0n, 2n ** 64n - 1n],
+};
+
+/** A BigInt is an exact integer: one that `dtype` cannot hold is an error, never silently wrapped. */
+function checkBigInts(flat: Scalar[], dtype: Dtype, name: string): void {
+  const range = BIGINT_RANGES[dtype];
+  if (!range) return;
+  flat.forEach((v, i) => {
+    if (typeof v === 'bigint' && (v < range[0] || v > range[1])) {
+      throw outOfRange(`${name}: the BigInt ${v} ${flat.length > 1 ? `at flat index ${i} ` : ''}does not fit ${dtype} (range ${range[0]} to ${range[1]})`);
+    }
+  });
+}
+
 function typedArrayOf(flat: Scalar[], dtype: Dtype): { data: ArrayBufferView; dtype: Dtype } {
   switch (dtype) {
     case 'bool': return { data: Uint8Array.from(flat, (v) => (v ? 1 : 0)), dtype };
@@ -293,11 +309,13 @@ export function array(value: NestedList | ArrayBufferView | MxArray, dtypeOrOpti
   }
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
     const d = dtype ?? (typeof value === 'boolean' ? 'bool' : typeof value === 'bigint' ? 'int64' : inferDtype([value]));
+    checkBigInts([value], d, 'mx.array');
     return new MxArray(native.scalar(value, dtypeCode(d)));
   }
   if (!Array.isArray(value)) throw invalidArg('a number, nested list, TypedArray or mx.array', 'value', value);
   const { flat, shape } = flatten(value, 'mx.array');
   const target = dtype ?? inferDtype(flat);
+  checkBigInts(flat, target, 'mx.array');
   const direct = isFloating(target) && target !== 'float32' && target !== 'float64' ? 'float32' : target;
   const { data, dtype: made } = typedArrayOf(flat, direct === 'complex64' ? 'float32' : direct);
   const base = new MxArray(native.fromTypedArray(data, shape, dtypeCode(made)));

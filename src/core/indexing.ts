@@ -18,7 +18,8 @@
 import { native, type StreamArg } from './binding.js';
 import { MxArray, array as makeArray, type ArrayLike } from './array.js';
 import { operand, wrap } from './handle.js';
-import { invalidArg, DtypeError, ShapeError } from '../errors.js';
+import { invalidArg, outOfRange, DtypeError, ShapeError } from '../errors.js';
+import { deferInputCheck } from './input-checks.js';
 import { arrayArg, axisArg, formatShape, intArg, intListArg } from './op-args.js';
 import { broadcastShapes } from './shape.js';
 import { dtypeCode } from './dtype.js';
@@ -43,16 +44,30 @@ type IndexValues = { readonly length: number; readonly [k: number]: number | big
  * Each index i must satisfy 0 <= (i < 0 ? i + n : i) <= n - span (span = the slice length read there).
  */
 function checkIndexValues(op: string, idx: MxArray, n: number, where: string, span = 1): void {
-  if (idx.size === 0 || native.isTracer(idx.handle)) return;
+  if (idx.size === 0) return;
+  if (native.isTracer(idx.handle)) {
+    // Being compiled: check the real values on every call when the indices are an input (input-checks.ts).
+    deferInputCheck(idx, `${op}|${where}|${n}|${span}`, (real) => checkIndexValues(op, real, n, where, span));
+    return;
+  }
   const values = idx.toTypedArray() as IndexValues;
   for (let k = 0; k < values.length; k++) {
     const v = Number(values[k]);
     const w = v < 0 ? v + n : v;
     if (w < 0 || w + span > n) {
       const range = span > 1 ? ` (with a slice of ${span})` : '';
-      throw new RangeError(`${op}: index ${v} is out of bounds for ${where} with size ${n}${range}`);
+      throw outOfRange(`${op}: index ${v} is out of bounds for ${where} with size ${n}${range}`);
     }
   }
+}
+
+/**
+ * Checks that integer `indices` address positions 0..n-1 (negative ones count from the end), eagerly
+ * or, inside mx.compile, on every call when they are an input: for ops that index through a computed
+ * array (e.g. cross-entropy's targets after expandDims) and so would not be checked otherwise.
+ */
+export function checkIndices(op: string, indices: MxArray, n: number, where: string): void {
+  checkIndexValues(op, indexArrayArg(indices, op, 'indices'), n, where);
 }
 
 /** take(a, indices, axis?): elements at `indices` along `axis`, or of the flattened array without one. */

@@ -14,6 +14,7 @@ import { MxArray } from './array.js';
 import { native, type Handle } from './binding.js';
 import type { TracedFn } from '../native/bindings/transforms.js';
 import { wrap, wrapMany } from './handle.js';
+import { recordInputChecks, runInputChecks, type InputCheck } from './input-checks.js';
 import { tidy } from './scope.js';
 import * as random from './random.js';
 import { isTreeNode, treeArrays, treeFlatten, treeMap, treeReplaceArrays } from './tree.js';
@@ -360,12 +361,14 @@ export function compile<F extends AnyFn>(fn: F, options: CompileOptions = {}): F
     stateIn: unknown[];
     out?: OutputTemplate;
     stateOut?: unknown[];
+    /** Index checks on inputs, recorded while tracing, run on every call (input-checks.ts). */
+    checks: Map<string, InputCheck>;
   }
   const byStructure = new Map<string, Entry>();
   const copyTree = (t: unknown) => treeMap((v) => v, t);
 
   const trace = (e: Entry) =>
-    traced((xs) => {
+    traced((xs) => recordInputChecks(xs, e.checks, () => {
       const nArgs = arraysIn(e.args).length;
       const callArgs = treeReplaceArrays(e.args, xs.slice(0, nArgs)) as unknown[];
       // fn sees placeholders in the captured state while it is traced; the real arrays go back afterwards.
@@ -384,7 +387,7 @@ export function compile<F extends AnyFn>(fn: F, options: CompileOptions = {}): F
         if (hasOut) writeState(options.outputs, savedOut);
         if (hasIn) writeState(options.inputs, e.stateIn);
       }
-    });
+    }));
 
   const compiled = (...args: unknown[]) => {
     warnIfNoCompiler();
@@ -395,18 +398,26 @@ export function compile<F extends AnyFn>(fn: F, options: CompileOptions = {}): F
     const key = `${structureKey(args)}|${structureKey(stateIn)}|${structureKey(stateOutBefore)}`;
     let entry = byStructure.get(key);
     if (!entry) {
-      const e: Entry = { run: undefined as unknown as TracedFn, args, stateIn };
+      const e: Entry = { run: undefined as unknown as TracedFn, args, stateIn, checks: new Map() };
       e.run = native.compile(trace(e), shapeless);
       byStructure.set(key, (entry = e));
     }
     entry.args = args;
     entry.stateIn = stateIn;
     let outs: MxArray[];
+    const inputs = [...argArrays, ...stateArrays];
     try {
-      outs = wrapMany(entry.run([...argArrays, ...stateArrays].map((a) => a.handle)));
+      outs = wrapMany(entry.run(inputs.map((a) => a.handle)));
     } finally {
       entry.args = [];
       entry.stateIn = [];
+    }
+    // The outputs are lazy: a failed check throws before anything reads out of bounds.
+    try {
+      runInputChecks(entry.checks, inputs);
+    } catch (err) {
+      for (const o of outs) o.dispose();
+      throw err;
     }
     const n = entry.out!.count;
     if (hasOut) writeState(options.outputs, treeReplaceArrays(entry.stateOut, outs.slice(n)));

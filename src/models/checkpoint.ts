@@ -232,6 +232,7 @@ export function loadPretrained(dir: string, options: LoadPretrainedOptions = {})
   model.eval();
   const unused = [...files.keys()].filter((k) => !used.has(k) && !k.endsWith('position_ids')).sort();
   const tokenizer = options.tokenizer === false || !TOKENIZER_FILES.slice(0, 2).some((f) => existsSync(join(dir, f))) ? null : loadTokenizer(dir);
+  tokenizer?.checkFitsVocabulary(model.config.vocabSize, `the model in ${dir}`);
   sourceDirs.set(model, dir);
   return { model, config: model.config, tokenizer, report: { newlyInitialized, unused } };
 }

@@ -5,7 +5,7 @@
  */
 import { MxArray } from '../core/array.js';
 import { isInteger } from '../core/dtype.js';
-import { takeAlongAxis, take } from '../core/indexing.js';
+import { checkIndices, takeAlongAxis, take } from '../core/indexing.js';
 import {
   abs, add, astype, clip, divide, exp, log, log1p, logsumexp, max, maximum, mean, multiply, negative, notEqual, power, square, stopGradient,
   subtract, sum, where,
@@ -86,6 +86,8 @@ export function crossEntropy(logits: MxArray, targets: MxArray, options: CrossEn
     }
   }
 
+  // Class indices past the class axis would gather out of bounds (also inside a compiled step).
+  if (!asProbs && ignore === null) checkIndices(op, targets, logits.shape[axis], `the class axis of logits shape ${formatShape(logits.shape)}`);
   const valid = ignore === null ? null : notEqual(targets, ignore);
   // Ignored positions may hold any value (e.g. -100): gather class 0 there and zero it out afterwards.
   const safeTargets = valid === null ? targets : where(valid, targets, 0);
@@ -197,6 +199,7 @@ export function focalLoss(logits: MxArray, targets: MxArray, options: FocalLossO
   }
   if (!isInteger(targets.dtype)) throw new TypeError(`${op}: targets must be integer class indices but received ${targets.dtype}`);
   const ignore = options.ignoreIndex ?? null;
+  if (ignore === null) checkIndices(op, targets, logits.shape[logits.ndim - 1], `the class axis of logits shape ${formatShape(logits.shape)}`);
   const valid = ignore === null ? null : notEqual(targets, ignore);
   const safeTargets = valid === null ? targets : where(valid, targets, 0);
   const logProbs = subtract(logits, logsumexp(logits, -1, true));

@@ -11,7 +11,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { TokenizerError } from './errors.js';
 import { createPostProcessor, type Piece, type PostProcessor } from './post-process.js';
-import { parseTokenizerJson, validateTokenizerJson } from './validate.js';
+import { checkTokenizerFits, largestTokenId, parseTokenizerJson, validateTokenizerJson } from './validate.js';
 
 export type TruncationStrategy = 'longest_first' | 'only_first' | 'only_second';
 export type Direction = 'right' | 'left';
@@ -146,6 +146,16 @@ export class Tokenizer {
 
   get vocabSize(): number {
     return this.hf.get_vocab(true).size;
+  }
+
+  /** The token with the largest id this tokenizer can emit; a model needs at least `id + 1` embeddings. */
+  get largestId(): { id: number; token: string } {
+    return largestTokenId(this.json);
+  }
+
+  /** Throws a TokenizerError (naming this file, the token and the size) if an id would not fit `vocabSize` rows. */
+  checkFitsVocabulary(vocabSize: number, model?: string): void {
+    checkTokenizerFits(this.largestId, vocabSize, this.source, model);
   }
 
   tokenToId(token: string): number | undefined {

@@ -49,7 +49,7 @@ function checkVocab(vocab: unknown, file: string, key: string): Map<string, numb
   return new Map(entries as [string, number][]);
 }
 
-function checkModel(model: unknown, file: string): void {
+function checkModel(model: unknown, file: string): Map<string, number> {
   if (model === undefined) throw new TokenizerError("missing 'model' (a tokenizer.json needs a model section)", { file, key: 'model' });
   if (!isObject(model)) throw new TokenizerError(`expected an object but found ${typeName(model)}`, { file, key: 'model' });
   const type = model.type;
@@ -77,15 +77,31 @@ function checkModel(model: unknown, file: string): void {
       }
     });
   }
+  return vocab;
 }
 
-function checkAddedTokens(added: unknown, file: string): void {
+const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+function checkAddedTokens(added: unknown, file: string, vocab: Map<string, number>): void {
   if (added === undefined) return;
   if (!Array.isArray(added)) throw new TokenizerError(`expected an array but found ${typeName(added)}`, { file, key: 'added_tokens' });
+  const byId = new Map<number, string>();
+  for (const [token, id] of vocab) byId.set(id, token);
+  const added_ = new Map<number, string>();
   added.forEach((t, i) => {
-    if (!isObject(t) || typeof t.content !== 'string' || typeof t.id !== 'number' || !Number.isInteger(t.id) || t.id < 0) {
+    if (!isObject(t) || typeof t.content !== 'string' || !isId(t.id)) {
       throw new TokenizerError('expected {id: non-negative integer, content: string, …}', { file, key: `added_tokens[${i}]` });
     }
+    // An added token may repeat a vocabulary entry ([PAD] is often in both) but never give its id to another token.
+    const other = added_.get(t.id) ?? byId.get(t.id);
+    if (other !== undefined && other !== t.content) {
+      throw new TokenizerError(`added token ${JSON.stringify(t.content)} has id ${t.id}, which already belongs to ${JSON.stringify(other)}`, { file, key: `added_tokens[${i}]` });
+    }
+    const own = vocab.get(t.content);
+    if (own !== undefined && own !== t.id) {
+      throw new TokenizerError(`added token ${JSON.stringify(t.content)} has id ${t.id} but model.vocab gives it id ${own}`, { file, key: `added_tokens[${i}]` });
+    }
+    added_.set(t.id, t.content);
   });
 }
 
@@ -112,6 +128,7 @@ function checkPostProcessor(pp: unknown, file: string, key = 'post_processor'): 
         if (special) {
           const entry = specials[special.id as string];
           if (!isObject(entry) || !Array.isArray(entry.ids)) throw new TokenizerError(`special token ${JSON.stringify(special.id)} is not defined in special_tokens`, { file, key: `${key}.${part}[${i}]` });
+          if (!(entry.ids as unknown[]).every(isId)) throw new TokenizerError(`special token ${JSON.stringify(special.id)} has ids ${JSON.stringify(entry.ids)}; ids must be non-negative integers`, { file, key: `${key}.special_tokens.${String(special.id)}.ids` });
         } else if (!sequence || (sequence.id !== 'A' && sequence.id !== 'B')) {
           throw new TokenizerError('expected {SpecialToken: {id, type_id}} or {Sequence: {id: "A" | "B", type_id}}', { file, key: `${key}.${part}[${i}]` });
         }
@@ -120,7 +137,7 @@ function checkPostProcessor(pp: unknown, file: string, key = 'post_processor'): 
   } else if (pp.type === 'BertProcessing' || pp.type === 'RobertaProcessing') {
     for (const name of ['cls', 'sep'] as const) {
       const v = pp[name];
-      if (!Array.isArray(v) || typeof v[0] !== 'string' || typeof v[1] !== 'number') throw new TokenizerError('expected [token, id]', { file, key: `${key}.${name}` });
+      if (!Array.isArray(v) || typeof v[0] !== 'string' || !isId(v[1])) throw new TokenizerError('expected [token, id] with a non-negative integer id', { file, key: `${key}.${name}` });
     }
   } else if (pp.type === 'Sequence') {
     if (!Array.isArray(pp.processors)) throw new TokenizerError(`expected an array but found ${typeName(pp.processors)}`, { file, key: `${key}.processors` });
@@ -131,8 +148,8 @@ function checkPostProcessor(pp: unknown, file: string, key = 'post_processor'): 
 /** Throws a TokenizerError naming the file and key for anything this package cannot load. */
 export function validateTokenizerJson(json: unknown, file: string): asserts json is Json {
   if (!isObject(json)) throw new TokenizerError(`expected a JSON object at the top level but found ${typeName(json)}`, { file });
-  checkModel(json.model, file);
-  checkAddedTokens(json.added_tokens, file);
+  const vocab = checkModel(json.model, file);
+  checkAddedTokens(json.added_tokens, file, vocab);
   for (const key of ['normalizer', 'pre_tokenizer', 'decoder'] as const) checkComponent(json[key], file, key);
   checkPostProcessor(json.post_processor, file);
   for (const key of ['truncation', 'padding'] as const) {
@@ -143,4 +160,31 @@ export function validateTokenizerJson(json: unknown, file: string): asserts json
   if (isObject(trunc) && (typeof trunc.max_length !== 'number' || trunc.max_length < 0)) {
     throw new TokenizerError(`expected a non-negative integer but found ${JSON.stringify(trunc.max_length)}`, { file, key: 'truncation.max_length' });
   }
+}
+
+/** The token with the largest id a validated tokenizer.json can emit (vocabulary, added tokens, post-processor). */
+export function largestTokenId(json: Json): { id: number; token: string } {
+  let best = { id: -1, token: '' };
+  const see = (id: unknown, token: string) => {
+    if (typeof id === 'number' && id > best.id) best = { id, token };
+  };
+  for (const [token, id] of Object.entries((json.model as Json).vocab as Json)) see(id, token);
+  for (const t of (json.added_tokens as Json[] | undefined) ?? []) see(t.id, t.content as string);
+  const walk = (pp: unknown) => {
+    if (!isObject(pp)) return;
+    if (isObject(pp.special_tokens)) for (const [name, e] of Object.entries(pp.special_tokens)) for (const id of ((e as Json).ids as unknown[]) ?? []) see(id, name);
+    for (const name of ['cls', 'sep']) if (Array.isArray(pp[name])) see((pp[name] as unknown[])[1], String((pp[name] as unknown[])[0]));
+    if (Array.isArray(pp.processors)) pp.processors.forEach(walk);
+  };
+  walk(json.post_processor);
+  return best;
+}
+
+/**
+ * A model whose embedding table has `vocabSize` rows can only take ids below it: a larger one would read
+ * past the table (MLX does not bounds-check inside compiled steps). Throws naming the file, the token and the size.
+ */
+export function checkTokenizerFits(largest: { id: number; token: string }, vocabSize: number, file: string, model = 'the model'): void {
+  if (largest.id < vocabSize) return;
+  throw new TokenizerError(`token ${JSON.stringify(largest.token)} has id ${largest.id} but ${model}'s vocabulary has ${vocabSize} entries (ids 0 to ${vocabSize - 1})`, { file });
 }

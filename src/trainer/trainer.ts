@@ -182,7 +182,12 @@ export class Trainer {
     const padTokenId = data.tokenizer.tokenToId('[PAD]') ?? 0;
     // Model init draws from the global key: reseed so the weights do not depend on what data prep drew.
     seedEverything(t.seed);
-    const model = buildModel(c, { vocabSize: data.tokenizer.vocabSize, numLabels, padTokenId }, this.options.createModel);
+    // A sparse vocabulary (ids with gaps) needs a table up to its largest id, not its token count.
+    const vocabSize = Math.max(data.tokenizer.vocabSize, data.tokenizer.largestId.id + 1);
+    const model = buildModel(c, { vocabSize, numLabels, padTokenId }, this.options.createModel);
+    // An id past the embedding table would read out of bounds in the compiled step: refuse the pair now.
+    const modelVocab = (model as { config?: { vocabSize?: unknown } }).config?.vocabSize;
+    if (typeof modelVocab === 'number') data.tokenizer.checkFitsVocabulary(modelVocab, c.model.pretrained ? `the model in ${c.model.pretrained}` : 'the model');
     model.train();
     mx.eval(model.parameters());
     const optimizer = makeOptimizer(c);
