@@ -10,27 +10,10 @@ namespace mlxt {
 
 namespace {
 
-size_t ElementCount(const mx::Shape& shape) {
-  size_t n = 1;
-  for (auto d : shape) n *= static_cast<size_t>(d);
-  return n;
-}
-
 // Copies a TypedArray's bytes into a new MLX array of `dtype` (the TS side matched the element type).
 mx::array FromTypedArray(const Napi::TypedArray& ta, const mx::Shape& shape, mx::Dtype dtype) {
-  size_t n = ElementCount(shape);
-  size_t bytes = n * dtype.size();
-  size_t have = ta.ByteLength();
-  if (have != bytes) {
-    ThrowRange("data holds " + std::to_string(have) + " bytes but shape " + ShapeString(shape) + " of " +
-               std::string(dtype == mx::bool_ ? "bool" : "this dtype") + " needs " + std::to_string(bytes));
-  }
   const uint8_t* src = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
-  // mx::array(void*, …, deleter) adopts the buffer: give it an owned copy freed with free().
-  void* buf = std::malloc(bytes ? bytes : 1);
-  if (!buf) throw std::bad_alloc();
-  if (bytes) std::memcpy(buf, src, bytes);
-  return mx::array(buf, shape, dtype, [](void* p) { std::free(p); });
+  return ArrayFromBytes(src, ta.ByteLength(), shape, dtype);
 }
 
 // A JS number/boolean/BigInt converted straight to `dtype` (a double goes through no float32 rounding).

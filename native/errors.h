@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "checked.h"
+
 namespace mlxt {
 
 // A JS-side error that argument checking throws; carries which JS class to use.
@@ -17,14 +19,6 @@ struct ArgError : std::exception {
   Kind kind;
   std::string message;
   ArgError(Kind k, std::string m) : kind(k), message(std::move(m)) {}
-  const char* what() const noexcept override { return message.c_str(); }
-};
-
-// An allocation refused before MLX attempts it (see CheckFitsMemory in wrap.cc); becomes MLX_OUT_OF_MEMORY
-// with a message naming the shape and the size.
-struct MemoryError : std::bad_alloc {
-  std::string message;
-  explicit MemoryError(std::string m) : message(std::move(m)) {}
   const char* what() const noexcept override { return message.c_str(); }
 };
 

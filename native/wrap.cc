@@ -93,38 +93,7 @@ Holder* HolderOf(const Napi::Value& v) {
   return Pool().Find(data);
 }
 
-std::string Gigabytes(double bytes) {
-  std::ostringstream o;
-  o.precision(3);
-  o << bytes / 1e9 << " GB";
-  return o.str();
-}
-
-// MLX's CPU allocator does not check malloc's result: an array larger than memory makes its kernel write
-// through a null pointer (SIGSEGV, the same from Python). Every array reaches JS through Wrap with its
-// shape known before evaluation, so one that alone exceeds MLX's memory limit is refused here, before
-// anything allocates. The product is taken in double so that no shape can overflow the check itself.
-void CheckFitsMemory(const mx::array& a) {
-  double bytes = static_cast<double>(a.itemsize());
-  for (auto d : a.shape()) bytes *= static_cast<double>(d);
-  if (bytes < static_cast<double>(1u << 30)) return;  // under 1 GiB: skip the limit lookup
-  double limit = static_cast<double>(mx::get_memory_limit());
-  if (bytes <= limit) return;
-  std::ostringstream o;
-  o << "cannot allocate " << a.dtype() << ShapeString(a.shape()) << " (" << Gigabytes(bytes)
-    << "): more than the memory limit of " << Gigabytes(limit) << " (mx.getMemoryLimit())";
-  throw MemoryError(o.str());
-}
-
 }  // namespace
-
-std::string ShapeString(const mx::Shape& s) {
-  std::ostringstream o;
-  o << "[";
-  for (size_t i = 0; i < s.size(); ++i) o << (i ? "," : "") << s[i];
-  o << "]";
-  return o.str();
-}
 
 std::string Describe(const mx::array& a) {
   std::ostringstream o;
@@ -133,7 +102,7 @@ std::string Describe(const mx::array& a) {
 }
 
 Napi::Value Wrap(Napi::Env env, mx::array a) {
-  CheckFitsMemory(a);
+  CheckArrayFits(a);
   int64_t bytes = static_cast<int64_t>(a.nbytes());
   Holder* h = Pool().Acquire();
   h->array.emplace(std::move(a));

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "checked.h"
 #include "errors.h"
 #include "mlx/mlx.h"
 
@@ -60,7 +61,6 @@ std::optional<std::vector<int>> ToAxes(const Napi::Value& v, const char* what = 
 std::vector<mx::array> ToArrayList(const Napi::Value& v, const char* what);
 mx::StreamOrDevice ToStream(const Napi::Value& v);
 
-std::string ShapeString(const mx::Shape& s);
 std::string Describe(const mx::array& a);  // "float32[2,3]"
 
 // Registers an exported function whose body runs under Guard with the op name.

@@ -9,6 +9,7 @@ import { MxArray } from './array.js';
 import { wrap } from './handle.js';
 import { MlxError, invalidArg } from '../errors.js';
 import type { SafetensorsRaw } from '../native/bindings/io.js';
+import { safetensorsHeaderProblem } from './safetensors-check.js';
 
 export interface SafetensorsFile {
   arrays: Record<string, MxArray>;
@@ -59,12 +60,18 @@ function toRaw(op: string, arrays: ArrayRecord, metadata: Record<string, string>
   return [names, handles, flat];
 }
 
+function checkHeader(path: string): void {
+  const problem = safetensorsHeaderProblem(path);
+  if (problem) throw new MlxError(problem, 'MLX_INVALID_ARGUMENT');
+}
+
 /** Reads a .safetensors file: its arrays (lazy) and its string metadata. */
 export function loadSafetensors(path: string, opts: { stream?: StreamArg } = {}): SafetensorsFile {
   const p = pathOf('loadSafetensors', path);
   const err = new Error();
   let raw: SafetensorsRaw;
   try {
+    checkHeader(p);
     raw = native.loadSafetensors(p, opts.stream);
   } catch (e) {
     throw fileError('loadSafetensors', p, e, err);
@@ -89,6 +96,7 @@ export async function loadSafetensorsAsync(path: string, opts: { stream?: Stream
   const p = pathOf('loadSafetensorsAsync', path);
   const err = new Error();
   try {
+    checkHeader(p);
     return fromRaw(await native.loadSafetensorsAsync(p, opts.stream));
   } catch (e) {
     throw fileError('loadSafetensorsAsync', p, e, err);

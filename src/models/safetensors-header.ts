@@ -51,7 +51,7 @@ export function readSafetensorsHeader(file: string): Map<string, TensorInfo> {
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const bytes = ITEM_BYTES[e?.dtype as string];
     if (bytes === undefined) throw new CheckpointError(`tensor '${name}' has an unknown dtype ${describeValue(e?.dtype)}`, { file, key: name });
-    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0 && d < 2 ** 31)) {
       throw new CheckpointError(`tensor '${name}' has an invalid shape ${JSON.stringify(e.shape)}`, { file, key: name });
     }
     const offsets = e.data_offsets as number[];

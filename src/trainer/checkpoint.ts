@@ -144,6 +144,46 @@ function parseJson(meta: Record<string, string>, key: string, path: string): any
   }
 }
 
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * The trainer record of a checkpoint, checked: a hand-edited or corrupt one (not an object, negative
+ * steps, an epoch past the run's own epoch count) would resume from a nonsense position, so it is an
+ * error naming the file and the key. `epochs` is the epoch count of the run that wrote it, when known.
+ */
+export function checkTrainerState(state: unknown, path: string, epochs?: unknown): TrainerCheckpointState {
+  const bad = (key: string, what: string, v: unknown) => new CheckpointError(`trainer state key '${key}' must be ${what} but is ${JSON.stringify(v) ?? String(v)}`, path);
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+    throw new CheckpointError(`the trainer state (metadata 'trainer') must be an object but is ${Array.isArray(state) ? 'an array' : JSON.stringify(state)}`, path);
+  }
+  const s = state as Record<string, unknown>;
+  for (const key of ['globalStep', 'epoch', 'batchIndex'] as const) {
+    if (!isCount(s[key])) throw bad(key, 'a non-negative integer', s[key]);
+  }
+  for (const key of ['totalSteps', 'dataSeed', 'skippedSteps'] as const) {
+    if (s[key] !== undefined && !isCount(s[key])) throw bad(key, 'a non-negative integer', s[key]);
+  }
+  // The end of the last epoch is stored as the start of the next, so `epoch` reaches at most the run's epoch count.
+  const maxEpoch = isCount(epochs) ? epochs : 1_000_000;
+  if ((s.epoch as number) > maxEpoch) throw bad('epoch', `at most ${maxEpoch}${isCount(epochs) ? " (the run's training.epochs)" : ''}`, s.epoch);
+  const best = s.best;
+  if (best !== undefined && (typeof best !== 'object' || best === null || typeof (best as Record<string, unknown>).metric !== 'string' || typeof (best as Record<string, unknown>).value !== 'number' || !isCount((best as Record<string, unknown>).step))) {
+    throw bad('best', '{metric: string, value: number, step: non-negative integer}', best);
+  }
+  return s as unknown as TrainerCheckpointState;
+}
+
+/**
+ * Problems (one indented line each) where a checkpoint tensor's dtype differs from what it replaces:
+ * a float16 table loaded into a float32 model, or int weights, would train silently on a different type.
+ */
+function dtypeProblems(current: ReadonlyMap<string, mx.Array>, given: [string, mx.Array][], prefix: string): string[] {
+  return given.flatMap(([k, v]) => {
+    const cur = current.get(k);
+    return cur && cur.dtype !== v.dtype ? [`  ${prefix}${k}: expected ${cur.dtype} but found ${v.dtype}`] : [];
+  });
+}
+
 /** Reads a checkpoint file (arrays evaluated, so the file can be replaced afterwards). */
 export function loadCheckpoint(path: string): LoadedCheckpoint {
   if (!existsSync(path)) throw new CheckpointError('no such checkpoint', path);
@@ -156,11 +196,13 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
       .map(([k, v]) => [k.slice(prefix.length), v] as [string, mx.Array]);
   const rngKey = arrays['rng.key'];
   if (!rngKey) throw new CheckpointError("the checkpoint has no 'rng.key'", path);
+  if (rngKey.dtype !== 'uint32' || rngKey.shape.join() !== '2') throw new CheckpointError(`tensor 'rng.key' must be uint32 [2] but is ${rngKey.dtype} [${rngKey.shape.join(', ')}]`, path);
+  const config = parseJson(metadata, 'config', path);
   return {
     path,
-    trainer: parseJson(metadata, 'trainer', path),
+    trainer: checkTrainerState(parseJson(metadata, 'trainer', path), path, config?.training?.epochs),
     callbacks: parseJson(metadata, 'callbacks', path),
-    config: parseJson(metadata, 'config', path),
+    config,
     configYaml: metadata.config_yaml ?? '',
     model: pick('model.'),
     weights: metadata.weights === 'trainable' ? 'trainable' : 'all',
@@ -195,6 +237,9 @@ export function trainableWeightProblems(model: Module, given: ReadonlyMap<string
  * as setup built it.
  */
 export function loadModelWeights(model: Module, ck: LoadedCheckpoint): void {
+  const current = new Map((mx.treeFlatten(model.parameters()) as [string, unknown][]).filter(([, v]) => v instanceof mx.Array) as [string, mx.Array][]);
+  const wrongTypes = dtypeProblems(current, ck.model, 'model.');
+  if (wrongTypes.length) throw new CheckpointError(`checkpoint tensors of the wrong dtype:\n${wrongTypes.join('\n')}`, ck.path);
   const pairs = ck.model.map(([k, v]) => [k, mx.keep(v)] as [string, mx.Array]);
   if (ck.weights === 'all') {
     model.loadWeights(pairs);
@@ -238,6 +283,7 @@ export function restoreOptimizerState(optimizer: Optimizer, model: Module, pairs
     }
     const last = keys[keys.length - 1];
     const old = node[last];
+    if (old instanceof mx.Array && old.dtype !== value.dtype) throw new CheckpointError(`checkpoint tensor 'optimizer.${path}' has the wrong dtype: expected ${old.dtype} but found ${value.dtype}`, file);
     node[last] = mx.keep(value);
     if (old instanceof mx.Array && old !== value) old.dispose();
   }
@@ -265,7 +311,8 @@ export function latestCheckpoint(dir: string): string | null {
 export function readTrainerState(path: string): TrainerCheckpointState {
   const meta = (readSafetensorsJson(path).header.__metadata__ ?? {}) as Record<string, string>;
   if (meta.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`not an mlx-train checkpoint (format '${meta.format ?? 'none'}', expected '${CHECKPOINT_FORMAT}')`, path);
-  return parseJson(meta, 'trainer', path);
+  const config = meta.config === undefined ? undefined : parseJson(meta, 'config', path);
+  return checkTrainerState(parseJson(meta, 'trainer', path), path, config?.training?.epochs);
 }
 
 /**

@@ -124,6 +124,21 @@ export async function evaluate(model: ClassifierModule, source: EvalSource, loss
   return (await evaluateDetailed(model, source, lossFn)).metrics;
 }
 
+/**
+ * The paths of `model`'s floating weights that hold NaN (at most `limit`). Evaluation calls it only
+ * when the loss came out non-finite, to tell "the weights are broken" from "the data is odd".
+ */
+export function nanWeights(model: Module, limit = 5): { paths: string[]; count: number } {
+  const paths: string[] = [];
+  let count = 0;
+  for (const [path, v] of mx.treeFlatten(model.parameters()) as [string, unknown][]) {
+    if (!(v instanceof mx.Array) || !mx.isFloating(v.dtype)) continue;
+    const hasNan = mx.tidy(() => mx.any(mx.isnan(v)).item()) as boolean;
+    if (hasNan && count++ < limit) paths.push(path);
+  }
+  return { paths, count };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Best-model selection on a monitored metric.
 

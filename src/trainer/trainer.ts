@@ -31,7 +31,7 @@ import { guardStepDeadline, rank, worldSize } from './distributed.js';
 import { applyMemoryLimit } from './memory.js';
 import { shardLoader } from './shard-loader.js';
 import { checkMonitor, classificationLoss, emit, trainLoop, type LoopContext } from './loop.js';
-import { evaluate as evaluateModel, evaluateDetailed, metricsForLogging, type ClassifierModule, type EvaluationResult } from './evaluate.js';
+import { evaluate as evaluateModel, evaluateDetailed, metricsForLogging, nanWeights, type ClassifierModule, type EvaluationResult } from './evaluate.js';
 import { predict as predictCsv, type EnsembleMember } from './predict.js';
 import { classificationMetrics } from './metrics.js';
 import { crossValidate as crossValidateFolds, type CrossValidationResult } from './kfold.js';
@@ -562,7 +562,12 @@ export class Trainer {
     if (this.crossValidation) return this.crossValidation.outOfFold.metrics;
     if (this.ensemble) return outOfFoldMetrics(this.ensemble);
     const p = this.setup();
-    return evaluateModel(p.model as ClassifierModule, p.data.validationLoader());
+    const metrics = await evaluateModel(p.model as ClassifierModule, p.data.validationLoader());
+    if (!Number.isFinite(metrics.loss)) {
+      const nan = nanWeights(p.model);
+      if (nan.count) this.log(`warning: the model weights contain NaN (${nan.count} tensor(s), e.g. ${nan.paths.join(', ')}): the validation loss is ${metrics.loss} and the metrics are meaningless`);
+    }
+    return metrics;
   }
 
   /**
