@@ -68,6 +68,14 @@ describe('malformed tokenizer files', () => {
   expectFileError('BertProcessing cls malformed', json((j) => (j.post_processor = { type: 'BertProcessing', cls: '[CLS]', sep: ['[SEP]', 2] })), /key 'post_processor.cls'/);
   expectFileError('truncation is a number', json((j) => (j.truncation = 128)), /key 'truncation'/);
   expectFileError('truncation max_length negative', json((j) => (j.truncation = { max_length: -1, strategy: 'LongestFirst' })), /key 'truncation.max_length'/);
+  expectFileError('added token id taken by another vocab token', json((j) => (j.added_tokens[1].id = 5)), /key 'added_tokens\[1\]'.*added token "<s>" has id 5, which already belongs to/);
+  expectFileError('added token content with another vocab id', json((j) => (j.added_tokens[0].id = 3)), /key 'added_tokens\[0\]'.*"<pad>" has id 3/);
+  expectFileError('two added tokens share an id', json((j) => j.added_tokens.push({ ...j.added_tokens[0], content: '<extra>' })), /added token "<extra>" has id 0, which already belongs to "<pad>"/);
+  expectFileError('added token id fractional', json((j) => (j.added_tokens[0].id = 0.5)), /key 'added_tokens\[0\]'.*non-negative integer/);
+  expectFileError('template special token with a negative id', json((j) => (j.post_processor.special_tokens['<s>'].ids = [-1])), /key 'post_processor.special_tokens.<s>.ids'.*non-negative integers/);
+  expectFileError('template special token with a string id', json((j) => (j.post_processor.special_tokens['<s>'].ids = ['1'])), /special token "<s>" has ids \["1"\]/);
+  expectFileError('BertProcessing sep id negative', json((j) => (j.post_processor = { type: 'BertProcessing', cls: ['[CLS]', 1], sep: ['[SEP]', -2] })), /key 'post_processor.sep'.*non-negative integer id/);
+  expectFileError('vocab id unsafe (2^53 + 1)', json((j) => (j.model.vocab.a = 2 ** 53 + 1)), /key 'model.vocab.a'/);
   expectFileError('vocab.txt empty', '', /empty/);
   expectFileError('vocab.txt duplicate token', '[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\nhello\n', /"hello" on line 6 repeats line 5/);
   expectFileError('vocab.txt blank line', '[PAD]\n[UNK]\n\n[CLS]\n[SEP]\n', /line 3 is empty/);
@@ -88,3 +96,33 @@ describe('malformed tokenizer files', () => {
     expect(() => tok.encode(null as unknown as string)).toThrow(/expected a string/);
   });
 });
+
+describe('token ids against the model vocabulary', () => {
+  // The embedding table has one row per id: an id at or past its size would be read out of bounds
+  // inside the compiled training step, so a tokenizer must fit the model it feeds.
+  const sparse = (maxId: number) => json((j) => (j.model.vocab['##b'] = maxId), wordpiece);
+
+  it('largestId is the largest id over vocab, added tokens and post-processor specials', () => {
+    expect(Tokenizer.fromFile(bpeTitanicPath).largestId).toEqual({ id: 899, token: expect.any(String) });
+    const file = join(dir, 'sparse.json');
+    writeFileSync(file, sparse(70000));
+    expect(Tokenizer.fromFile(file).largestId).toEqual({ id: 70000, token: '##b' });
+    const withSpecial = json((j) => {
+      j.post_processor = { type: 'BertProcessing', cls: ['[CLS]', 1], sep: ['[SEP]', 90000] };
+    }, wordpiece);
+    writeFileSync(file, withSpecial);
+    expect(Tokenizer.fromFile(file).largestId).toEqual({ id: 90000, token: '[SEP]' });
+  });
+
+  it('an id past the vocabulary is a TokenizerError naming the file, the token, the id and the size', () => {
+    const file = join(dir, 'too-big.json');
+    writeFileSync(file, sparse(30522));
+    const tok = Tokenizer.fromFile(file);
+    expect(() => tok.checkFitsVocabulary(30522, 'the model in /models/bert')).toThrow(TokenizerError);
+    expect(() => tok.checkFitsVocabulary(30522, 'the model in /models/bert')).toThrow(
+      `${file}: token "##b" has id 30522 but the model in /models/bert's vocabulary has 30522 entries (ids 0 to 30521)`,
+    );
+    expect(() => tok.checkFitsVocabulary(30523)).not.toThrow();
+  });
+});
+
