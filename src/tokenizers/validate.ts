@@ -39,7 +39,7 @@ function checkVocab(vocab: unknown, file: string, key: string): Map<string, numb
   if (entries.length === 0) throw new TokenizerError('the vocabulary is empty', { file, key });
   const seen = new Map<number, string>();
   for (const [token, id] of entries) {
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
       throw new TokenizerError(`token ${JSON.stringify(token)} has id ${JSON.stringify(id)}; ids must be non-negative integers`, { file, key: `${key}.${token}` });
     }
     const other = seen.get(id);
