@@ -3,7 +3,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { Document, type Scalar } from 'yaml';
 import { resolveConfig } from '../config/load.js';
 import type { TrainingConfig } from '../config/schema.js';
-import { AUTO_TEMPLATE, embeddedDatasetAt, TITANIC_TRAIN_PATH } from '../data/embedded.js';
+import { readCsvFile } from '../data/csv.js';
+import { AUTO_TEMPLATE, embeddedDatasetAt, resolveTemplate, TITANIC_TRAIN_PATH } from '../data/embedded.js';
+import { compileTemplate } from '../data/template.js';
 import { printJson, UsageError } from './output.js';
 
 const STARTER = `# mlx-train config. Every key is optional: unset keys take the preset's or the schema's default.
@@ -44,11 +46,25 @@ export async function run(opts: Record<string, unknown>): Promise<void> {
     set: opts.set as string[],
   });
   if (opts.validate) {
+    checkTemplate(config);
     process.stdout.write('ok\n');
     return;
   }
   if (opts.json) printJson(config);
   else process.stdout.write(explainedConfigYaml(config));
+}
+
+/**
+ * A template is only checkable against the training CSV's columns: compile it as training would, so an
+ * unknown column or a syntax error fails here (TEMPLATE_ERROR, exit 2) instead of at train start.
+ * A training CSV that does not exist yet is not the template's problem: skipped.
+ */
+function checkTemplate(config: TrainingConfig): void {
+  const trainPath = config.data.trainPath ?? TITANIC_TRAIN_PATH;
+  const template = resolveTemplate(config.data.template, trainPath);
+  if (template === null || !existsSync(trainPath)) return;
+  const columns = readCsvFile(trainPath).columns.filter((c) => c !== config.data.labelColumn);
+  compileTemplate(template, columns);
 }
 
 /** What `template: auto` renders with for the configured training CSV, in words (resolved as the data pipeline does). */

@@ -9,7 +9,7 @@ export class UsageError extends MlxTrainError {
 }
 
 /** Codes whose errors are the user's input (exit 2) rather than a runtime failure (exit 1). */
-const INPUT_CODES = new Set(['USAGE_ERROR', 'CONFIG_ERROR']);
+const INPUT_CODES = new Set(['USAGE_ERROR', 'CONFIG_ERROR', 'TEMPLATE_ERROR']);
 
 export function reportError(err: unknown, verbose: boolean): number {
   const code = (err as { code?: unknown })?.code;

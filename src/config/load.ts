@@ -74,6 +74,12 @@ function schemaAt(path: string[]): AnySchema | undefined {
   return s;
 }
 
+/** Whether the key at `path` holds a string (so a YAML mapping or list there is a quoting mistake). */
+function expectsString(path: string[]): boolean {
+  const s = schemaAt(path);
+  return !!s && (unwrap(s) as AnySchema & { _zod: { def: { type: string } } })._zod.def.type === 'string';
+}
+
 /** Every leaf key path of the schema (objects descended, records and arrays are leaves). */
 export function leafPaths(schema: AnySchema = TrainingConfigSchema, prefix: string[] = []): string[][] {
   const shape = objectShape(schema);
@@ -93,6 +99,7 @@ function suggestion(key: string, candidates: string[]): string {
 
 /** Throws if a dotted path names no config key, suggesting the closest one. */
 function checkPath(path: string[], origin: string): void {
+  checkKeyNames(path, origin);
   for (let i = 0; i < path.length; i++) {
     const parent = schemaAt(path.slice(0, i));
     const parentType = parent && (unwrap(parent) as AnySchema & { _zod: { def: { type: string } } })._zod.def.type;
@@ -100,9 +107,26 @@ function checkPath(path: string[], origin: string): void {
     const shape = parent && objectShape(parent);
     const where = path.slice(0, i + 1).join('.');
     if (!shape) throw new ConfigError(`${where}: '${path.slice(0, i).join('.')}' is a value, not a section (${origin})`);
-    if (!(path[i] in shape) || path[i] === 'extends') {
+    if (!Object.hasOwn(shape, path[i]) || path[i] === 'extends') {
       throw new ConfigError(`${where}: unknown key (${origin})${suggestion(path[i], Object.keys(shape).filter((k) => k !== 'extends'))}`);
     }
+  }
+}
+
+/** Keys that would reach an object's prototype when merged or set: never config keys. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function checkKeyNames(path: string[], origin: string): void {
+  const bad = path.find((k) => FORBIDDEN_KEYS.has(k));
+  if (bad !== undefined) throw new ConfigError(`${path.join('.')}: '${bad}' is not a config key (${origin})`);
+}
+
+/** Rejects a forbidden key anywhere in a layer before it is merged (a YAML file can hold `__proto__:`). */
+function checkLayerKeys(value: unknown, path: string[], origin: (path: string[]) => string): void {
+  if (!isPlain(value)) return;
+  for (const k of Object.keys(value)) {
+    checkKeyNames([...path, k], origin([...path, k]));
+    checkLayerKeys(value[k], [...path, k], origin);
   }
 }
 
@@ -158,7 +182,13 @@ function readYamlFile(file: string): FileLayer {
     const pos = e.linePos?.[0];
     throw new ConfigError(`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: invalid YAML: ${e.message.split('\n')[0]}`);
   }
-  const data = doc.toJS({ maxAliasCount: 50 }) as unknown;
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 50 });
+  } catch (err) {
+    // The yaml package refuses documents whose aliases expand too far ("billion laughs").
+    throw new ConfigError(`${file}: invalid YAML: ${(err as Error).message} (too many or nested aliases; write the values out instead)`);
+  }
   const name = dirname(resolve(file)) === resolve(presetsDir) ? `preset ${file.split('/').pop()?.replace(/\.yaml$/, '')}` : `file ${file}`;
   if (data === null || data === undefined) return { data: {}, origin: () => file, name };
   if (!isPlain(data)) throw new ConfigError(`${file}: the top level of a config file must be a mapping of keys, not ${describeValue(data)}`);
@@ -255,7 +285,15 @@ function setLayer(sets: string[]): { data: Plain; sources: Sources } {
     const path = key.split('.');
     if (path.some((p) => p.length === 0)) throw new ConfigError(`--set ${item}: '${key}' is not a valid key path`);
     checkPath(path, `--set ${item}`);
-    setPath(data, path, parseScalar(item.slice(eq + 1)));
+    const raw = item.slice(eq + 1);
+    const value = parseScalar(raw);
+    if (typeof value === 'object' && value !== null && expectsString(path)) {
+      // `{Name}` is a YAML flow mapping: an unquoted template arrives as an object, not text.
+      throw new ConfigError(
+        `--set ${item}: '${key}' expects text, but YAML read '${raw}' as ${Array.isArray(value) ? 'a list' : 'a mapping'}; quote the value, e.g. --set '${key}="${raw.replace(/"/g, '\\"')}"'`,
+      );
+    }
+    setPath(data, path, value);
     sources.set(path.join('.'), `--set ${item}`);
   }
   return { data, sources };
@@ -300,6 +338,7 @@ export function resolveConfig(options: ResolveOptions = {}): ResolvedConfig {
   const sources: Sources = new Map();
   const layers: string[] = ['defaults'];
   const apply = (data: Plain, origin: (path: string[]) => string, name: string): void => {
+    checkLayerKeys(data, [], origin);
     merged = deepMerge(merged, data);
     recordSources(data, [], origin, sources);
     layers.push(name);

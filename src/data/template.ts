@@ -131,7 +131,7 @@ function parseTemplate(source: string, columns: readonly string[]): Part[] {
     text = '';
   };
   const fail = (message: string, at: number): never => {
-    throw new DataError(`${message} at character ${at + 1} of template ${JSON.stringify(source)}`, { key: 'template' });
+    throw new DataError(`${message} at character ${at + 1} of template ${JSON.stringify(source)}`, { key: 'template' }, { code: 'TEMPLATE_ERROR' });
   };
   for (let i = 0; i < source.length; i++) {
     const ch = source[i];
@@ -167,7 +167,7 @@ function parseTemplate(source: string, columns: readonly string[]): Part[] {
 }
 
 export function compileTemplate(source: string, columns: readonly string[], options: TemplateOptions = {}): CompiledTemplate {
-  if (typeof source !== 'string') throw new DataError(`expected a string but received ${typeof source}`, { key: 'template' });
+  if (typeof source !== 'string') throw new DataError(`expected a string but received ${typeof source}`, { key: 'template' }, { code: 'TEMPLATE_ERROR' });
   const missingText = options.missingText ?? 'unknown';
   const parts = parseTemplate(source, columns);
   const used = new Set<string>();
