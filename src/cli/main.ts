@@ -184,6 +184,21 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * Commander suggests an option only when it is very close: always name the nearest one of the command
+ * that was run and point to its --help.
+ */
+async function unknownOptionHint(program: Command, message: string, args: string[]): Promise<string> {
+  const sub = program.commands.find((c) => args.includes(c.name()));
+  const command = sub ?? program;
+  const flag = /unknown option '([^']*)'/.exec(message)?.[1] ?? '';
+  const longs = [...command.options, ...program.options].filter((o) => !o.hidden && o.long).map((o) => o.long as string);
+  const help = `mlx-train${sub ? ` ${sub.name()}` : ''} --help`;
+  if (!longs.length || /Did you mean/.test(message)) return `(all options: ${help})\n`;
+  const { closest } = await import('fastest-levenshtein');
+  return `(the closest valid option is ${closest(flag.split('=')[0], longs)}; all options: ${help})\n`;
+}
+
 export async function main(argv = process.argv): Promise<number> {
   const program = buildProgram();
   try {
@@ -193,6 +208,7 @@ export async function main(argv = process.argv): Promise<number> {
     if (err instanceof CommanderError) {
       // --help and --version exit through here with code 0.
       if (err.exitCode === 0) return 0;
+      if (err.code === 'commander.unknownOption') process.stderr.write(await unknownOptionHint(program, err.message, argv.slice(2)));
       return 2;
     }
     return reportError(err, argv.includes('--verbose') || argv.includes('--debug'));

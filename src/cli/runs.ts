@@ -1,7 +1,7 @@
 /** `mlx-train runs [list|show|compare]`: runs from the store, filtered with MLflow's search syntax. */
 import type { Run } from '../tracking/index.js';
 import { printJson, UsageError } from './output.js';
-import { experimentIds, formatNumber, formatTime, openExistingStore } from './store.js';
+import { experimentIds, formatNumber, formatTime, openExistingStore, withUserInput } from './store.js';
 import { printTable } from './table.js';
 
 function duration(run: Run): string {
@@ -10,6 +10,9 @@ function duration(run: Run): string {
   return s < 120 ? `${s.toFixed(1)}s` : `${(s / 60).toFixed(1)}m`;
 }
 
+/** MLflow's SEARCH_MAX_RESULTS_THRESHOLD: the most runs one search returns. */
+const MAX_RESULTS = 50_000;
+
 export async function run(opts: Record<string, unknown>, args: string[]): Promise<void> {
   const [action = 'list', ...ids] = args;
   const store = await openExistingStore(opts);
@@ -17,12 +20,14 @@ export async function run(opts: Record<string, unknown>, args: string[]): Promis
     if (action === 'list') {
       const experiments = await experimentIds(store, opts.experiment as string | undefined);
       const max = Number(opts.max ?? 50);
-      if (!Number.isInteger(max) || max < 1) throw new UsageError(`--max: expected a positive integer but received '${opts.max}'`);
-      const { runs } = await store.searchRuns(experiments, {
+      if (!Number.isInteger(max) || max < 1 || max > MAX_RESULTS) {
+        throw new UsageError(`--max: expected an integer from 1 to ${MAX_RESULTS} but received '${opts.max}'`);
+      }
+      const { runs } = await withUserInput('-f/--filter or -o/--order-by', () => store.searchRuns(experiments, {
         filterString: (opts.filter as string | undefined) ?? '',
         orderBy: (opts.orderBy as string[] | undefined)?.length ? (opts.orderBy as string[]) : ['attributes.start_time DESC'],
         maxResults: max,
-      });
+      }));
       if (opts.json) return printJson(runs);
       const metricKeys = [...new Set(runs.flatMap((r) => Object.keys(r.data.metrics)))]
         .filter((k) => k.startsWith('val_') || k === 'train_loss').sort().slice(0, 4);
@@ -35,7 +40,7 @@ export async function run(opts: Record<string, unknown>, args: string[]): Promis
     }
     if (action === 'show') {
       if (ids.length !== 1) throw new UsageError('runs show: expected exactly one RUN_ID');
-      const r = await store.getRun(ids[0]);
+      const r = await withUserInput('RUN_ID', () => store.getRun(ids[0]));
       if (opts.json) return printJson(r);
       printTable(['field', 'value'], [
         ['run id', r.info.runId], ['name', r.info.runName], ['experiment id', r.info.experimentId],
@@ -54,7 +59,7 @@ export async function run(opts: Record<string, unknown>, args: string[]): Promis
     }
     if (action === 'compare') {
       if (ids.length < 2) throw new UsageError('runs compare: expected at least two RUN_IDs');
-      const runs = await Promise.all(ids.map((id) => store.getRun(id)));
+      const runs = await withUserInput('RUN_ID', () => Promise.all(ids.map((id) => store.getRun(id))));
       if (opts.json) return printJson(runs);
       const keys = (pick: (r: Run) => Record<string, string | number>) => [...new Set(runs.flatMap((r) => Object.keys(pick(r))))].sort();
       const rows: (string | number)[][] = [];

@@ -1,6 +1,6 @@
 /** Opening the tracking store for CLI commands, with a clear message when there is none yet. */
 import { existsSync } from 'node:fs';
-import { DEFAULT_TRACKING_URI, openStore, type TrackingClient } from '../tracking/index.js';
+import { DEFAULT_TRACKING_URI, openStore, StoreError, type TrackingClient } from '../tracking/index.js';
 import { UsageError } from './output.js';
 
 export function trackingUri(opts: Record<string, unknown>): string {
@@ -14,7 +14,23 @@ export async function openExistingStore(opts: Record<string, unknown>): Promise<
   if (file !== undefined && file !== ':memory:' && !existsSync(file)) {
     throw new UsageError(`no tracking store at ${file}; train a model first (mlx-train train --preset quick) or pass --tracking-uri`);
   }
-  return openStore(uri);
+  try {
+    return await openStore(uri);
+  } catch (err) {
+    // A URI openStore cannot use is the user's input (exit 2), not a store failure.
+    if (err instanceof StoreError && err.message.startsWith('unsupported tracking URI')) throw new UsageError(`--tracking-uri: ${err.message}`);
+    throw err;
+  }
+}
+
+/** A store call whose INVALID_PARAMETER_VALUE can only come from the user's flags (`what`): exit 2. */
+export async function withUserInput<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof StoreError && err.code === 'INVALID_PARAMETER_VALUE') throw new UsageError(`${what}: ${err.message}`);
+    throw err;
+  }
 }
 
 /** Experiment ids for --experiment NAME (or all active experiments). */

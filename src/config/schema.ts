@@ -110,7 +110,12 @@ export const TrackingSchema = z
     registerModel: z.string().min(1).nullable().default(null).describe('Register the best model under this name in the model registry.'),
     tags: z.record(z.string(), z.string()).default({}),
   })
-  .strict();
+  .strict()
+  // Checked only when tracking is on, so an MLflow file-store MLFLOW_TRACKING_URI does not block --no-track.
+  .refine((t) => !t.enabled || /^(sqlite:|https?:\/\/)/i.test(t.trackingUri), {
+    message: 'unsupported tracking URI: expected sqlite:///<path> or http(s)://<host> (or tracking.enabled=false / --no-track)',
+    path: ['trackingUri'],
+  });
 
 export const TrainingConfigSchema = z
   .object({
