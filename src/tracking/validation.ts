@@ -133,6 +133,11 @@ export function validateTag(key: unknown, value: unknown, path = '', maxValueLen
   validateLength(joinPath(path, 'value'), maxValueLength, value);
 }
 
+/** MLflow's run id rule: a letter or digit, then letters, digits, `_` or `-` (so never a path with `/` or `..`). */
+export function isValidRunId(runId: unknown): runId is string {
+  return typeof runId === 'string' && RUN_ID.test(runId);
+}
+
 export function validateRunId(runId: unknown): string {
   if (typeof runId !== 'string' || !RUN_ID.test(runId)) throw invalidValue('run_id', runId);
   return runId;

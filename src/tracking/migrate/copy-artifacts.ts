@@ -13,19 +13,31 @@ export function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-/** Every regular file under `dir`, as paths relative to it with `/`. */
+/** Every regular file under `dir`, as paths relative to it with `/`. Symbolic links are not followed. */
 export function listFilesRecursive(dir: string): string[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
-  const out: string[] = [];
+  return walkArtifacts(dir).files;
+}
+
+/**
+ * The regular files under `dir` and the symbolic links met on the way (relative, `/`-separated). Links
+ * are never followed or copied: one could point anywhere on the machine, so each is reported instead.
+ */
+export function walkArtifacts(dir: string): { files: string[]; links: string[] } {
+  const out = { files: [] as string[], links: [] as string[] };
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return out;
   const walk = (d: string): void => {
     for (const entry of readdirSync(d, { withFileTypes: true })) {
       const full = join(d, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile()) out.push(relative(dir, full).split(sep).join('/'));
+      const rel = relative(dir, full).split(sep).join('/');
+      if (entry.isSymbolicLink()) out.links.push(rel);
+      else if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) out.files.push(rel);
     }
   };
   walk(dir);
-  return out.sort();
+  out.files.sort();
+  out.links.sort();
+  return out;
 }
 
 /** What a copy created, so it can be removed again. */
@@ -58,6 +70,8 @@ export class CreatedFiles {
 export interface CopyResult {
   copied: number;
   present: number;
+  /** Symbolic links in the source folder, skipped (relative paths). */
+  skippedLinks: string[];
 }
 
 /**
@@ -65,9 +79,10 @@ export interface CopyResult {
  * when the destination holds different bytes under the same path.
  */
 export function copyArtifacts(fromDir: string, toDir: string, created: CreatedFiles, dryRun: boolean): CopyResult {
-  const result: CopyResult = { copied: 0, present: 0 };
-  if (resolve(fromDir) === resolve(toDir)) return { copied: 0, present: listFilesRecursive(fromDir).length };
-  for (const rel of listFilesRecursive(fromDir)) {
+  const { files, links } = walkArtifacts(fromDir);
+  const result: CopyResult = { copied: 0, present: 0, skippedLinks: links };
+  if (resolve(fromDir) === resolve(toDir)) return { ...result, present: files.length };
+  for (const rel of files) {
     const src = join(fromDir, ...rel.split('/'));
     const dst = join(toDir, ...rel.split('/'));
     if (existsSync(dst)) {

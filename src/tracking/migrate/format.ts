@@ -28,6 +28,7 @@ function sourceBlock(r: SourceReport, dryRun: boolean): string[] {
   if (r.runsSkipped || r.runsCompleted) lines.push(`  runs already present: ${r.runsSkipped} skipped, ${r.runsCompleted} completed`);
   for (const c of r.conflicts) lines.push(`  conflict (target kept): ${c}`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
+  for (const x of r.refused ?? []) lines.push(`  REFUSED: ${x}`);
   if (r.backup) lines.push(`  backup:  ${r.backup}`);
   if (r.verification) {
     lines.push(`  verify:  ${r.verification.ok ? 'ok' : 'MISMATCH'}`);
@@ -42,7 +43,12 @@ export function formatMigrateReport(report: MigrateReport): string {
   lines.push('');
   for (const r of report.sources) lines.push(...sourceBlock(r, report.dryRun), '');
   const failed = report.sources.filter((r) => r.status === 'failed').length;
+  const refused = report.sources.reduce((n, r) => n + (r.refused?.length ?? 0), 0);
+  const mismatched = report.sources.filter((r) => r.verification && !r.verification.ok).length;
   lines.push(`target integrity: ${report.integrity}`);
-  lines.push(`${report.sources.length - failed} of ${report.sources.length} sources ${report.dryRun ? 'can be migrated' : 'migrated or already present'}${failed ? `, ${failed} failed` : ''}`);
+  lines.push(
+    `${report.sources.length - failed} of ${report.sources.length} sources ${report.dryRun ? 'can be migrated' : 'migrated or already present'}${failed ? `, ${failed} failed` : ''}` +
+      `${refused ? `, ${refused} run(s) refused` : ''}${mismatched ? `, ${mismatched} verification MISMATCH` : ''}`,
+  );
   return lines.join('\n');
 }

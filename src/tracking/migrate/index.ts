@@ -148,6 +148,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateRepo
       if (snapshot.schemaRevision) report.schemaRevision = snapshot.schemaRevision;
       report.found = countSnapshot(snapshot);
       report.warnings.push(...snapshot.warnings);
+      if (snapshot.refusedRuns?.length) report.refused = [...snapshot.refusedRuns];
       snapshots.push({ snapshot, report });
       progress(`read ${ref.path}: ${report.found.experiments} experiments, ${report.found.runs} runs`);
     } catch (err) {
@@ -226,6 +227,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateRepo
     writeFileSync(join(backupDir, 'created-artifacts.txt'), `${createdArtifacts.join('\n')}\n`);
   }
   result.sources = reports;
-  result.ok = result.integrity === 'ok' && reports.every((r) => r.status !== 'failed' && (r.verification?.ok ?? true));
+  // A refused run is data left behind: the migration is not ok even though the rest of its source is in.
+  result.ok = result.integrity === 'ok' && reports.every((r) => r.status !== 'failed' && (r.verification?.ok ?? true) && !r.refused?.length);
   return result;
 }

@@ -219,6 +219,9 @@ export function mergeSnapshot(snapshot: Snapshot, ctx: MergeContext): MergeResul
           result.added.artifactFiles += copy.copied;
           added += copy.copied;
           result.artifactTargets.set(run.runId, dest);
+          for (const link of copy.skippedLinks) {
+            result.warnings.push(`run ${run.runId}: artifact '${link}' is a symbolic link and was not copied (links could reach outside the artifact root; copy its target in as a file if it is needed)`);
+          }
         } catch (err) {
           if (err instanceof ArtifactClashError) throw new RunClashError(`run ${run.runId}: ${err.message}`);
           throw err;

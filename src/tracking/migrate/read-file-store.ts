@@ -6,7 +6,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { SourceError } from './read-sqlite.js';
+import { isValidRunId } from '../validation.js';
+import { refusedRunMessage, SourceError } from './read-sqlite.js';
 import { locateArtifactDir } from './relocate.js';
 import type {
   Lifecycle,
@@ -125,10 +126,10 @@ export function isFileStoreRoot(path: string): boolean {
   return isDir(trash) && readdirSync(trash).some((n) => isExperimentDir(join(trash, n)));
 }
 
-function readRun(runDir: string, experimentSourceId: string, bases: string[]): { run: SnapshotRun; inputs: SnapshotInput[] } {
+function readRun(runDir: string, experimentSourceId: string, bases: string[]): { run: SnapshotRun; inputs: SnapshotInput[] } | string {
   const meta = readMeta(join(runDir, 'meta.yaml'));
   const runId = String(meta.run_id ?? meta.run_uuid ?? '');
-  if (!/^[0-9a-zA-Z_-]+$/.test(runId)) throw new SourceError(`${join(runDir, 'meta.yaml')}: missing or invalid run_id`);
+  if (!isValidRunId(runId)) return `${join(runDir, 'meta.yaml')}: ${refusedRunMessage(runId)}`;
   const params = keyedFiles(join(runDir, 'params')).map(([k, f]) => [k, readText(f)] as [string, string]);
   const tags = keyedFiles(join(runDir, 'tags')).map(([k, f]) => [k, readText(f)] as [string, string | null]);
   const metrics: SnapshotMetric[] = [];
@@ -237,6 +238,7 @@ export function readFileStore(root: string, ignore: string[] = []): Snapshot {
   const datasets: SnapshotDataset[] = [];
   const inputs: SnapshotInput[] = [];
   const warnings: string[] = [];
+  const refusedRuns: string[] = [];
   const experimentDirs: string[] = [];
   for (const name of listDir(root)) if (!RESERVED.has(name) && isDir(join(root, name))) experimentDirs.push(join(root, name));
   const trash = join(root, TRASH);
@@ -269,7 +271,12 @@ export function readFileStore(root: string, ignore: string[] = []): Snapshot {
     for (const name of listDir(expDir)) {
       const runDir = join(expDir, name);
       if (name === 'tags' || name === 'datasets' || !isDir(runDir) || !existsSync(join(runDir, 'meta.yaml'))) continue;
-      const { run, inputs: runInputs } = readRun(runDir, sourceId, bases);
+      const read = readRun(runDir, sourceId, bases);
+      if (typeof read === 'string') {
+        refusedRuns.push(read);
+        continue;
+      }
+      const { run, inputs: runInputs } = read;
       runs.push(run);
       inputs.push(...runInputs);
     }
@@ -290,5 +297,5 @@ export function readFileStore(root: string, ignore: string[] = []): Snapshot {
       }
     }
   }
-  return { ref: { kind: 'file', path: root }, experiments, runs, datasets, inputs, registeredModels: readRegistry(root), warnings };
+  return { ref: { kind: 'file', path: root }, experiments, runs, datasets, inputs, registeredModels: readRegistry(root), warnings, refusedRuns };
 }

@@ -8,6 +8,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MLFLOW_REVISIONS } from '../sqlite/mlflow-schema.js';
+import { isValidRunId } from '../validation.js';
 import { locateArtifactDir } from './relocate.js';
 import type {
   Lifecycle,
@@ -43,6 +44,11 @@ export function hasSqliteHeader(path: string): boolean {
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const int = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const lifecycle = (v: unknown): Lifecycle => (v === 'deleted' ? 'deleted' : 'active');
+
+/** The one wording for a refused run, shared by both readers. */
+export function refusedRunMessage(runId: unknown): string {
+  return `run ${JSON.stringify(String(runId))} refused: not a valid MLflow run id (a letter or digit, then letters, digits, '_' or '-'; MLflow writes 32 hex characters), so it could name a path outside the artifact root`;
+}
 
 /** Why a SQLite file is or is not an MLflow store: its revision, or a reason to refuse it. */
 export function inspectSchema(db: Database.Database, path: string): { revision: string; tables: Set<string> } {
@@ -134,7 +140,15 @@ function readAll(db: Database.Database, path: string): Snapshot {
   const latestHasNan = tables.has('latest_metrics') && columnsOf(db, 'latest_metrics').has('is_nan');
   const latest = tables.has('latest_metrics') ? groupBy(all('latest_metrics'), 'run_uuid', (r) => toMetric(r, latestHasNan)) : null;
 
-  const runs: SnapshotRun[] = all('runs').map((r) => {
+  // A run id becomes a folder name under the central artifact root: one that is not an MLflow run id
+  // (`../x`, `a/b`) is refused, with everything that hangs off it, and the rest of the store migrates.
+  const refusedRuns: string[] = [];
+  const runRows = all('runs').filter((r) => {
+    if (isValidRunId(r.run_uuid)) return true;
+    refusedRuns.push(refusedRunMessage(r.run_uuid));
+    return false;
+  });
+  const runs: SnapshotRun[] = runRows.map((r) => {
     const runId = String(r.run_uuid);
     const artifactUri = str(r.artifact_uri);
     return {
@@ -236,5 +250,7 @@ function readAll(db: Database.Database, path: string): Snapshot {
     if (n > 0) warnings.push(`${n} ${what} not migrated (only runs, experiments, datasets and the model registry are carried)`);
   }
 
-  return { ref: { kind: 'sqlite', path }, schemaRevision: revision, experiments, runs, datasets, inputs, registeredModels, warnings };
+  const keptIds = new Set(runs.map((r) => r.runId));
+  const keptInputs = inputs.filter((i) => i.destinationType !== 'RUN' || keptIds.has(i.destinationId));
+  return { ref: { kind: 'sqlite', path }, schemaRevision: revision, experiments, runs, datasets, inputs: keptInputs, registeredModels, warnings, refusedRuns };
 }

@@ -66,6 +66,8 @@ export interface SourceReport {
   conflicts: string[];
   /** Things read but not carried (remote artifacts, traces, logged models, missing artifact folders). */
   warnings: string[];
+  /** Runs of this source that were not migrated, each with its reason (the rest of the source was). */
+  refused?: string[];
   /** Where this source's backup is (absent in a dry run or when the source failed before backup). */
   backup?: string;
   /** Source counts compared with what the target holds after the merge. */
@@ -197,6 +199,8 @@ export interface Snapshot {
   inputs: SnapshotInput[];
   registeredModels: SnapshotRegisteredModel[];
   warnings: string[];
+  /** Runs left out of the snapshot and why (an id that is not a valid MLflow run id could name a path). */
+  refusedRuns?: string[];
 }
 
 export function emptyCounts(): SourceCounts {
