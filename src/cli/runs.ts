@@ -1,4 +1,5 @@
 /** `mlx-train runs [list|show|compare]`: runs from the store, filtered with MLflow's search syntax. */
+import { hostname } from 'node:os';
 import type { Run } from '../tracking/index.js';
 import { printJson, UsageError } from './output.js';
 import { experimentIds, formatNumber, formatTime, openExistingStore, withUserInput } from './store.js';
@@ -8,6 +9,24 @@ function duration(run: Run): string {
   if (!run.info.endTime) return '';
   const s = (run.info.endTime - run.info.startTime) / 1000;
   return s < 120 ? `${s.toFixed(1)}s` : `${(s / 60).toFixed(1)}m`;
+}
+
+/**
+ * The status to show: a RUNNING run started on this host whose process (tag mlx_train.pid) no longer
+ * exists was killed without ending it (kill -9, power loss) and is shown as stale. Only shown: a read
+ * command never rewrites the store. A run from another host cannot be checked and stays RUNNING.
+ */
+export function displayStatus(run: Run): string {
+  if (run.info.status !== 'RUNNING') return run.info.status;
+  const pid = Number(run.data.tags['mlx_train.pid']);
+  if (run.data.tags['mlx_train.host'] !== hostname() || !Number.isInteger(pid) || pid <= 0) return run.info.status;
+  try {
+    process.kill(pid, 0);
+    return run.info.status;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'ESRCH' ? 'RUNNING (stale)' : run.info.status;
+  }
 }
 
 /** MLflow's SEARCH_MAX_RESULTS_THRESHOLD: the most runs one search returns. */
@@ -33,7 +52,7 @@ export async function run(opts: Record<string, unknown>, args: string[]): Promis
         .filter((k) => k.startsWith('val_') || k === 'train_loss').sort().slice(0, 4);
       printTable(
         ['run id', 'name', 'status', 'started', 'duration', ...metricKeys],
-        runs.map((r) => [r.info.runId, r.info.runName, r.info.status, formatTime(r.info.startTime), duration(r),
+        runs.map((r) => [r.info.runId, r.info.runName, displayStatus(r), formatTime(r.info.startTime), duration(r),
           ...metricKeys.map((k) => (k in r.data.metrics ? formatNumber(r.data.metrics[k]) : ''))]),
       );
       return;
@@ -44,7 +63,7 @@ export async function run(opts: Record<string, unknown>, args: string[]): Promis
       if (opts.json) return printJson(r);
       printTable(['field', 'value'], [
         ['run id', r.info.runId], ['name', r.info.runName], ['experiment id', r.info.experimentId],
-        ['status', r.info.status], ['started', formatTime(r.info.startTime)], ['ended', formatTime(r.info.endTime)],
+        ['status', displayStatus(r)], ['started', formatTime(r.info.startTime)], ['ended', formatTime(r.info.endTime)],
         ['artifacts', r.info.artifactUri],
       ]);
       const section = (title: string, entries: [string, string][]) => {

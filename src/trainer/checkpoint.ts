@@ -43,6 +43,8 @@ export interface TrainerCheckpointState {
   skippedSteps?: number;
   /** The data order's seed (the order itself is a function of seed, epoch and batching). */
   dataSeed: number;
+  /** The tracked run this training logs to, so a resume continues it. */
+  runId?: string;
 }
 
 export interface CheckpointContents {

@@ -5,7 +5,7 @@
  *   const trainer = new Trainer({ preset: 'quick' });
  *   const { metrics } = await trainer.fit();
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import * as mx from '../core/index.js';
 import { parseConfig, resolveConfig, type ResolveOptions } from '../config/load.js';
@@ -148,6 +148,10 @@ export class Trainer {
     } else {
       this.options = options;
       this._config = parseConfig(config as Record<string, unknown>);
+    }
+    const out = this._config.outputDir;
+    if (existsSync(out) && !statSync(out).isDirectory()) {
+      throw new MlxTrainError(`outputDir '${out}' is a file, not a folder: checkpoints, plots and predictions go in a folder (--output-dir)`, 'CONFIG_ERROR');
     }
   }
 
@@ -533,6 +537,7 @@ export class Trainer {
       lossScaler: p.scaler?.stateDict(),
       skippedSteps: state.skippedSteps,
       dataSeed: this.config.training.seed,
+      ...(state.runId ? { runId: state.runId } : {}),
     };
     if (!isMain) return '';
     return saveCheckpoint(this.checkpointDir, { model: p.model, optimizer: p.optimizer, trainer, callbacks: callbackStates, config: this.config });
@@ -542,12 +547,21 @@ export class Trainer {
     const p = this.setup();
     const path = from === 'latest' ? latestCheckpoint(this.checkpointDir) : from;
     if (!path) throw new MlxTrainError(`resumeFrom 'latest': no checkpoint in ${this.checkpointDir}`, 'CHECKPOINT_ERROR');
-    const ck = loadCheckpoint(path);
-    loadModelWeights(p.model, ck);
+    if (existsSync(path) && statSync(path).isDirectory()) {
+      const inside = latestCheckpoint(path);
+      throw new MlxTrainError(
+        `--resume '${path}' is a folder; give a checkpoint file${inside ? ` (the latest there is ${inside})` : ''}, or --resume alone for the latest in ${this.checkpointDir}`,
+        'CONFIG_ERROR',
+      );
+    }
+    const ck = this.withPath(path, 'is not a readable checkpoint', () => loadCheckpoint(path));
+    this.withPath(path, "does not fit the model this config builds (another model size or architecture?)", () => loadModelWeights(p.model, ck));
     restoreOptimizerState(p.optimizer, p.model, ck.optimizer, path);
     restoreRandomState(ck.rngKey);
     const t = ck.trainer;
     Object.assign(state, { globalStep: t.globalStep, epoch: t.epoch, batchIndex: t.batchIndex, best: t.best, epochBatching: t.epochBatching, skippedSteps: t.skippedSteps });
+    // The tracking callback continues this run instead of starting an unlinked one.
+    if (typeof t.runId === 'string') state.runId = t.runId;
     if (t.batchSizer) p.sizer.loadStateDict(t.batchSizer as Parameters<BatchSizer['loadStateDict']>[0]);
     if (t.lossScaler && p.scaler) p.scaler.loadStateDict(t.lossScaler as { scale: number; goodSteps: number });
     callbacks.forEach((cb, i) => {
@@ -555,6 +569,17 @@ export class Trainer {
       if (saved && cb.loadStateDict) cb.loadStateDict(saved);
     });
     this.log(`resumed from ${path} at step ${t.globalStep} (epoch ${t.epoch + 1}, batch ${t.batchIndex})`);
+  }
+
+  /** Runs `load`; an error that does not already name `path` is re-raised with it (same code). */
+  private withPath<T>(path: string, what: string, load: () => T): T {
+    try {
+      return load();
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      if (typeof e?.message !== 'string' || e.message.includes(path)) throw err;
+      throw new MlxTrainError(`checkpoint ${path} ${what}: ${e.message}`, e.code ?? 'CHECKPOINT_ERROR', { cause: err });
+    }
   }
 
   /** Validation metrics of the current model. */

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -112,21 +112,58 @@ describe('Trainer.fit', () => {
     }
   });
 
-  it('keeps training when the tracking server is unreachable and reports what was not written', async () => {
-    const dir = join(root, 'unreachable');
-    const logs: string[] = [];
+  it('fails before the first step when the tracking store is unreachable or corrupt, naming the store and --no-track', async () => {
     const saved = process.env.MLFLOW_HTTP_REQUEST_MAX_RETRIES;
     process.env.MLFLOW_HTTP_REQUEST_MAX_RETRIES = '0';
     try {
-      const config = { ...toyConfig(dir, { epochs: 1 }), tracking: { enabled: true, trackingUri: 'http://127.0.0.1:9' } };
-      const result = await new Trainer(config, { createModel: tinyModelFactory(), log: (m) => logs.push(m) }).fit();
-      expect(result.status).toBe('FINISHED');
-      expect(result.runId).toBeUndefined();
-      expect(logs.some((l) => /tracking: .* failed .*training continues/.test(l))).toBe(true);
-      expect(logs.some((l) => /run was never recorded.*\d+ metric point\(s\) were not written/.test(l))).toBe(true);
+      for (const [name, trackingUri] of [['unreachable', 'http://127.0.0.1:9'], ['corrupt', `sqlite:///${join(root, 'corrupt.db')}`]] as const) {
+        if (name === 'corrupt') writeFileSync(join(root, 'corrupt.db'), 'SQLite format 3\0 not really a database at all, just bytes');
+        const dir = join(root, name);
+        let steps = 0;
+        const config = { ...toyConfig(dir, { epochs: 1 }), tracking: { enabled: true, trackingUri } };
+        const trainer = new Trainer(config, { createModel: tinyModelFactory(), log: () => {}, callbacks: [{ onStepEnd: () => void steps++ }] });
+        const err = await trainer.fit().catch((e: unknown) => e as Error & { code?: string });
+        expect(err, name).toBeInstanceOf(Error);
+        expect(err.code, name).toBe('TRACKING_UNAVAILABLE');
+        expect(err.message, name).toContain(trackingUri);
+        expect(err.message, name).toMatch(/nothing was trained.*--no-track/);
+        expect(steps, name).toBe(0);
+        expect(listCheckpoints(join(dir, 'out', 'checkpoints')), name).toEqual([]);
+      }
     } finally {
       if (saved === undefined) delete process.env.MLFLOW_HTTP_REQUEST_MAX_RETRIES;
       else process.env.MLFLOW_HTTP_REQUEST_MAX_RETRIES = saved;
+    }
+  });
+
+  it('a resumed training continues the same tracked run, reopened as RUNNING, with its own pid', async () => {
+    const dir = join(root, 'resume-run');
+    const first = await new Trainer(tracked(dir, { epochs: 1 }), { createModel: tinyModelFactory(), log: () => {} }).fit();
+    const store = await openStore(`sqlite:///${join(dir, 'mlflow.db')}`);
+    try {
+      // What a kill -9 leaves behind: the run still RUNNING, its pid gone.
+      await store.updateRun(first.runId!, { status: 'RUNNING' });
+      await store.setTag(first.runId!, 'mlx_train.pid', '999999999');
+      const seen: (string | undefined)[] = [];
+      const logs: string[] = [];
+      const resumed = await new Trainer(tracked(dir, { epochs: 2 }), {
+        createModel: tinyModelFactory(),
+        log: (m) => logs.push(m),
+        callbacks: [{ onStepEnd: (s) => void seen.push(s.runId) }],
+      }).fit({ resumeFrom: 'latest' });
+      expect(resumed.runId).toBe(first.runId);
+      expect(new Set(seen)).toEqual(new Set([first.runId]));
+      expect(logs).toContain(`tracking: resuming run ${first.runId}`);
+      const exp = await store.getExperimentByName('loop-test');
+      expect((await store.searchRuns([exp!.experimentId])).runs).toHaveLength(1);
+      const run = await store.getRun(first.runId!);
+      expect(run.info.status).toBe('FINISHED');
+      expect(run.data.tags['mlx_train.pid']).toBe(String(process.pid));
+      const steps = (await store.getMetricHistory(first.runId!, 'train_loss')).map((m) => m.step);
+      expect(Math.max(...steps)).toBe(resumed.state.globalStep);
+      expect(resumed.state.globalStep).toBe(2 * first.state.globalStep);
+    } finally {
+      await store.close();
     }
   });
 

@@ -82,7 +82,7 @@ function checkRevision(db: Db, path: string): void {
   }
   const row = db.prepare('SELECT version_num FROM alembic_version').get() as { version_num: string } | undefined;
   const found = row?.version_num;
-  if (found === MLFLOW_SCHEMA_REVISION) return;
+  if (found === MLFLOW_SCHEMA_REVISION) return checkTables(db, path);
   const index = found ? MLFLOW_REVISIONS.indexOf(found) : -1;
   if (index >= 0) {
     throw schemaError(
@@ -96,6 +96,50 @@ function checkRevision(db: Db, path: string): void {
     `is an MLflow store at schema revision ${found ?? '(none)'}, which MLflow ${MLFLOW_VERSION} does not know (written by a newer MLflow?)`,
     `This mlx-train writes revision ${MLFLOW_SCHEMA_REVISION}; use a store created by MLflow ${MLFLOW_VERSION} or upgrade mlx-train`,
   );
+}
+
+let expectedColumns: Map<string, string[]> | undefined;
+
+/** Every table of the pinned schema and its columns, read from the DDL applied to an in-memory database. */
+function headColumns(): Map<string, string[]> {
+  if (expectedColumns) return expectedColumns;
+  const mem = new Database(':memory:');
+  try {
+    for (const ddl of MLFLOW_SCHEMA_DDL) mem.exec(ddl);
+    expectedColumns = new Map(tableNames(mem).map((t) => [t, columnNames(mem, t)]));
+  } finally {
+    mem.close();
+  }
+  return expectedColumns;
+}
+
+function columnNames(db: Db, table: string): string[] {
+  return (db.prepare(`PRAGMA table_info("${table.replace(/"/g, '""')}")`).all() as { name: string }[]).map((c) => c.name);
+}
+
+/**
+ * A store that says it is at the head revision must have every table and column that revision has:
+ * one with a table dropped or a column missing would fail later, mid-run, with a raw SQLite error.
+ */
+function checkTables(db: Db, path: string): void {
+  const present = new Set(tableNames(db));
+  const problems: string[] = [];
+  for (const [table, columns] of headColumns()) {
+    if (!present.has(table)) {
+      problems.push(`table '${table}' is missing`);
+      continue;
+    }
+    const have = new Set(columnNames(db, table));
+    const missing = columns.filter((c) => !have.has(c));
+    if (missing.length) problems.push(`table '${table}' lacks column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `'${c}'`).join(', ')}`);
+  }
+  if (problems.length) {
+    throw schemaError(
+      path,
+      `says it is at MLflow schema revision ${MLFLOW_SCHEMA_REVISION} but does not have that schema: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`,
+      'It was left untouched; restore it from a backup or point the store at another file',
+    );
+  }
 }
 
 /** `:memory:` or a file path. A missing or empty file becomes a new store. */

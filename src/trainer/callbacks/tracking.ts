@@ -4,8 +4,15 @@
  * system metrics (memory), validation metrics, artifacts (resolved config, best checkpoint) and the
  * final status (FINISHED / FAILED / KILLED).
  *
- * A store that cannot be reached never stops training: writes are buffered, retried at the next flush,
- * and whatever is still unsent at the end is reported (count and reason) instead of lost silently.
+ * The store must work when training starts: one that cannot be opened, is corrupt, or refuses the run
+ * stops fit() before the first step (tracking.enabled=false / --no-track trains without it). Once the
+ * run exists, a store that becomes unreachable never stops training: writes are buffered, retried at the
+ * next flush, and whatever is still unsent at the end is reported (count and reason), not lost silently.
+ *
+ * A resumed training (the checkpoint carries the run id) continues the same run: it is set back to
+ * RUNNING with this process's pid, so a run whose process was killed (-9) is not left orphaned. Each run
+ * carries `mlx_train.host` and `mlx_train.pid`, which `mlx-train runs` uses to show a RUNNING run whose
+ * process is gone as stale.
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -16,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { native } from '../../core/binding.js';
 import { configToYaml, flattenConfig } from '../../config/load.js';
 import type { PreparedData } from '../../data/dataset.js';
+import { MlxTrainError } from '../../errors.js';
 import { openStore } from '../../tracking/index.js';
 import type { MetricInput, RunStatus, TrackingClient } from '../../tracking/types.js';
 import { metricsForLogging } from '../evaluate.js';
@@ -63,6 +71,8 @@ export class TrackingCallback implements Callback {
   private readonly buffer: MetricInput[] = [];
   private unreachable: string | null = null;
   private dropped = 0;
+  /** While true (onTrainStart), a store failure is thrown instead of buffered. */
+  private starting = false;
   private readonly options: TrackingCallbackOptions;
 
   constructor(options: TrackingCallbackOptions) {
@@ -85,6 +95,7 @@ export class TrackingCallback implements Callback {
       }
       return out;
     } catch (err) {
+      if (this.starting) throw err;
       const reason = (err as Error).message;
       if (!this.unreachable) this.options.log(`warning: tracking: ${what} failed (${reason}); training continues and metrics are buffered`);
       this.unreachable = reason;
@@ -94,14 +105,36 @@ export class TrackingCallback implements Callback {
 
   async onTrainStart(state: TrainerState): Promise<void> {
     const t = state.config.tracking;
+    this.starting = true;
     try {
       this.store = this.options.store ?? (await openStore(t.trackingUri, { artifactRoot: t.artifactLocation }));
+      await this.ensureRun(state);
     } catch (err) {
-      this.unreachable = (err as Error).message;
-      this.options.log(`warning: tracking: cannot open ${t.trackingUri} (${this.unreachable}); training continues without tracking`);
-      return;
+      if (!this.options.store) await this.store?.close().catch(() => {});
+      this.store = undefined;
+      throw new MlxTrainError(
+        `tracking store ${t.trackingUri} cannot be used (${(err as Error).message}); nothing was trained. Fix the store or train without tracking: --no-track (tracking.enabled=false)`,
+        'TRACKING_UNAVAILABLE',
+        { cause: err },
+      );
+    } finally {
+      this.starting = false;
     }
-    await this.ensureRun(state);
+  }
+
+  /** A resumed training's run, set back to RUNNING; null when it is gone or belongs elsewhere (a new run is made). */
+  private async reopenRun(runId: string, experimentId: string): Promise<string | null> {
+    const run = await this.attempt('finding the resumed run', (s) => s.getRun(runId).catch(() => null));
+    if (!run || run.info.experimentId !== experimentId || run.info.lifecycleStage === 'deleted') {
+      this.options.log(`tracking: the checkpoint's run ${runId} is not an active run of this experiment in ${this.store!.trackingUri}; starting a new run`);
+      return null;
+    }
+    await this.attempt('reopening the run', async (s) => {
+      await s.updateRun(runId, { status: 'RUNNING' });
+      await s.logBatch(runId, { tags: [{ key: 'mlx_train.pid', value: String(process.pid) }, { key: 'mlx_train.host', value: hostname() }] });
+    });
+    this.options.log(`tracking: resuming run ${runId}`);
+    return runId;
   }
 
   /** Creates the run (experiment, tags, params, dataset, config artifact); retried at each flush until it works. */
@@ -114,6 +147,12 @@ export class TrackingCallback implements Callback {
       return found ? found.experimentId : s.createExperiment(t.experimentName);
     });
     if (experimentId === undefined) return false;
+    // Trainer.resume() puts the checkpoint's run id in state.runId before training starts.
+    const resumed = state.runId ? await this.reopenRun(state.runId, experimentId) : null;
+    if (resumed) {
+      this.runId = resumed;
+      return true;
+    }
     const commit = gitCommit();
     const tags: Record<string, string> = {
       ...t.tags,
@@ -121,6 +160,7 @@ export class TrackingCallback implements Callback {
       'mlx_train.mlx_version': String((native as unknown as { mlxVersion?: string }).mlxVersion ?? 'unknown'),
       'mlx_train.node_version': process.version,
       'mlx_train.host': hostname(),
+      'mlx_train.pid': String(process.pid),
       ...(commit ? { 'mlflow.source.git.commit': commit } : {}),
       ...this.options.tags,
     };
