@@ -1,7 +1,9 @@
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { TrackingStore } from '../../src/tracking/index.js';
 import { cli, root } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlxt-cli-migrate-'));
@@ -37,5 +39,23 @@ describe('mlx-train migrate', () => {
     expect(r.code).toBe(1);
     expect(r.stdout + r.stderr).toMatch(/bad\.db/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a verification MISMATCH exits 1 and says so in the report and its summary', async () => {
+    // A target that silently loses writes (a trigger deletes every param row as it is inserted):
+    // the merge succeeds, and only the row-by-row verification can notice.
+    const lossy = join(dir, 'lossy', 'mlflow.db');
+    await new TrackingStore(`sqlite:///${lossy}`).close();
+    const db = new Database(lossy);
+    db.exec('CREATE TRIGGER lose_params AFTER INSERT ON params BEGIN DELETE FROM params WHERE rowid = new.rowid; END');
+    db.close();
+    const r = cli(['migrate', src, '--into', lossy]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/verify:\s+MISMATCH/);
+    expect(r.stdout).toMatch(/params missing or different/);
+    expect(r.stdout).toMatch(/1 verification MISMATCH/);
+    const json = cli(['migrate', src, '--into', lossy, '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).ok).toBe(false);
   });
 });

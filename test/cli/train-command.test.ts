@@ -11,6 +11,8 @@ const db = join(dir, 'mlruns', 'mlflow.db');
 const env = { MLFLOW_TRACKING_URI: `sqlite:///${db}` };
 const outputDir = join(dir, 'outputs');
 const fast = ['--preset', 'quick', '--set', 'training.epochs=1', '--set', 'model.maxLength=32', '--output-dir', outputDir];
+const junk = join(dir, 'junk.safetensors');
+writeFileSync(junk, 'not a checkpoint');
 
 describe('mlx-train train / eval / predict', () => {
   let runId = '';
@@ -73,6 +75,10 @@ describe('mlx-train train / eval / predict', () => {
     ['missing training CSV', ['train', '--set', `data.trainPath=${join(dir, 'none.csv')}`, '--no-track'], 1, /none\.csv/],
     ['label column absent', ['train', '--set', 'data.labelColumn=Nope', '--no-track'], 1, /Nope/],
     ['resume from a missing checkpoint', ['train', ...fast, '--resume', join(dir, 'nope.safetensors'), '--no-track'], 1, /nope\.safetensors/],
+    ['resume from a folder', ['train', ...fast, '--resume', outputDir, '--no-track'], 2, /--resume '.*outputs' is a folder; give a checkpoint file/],
+    ['resume from a file that is not a checkpoint', ['train', ...fast, '--resume', junk, '--no-track'], 1, /junk\.safetensors/],
+    ['resume with another model size', ['train', ...fast, '--set', 'model.size=mini', '--resume', '--no-track'], 1, /checkpoint .*checkpoint-\d+\.safetensors does not fit the model this config builds/],
+    ['output dir is a file', ['train', '--preset', 'quick', '--output-dir', junk, '--no-track'], 2, /outputDir '.*junk\.safetensors' is a file, not a folder/],
     ['eval without checkpoints', ['eval', '--preset', 'quick', '--output-dir', join(dir, 'empty')], 1, /checkpoint/i],
     ['predict without a CSV argument', ['predict'], 2, /missing required argument/],
     ['predict a missing CSV', ['predict', join(dir, 'none.csv'), ...fast], 1, /none\.csv/],
