@@ -4,7 +4,7 @@ import { Document, type Scalar } from 'yaml';
 import { resolveConfig } from '../config/load.js';
 import type { TrainingConfig } from '../config/schema.js';
 import { readCsvFile } from '../data/csv.js';
-import { AUTO_TEMPLATE, embeddedDatasetAt, resolveTemplate, TITANIC_TRAIN_PATH } from '../data/embedded.js';
+import { AUTO_TEMPLATE, embeddedDatasetAt, resolveLabelColumn, resolveTemplate, TITANIC_TRAIN_PATH } from '../data/embedded.js';
 import { compileTemplate } from '../data/template.js';
 import { printJson, UsageError } from './output.js';
 
@@ -63,7 +63,9 @@ function checkTemplate(config: TrainingConfig): void {
   const trainPath = config.data.trainPath ?? TITANIC_TRAIN_PATH;
   const template = resolveTemplate(config.data.template, trainPath);
   if (template === null || !existsSync(trainPath)) return;
-  const columns = readCsvFile(trainPath).columns.filter((c) => c !== config.data.labelColumn);
+  const header = readCsvFile(trainPath).columns;
+  const label = resolveLabelColumn(config.data.labelColumn, header);
+  const columns = header.filter((c) => c !== label);
   compileTemplate(template, columns);
 }
 

@@ -122,7 +122,7 @@ describe('Trainer.fit', () => {
         let steps = 0;
         const config = { ...toyConfig(dir, { epochs: 1 }), tracking: { enabled: true, trackingUri } };
         const trainer = new Trainer(config, { createModel: tinyModelFactory(), log: () => {}, callbacks: [{ onStepEnd: () => void steps++ }] });
-        const err = await trainer.fit().catch((e: unknown) => e as Error & { code?: string });
+        const err = (await trainer.fit().then(() => null, (e: unknown) => e)) as Error & { code?: string };
         expect(err, name).toBeInstanceOf(Error);
         expect(err.code, name).toBe('TRACKING_UNAVAILABLE');
         expect(err.message, name).toContain(trackingUri);
