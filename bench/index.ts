@@ -26,6 +26,7 @@ const BENCHMARKS: Record<string, string> = {
   'blas-doctor': 'blas-doctor.ts',
   'ui-first-paint': 'ui-first-paint.ts',
   'optimizer-update': 'optimizer-update.ts',
+  'fused-kernels': 'fused-kernels.ts',
 };
 
 const args = process.argv.slice(2);

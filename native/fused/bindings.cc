@@ -2,12 +2,28 @@
 // mx::fast entry points.
 #include <napi.h>
 
+#include <unordered_set>
+
 #include "../exports.h"
 #include "../wrap.h"
+#include "mlx/primitives.h"
+#include "dropout.h"
+#include "embedding.h"
 #include "gelu.h"
+#include "layer_norm.h"
 #include "parallel_for.h"
+#include "softmax.h"
 
 namespace mlxt {
+
+namespace {
+
+std::optional<mx::array> OptArray(const Napi::Value& v, const char* what) {
+  if (v.IsUndefined() || v.IsNull()) return std::nullopt;
+  return Unwrap(v, what);
+}
+
+}  // namespace
 
 void InitFused(Napi::Object exports) {
   // (x, stream)
@@ -17,6 +33,46 @@ void InitFused(Napi::Object exports) {
   // (x, stream)
   MLXT_EXPORT(exports, "fusedGeluApprox", {
     return Wrap(info.Env(), FusedGelu(Unwrap(info[0], "x"), GeluKind::kTanh, ToStream(info[1])));
+  });
+  // (x, mask | null, stream)
+  MLXT_EXPORT(exports, "fusedMaskedSoftmax", {
+    return Wrap(info.Env(), FusedMaskedSoftmax(Unwrap(info[0], "x"), OptArray(info[1], "mask"), ToStream(info[2])));
+  });
+  // (q, k, v, scale, mask | null, stream)
+  MLXT_EXPORT(exports, "fusedAttention", {
+    return Wrap(info.Env(), FusedAttention(Unwrap(info[0], "q"), Unwrap(info[1], "k"), Unwrap(info[2], "v"),
+                                           static_cast<float>(ToDouble(info[3], "scale")), OptArray(info[4], "mask"),
+                                           ToStream(info[5])));
+  });
+  // (x, weight | null, bias | null, eps, stream)
+  MLXT_EXPORT(exports, "fusedLayerNorm", {
+    return Wrap(info.Env(), FusedLayerNorm(Unwrap(info[0], "x"), OptArray(info[1], "weight"), OptArray(info[2], "bias"),
+                                           static_cast<float>(ToDouble(info[3], "eps")), ToStream(info[4])));
+  });
+  // (x, keep, scale, key | null, stream)
+  MLXT_EXPORT(exports, "fusedDropout", {
+    return Wrap(info.Env(), FusedDropout(Unwrap(info[0], "x"), static_cast<float>(ToDouble(info[1], "keep")),
+                                         static_cast<float>(ToDouble(info[2], "scale")), OptArray(info[3], "key"),
+                                         ToStream(info[4])));
+  });
+  // (weight, ids, stream)
+  MLXT_EXPORT(exports, "fusedEmbedding", {
+    return Wrap(info.Env(), FusedEmbedding(Unwrap(info[0], "weight"), Unwrap(info[1], "ids"), ToStream(info[2])));
+  });
+  // (x) → the names of the primitives in the graph that computes x (empty once evaluated): lets tests see
+  // which path a layer took when both give the same numbers.
+  MLXT_EXPORT(exports, "fusedGraphPrimitives", {
+    std::vector<mx::array> stack{Unwrap(info[0], "x")};
+    std::unordered_set<std::uintptr_t> seen;
+    auto names = Napi::Array::New(info.Env());
+    while (!stack.empty()) {
+      auto a = stack.back();
+      stack.pop_back();
+      if (!a.has_primitive() || !seen.insert(a.id()).second) continue;
+      names.Set(names.Length(), Napi::String::New(info.Env(), a.primitive().name()));
+      for (const auto& in : a.inputs()) stack.push_back(in);
+    }
+    return names;
   });
   // Threads the fused kernels spread over (the calling stream thread included).
   MLXT_EXPORT(exports, "fusedKernelThreads", { return Napi::Number::New(info.Env(), ParallelThreads()); });

@@ -4,11 +4,9 @@
 #include "gelu.h"
 
 #include <cmath>
-#include <cstdint>
 #include <memory>
-#include <stdexcept>
-#include <string>
 
+#include "common.h"
 #include "mlx/backend/cpu/encoder.h"
 #include "mlx/primitives.h"
 #include "parallel_for.h"
@@ -17,41 +15,8 @@ namespace mlxt {
 
 namespace {
 
-#define MLXT_INLINE inline __attribute__((always_inline))
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define MLXT_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define MLXT_SIMD_CLONES
-#endif
-
-// ---- Scalar math, written to vectorise --------------------------------------------------------------
-
-// No FP-exception semantics to keep (MLX never enables traps), and without them GCC can turn the
-// selects below into blends; with them the AVX2 and baseline clones stay scalar.
 #pragma GCC push_options
 #pragma GCC optimize("no-trapping-math")
-
-// e^y for float32: y = k·ln2 + r with |r| ≤ ln2/2, e^r by its degree-7 Taylor polynomial (relative error
-// < 1e-8 on that interval, so float rounding dominates), 2^k put straight into the exponent bits.
-// y is clamped to the range where 2^k is a normal float; the callers only need the clamped values.
-MLXT_INLINE float ExpF(float y) {
-  y = y < -87.3f ? -87.3f : (y > 88.3f ? 88.3f : y);
-  const float kShift = 12582912.0f;  // 1.5·2^23: adding it rounds y·log2(e) to an integer in the low bits
-  float shifted = y * 1.44269504088896341f + kShift;
-  int32_t k = __builtin_bit_cast(int32_t, shifted) - __builtin_bit_cast(int32_t, kShift);
-  float kf = shifted - kShift;
-  float r = kf * -0.693145751953125f + y;  // ln2 split in two so r keeps its low bits
-  r = kf * -1.428606765330187045e-06f + r;
-  float p = 1.0f / 5040.0f;
-  p = p * r + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  return p * __builtin_bit_cast(float, (k + 127) << 23);
-}
 
 // log(erfc(a)/t) + a² as a polynomial in t = 1/(1 + a/2), a ≥ 0: our least-squares fit over a in [0, 10]
 // by scripts/fit-erfc-tail.py (max relative error of erfc 5e-8 in double; float rounding adds ~1e-7).
@@ -205,31 +170,6 @@ mx::array StockGeluSecond(const mx::array& x, const mx::array& g, const mx::arra
   return mx::vjp(fn, {x}, {cotangent}).second[0];
 }
 
-void CheckFloating(const mx::array& a, const char* op, const char* what) {
-  if (!mx::issubdtype(a.dtype(), mx::floating)) {
-    std::ostringstream msg;
-    msg << op << ": expected a floating-point " << what << " but received " << a.dtype() << " array of shape "
-        << a.shape();
-    throw std::invalid_argument(msg.str());
-  }
-}
-
-// Output buffer: reuse a donatable input's (elementwise, so writing in place is safe), else allocate.
-void AllocateLike(mx::array& out, const mx::array& donor) {
-  if (donor.is_donatable() && donor.flags().row_contiguous && donor.dtype() == out.dtype()) {
-    out.copy_shared_buffer(donor);
-  } else {
-    out.set_data(mx::allocator::malloc(out.nbytes()));
-  }
-}
-
-void CheckKernelInput(const mx::array& a, const char* op) {
-  // The op builders guarantee both; this guards against a graph rebuilt by another transform.
-  if (a.dtype() != mx::float32 || !a.flags().row_contiguous) {
-    throw std::runtime_error(std::string(op) + ": the fused CPU kernel needs a row-contiguous float32 input");
-  }
-}
-
 // ---- Primitives --------------------------------------------------------------------------------------------
 
 class GeluPrimitive : public mx::UnaryPrimitive {
@@ -348,10 +288,6 @@ class GeluGradPrimitive : public mx::UnaryPrimitive {
  private:
   GeluKind kind_;
 };
-
-bool UsesKernel(const mx::array& a, const mx::Stream& stream) {
-  return a.dtype() == mx::float32 && stream.device == mx::Device::cpu;
-}
 
 }  // namespace
 

@@ -66,6 +66,17 @@ async function nativeChecks(): Promise<Check[]> {
     hint: compiler ? undefined : 'Install g++ (apt-get install g++) so MLX can build fused CPU kernels at run time.',
   });
 
+  const fusedOn = mx.fusedKernelsEnabled();
+  checks.push({
+    name: 'fused CPU kernels',
+    level: 'ok',
+    value: fusedOn
+      ? `on, over ${mx.fused.threads()} thread(s): ${mx.fused.kernels.map((k) => k.name).join(', ')}`
+      : 'off (MLX_TRAIN_FUSED=0): the stock MLX op chains run',
+    hint: fusedOn ? undefined : 'Unset MLX_TRAIN_FUSED to use the multi-threaded fused kernels again.',
+    details: { enabled: fusedOn, threads: mx.fused.threads(), kernels: fusedOn ? mx.fused.kernels : [] },
+  });
+
   checks.push({
     name: 'memory',
     level: freemem() < 2 * GiB ? 'warn' : 'ok',

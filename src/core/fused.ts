@@ -8,7 +8,7 @@
 import { native, type StreamArg } from './binding.js';
 import type { MxArray } from './array.js';
 import { wrap } from './handle.js';
-import { arrayOf, optionKeysOf } from './op-args.js';
+import { arrayOf, numberOf, optionKeysOf } from './op-args.js';
 import { DtypeError } from '../errors.js';
 import { isFloating } from './dtype.js';
 
@@ -29,6 +29,64 @@ export function geluApprox(x: MxArray, opts: { stream?: StreamArg } = {}): MxArr
   optionKeysOf(opts, 'fused.geluApprox', ['stream']);
   return wrap(native.fusedGeluApprox(floatingInput(x, 'geluApprox'), opts.stream));
 }
+
+const optionalArray = (x: MxArray | null | undefined, op: string, name: string) =>
+  x === undefined || x === null ? null : arrayOf(x, `fused.${op}`, name);
+
+/**
+ * softmax(x + mask) over the last axis. `mask` is additive (float, broadcastable to x) or boolean
+ * (false = masked out, as the dtype's most negative value); masked entries come out exactly 0.
+ */
+export function maskedSoftmax(x: MxArray, mask: MxArray | null = null, opts: { stream?: StreamArg } = {}): MxArray {
+  optionKeysOf(opts, 'fused.maskedSoftmax', ['stream']);
+  return wrap(native.fusedMaskedSoftmax(floatingInput(x, 'maskedSoftmax'), optionalArray(mask, 'maskedSoftmax', 'mask'), opts.stream));
+}
+
+/**
+ * softmax(q·kᵀ·scale + mask)·v over [B, N, T, D], the value of mx.fast.scaledDotProductAttention: for
+ * float32 on the CPU with equal query and key/value heads, MLX's two batched matmuls around
+ * {@link maskedSoftmax}; otherwise mx.fast's own.
+ */
+export function attention(q: MxArray, k: MxArray, v: MxArray, scale: number, mask: MxArray | null = null, opts: { stream?: StreamArg } = {}): MxArray {
+  optionKeysOf(opts, 'fused.attention', ['stream']);
+  return wrap(native.fusedAttention(arrayOf(q, 'fused.attention', 'q'), arrayOf(k, 'fused.attention', 'k'), arrayOf(v, 'fused.attention', 'v'),
+    numberOf(scale, 'fused.attention', 'scale'), optionalArray(mask, 'attention', 'mask'), opts.stream));
+}
+
+/** Layer normalization over the last axis, the value of mx.fast.layerNorm; fused when the weight (and bias, if any) is 1-D float32. */
+export function layerNorm(x: MxArray, weight: MxArray | null, bias: MxArray | null, eps: number, opts: { stream?: StreamArg } = {}): MxArray {
+  optionKeysOf(opts, 'fused.layerNorm', ['stream']);
+  return wrap(native.fusedLayerNorm(floatingInput(x, 'layerNorm'), optionalArray(weight, 'layerNorm', 'weight'),
+    optionalArray(bias, 'layerNorm', 'bias'), numberOf(eps, 'fused.layerNorm', 'eps'), opts.stream));
+}
+
+/**
+ * x·bernoulli(1 − p)/(1 − p): dropout whose mask is mx.random.bernoulli(1 − p, x.shape, key) bit for bit
+ * (drawn inside the kernel from the same Threefry bits), from `key` or the global key sequence, which it
+ * advances exactly as bernoulli would. Its gradient is the same masked scaling of the cotangent.
+ */
+export function dropout(x: MxArray, p: number, opts: { key?: MxArray | null; stream?: StreamArg } = {}): MxArray {
+  optionKeysOf(opts, 'fused.dropout', ['key', 'stream']);
+  const prob = numberOf(p, 'fused.dropout', 'p');
+  if (!(prob >= 0 && prob < 1)) throw new RangeError(`fused.dropout: the probability p must be in [0, 1) but received ${prob}`);
+  return wrap(native.fusedDropout(floatingInput(x, 'dropout'), 1 - prob, 1 / (1 - prob), optionalArray(opts.key, 'dropout', 'key'), opts.stream));
+}
+
+/** take(weight, ids, 0): rows of a [vocab, dims] table for integer ids of any shape; the gradient is a threaded scatter-add. */
+export function embedding(weight: MxArray, ids: MxArray, opts: { stream?: StreamArg } = {}): MxArray {
+  optionKeysOf(opts, 'fused.embedding', ['stream']);
+  return wrap(native.fusedEmbedding(arrayOf(weight, 'fused.embedding', 'weight'), arrayOf(ids, 'fused.embedding', 'ids'), opts.stream));
+}
+
+/** The fused kernels nn and models use for float32 on the CPU while fusedKernelsEnabled() is on (`doctor` lists them). */
+export const kernels: readonly { readonly name: string; readonly usedBy: string }[] = [
+  { name: 'gelu', usedBy: 'nn.gelu, nn.GELU' },
+  { name: 'geluApprox', usedBy: 'nn.geluApprox, nn.GELU({ approx: "precise" })' },
+  { name: 'maskedSoftmax', usedBy: 'nn.scaledDotProductAttention, nn.MultiHeadAttention, BERT and ModernBERT attention' },
+  { name: 'layerNorm', usedBy: 'nn.LayerNorm (affine)' },
+  { name: 'dropout', usedBy: 'nn.Dropout' },
+  { name: 'embedding', usedBy: 'nn.Embedding (lookup and its gradient)' },
+];
 
 /** Threads the fused kernels spread one pass over, the MLX stream thread included. */
 export function threads(): number {

@@ -2,7 +2,7 @@
  * BERT (Hugging Face BertModel layout): word + position + token-type embeddings with LayerNorm, post-norm
  * encoder layers (attention → add & norm → GELU MLP → add & norm), an optional [CLS] pooler (dense + tanh),
  * and BertForSequenceClassification on top. Attention-probability dropout is not applied: the fused
- * mx.fast.scaledDotProductAttention has none (hidden dropout is, as in HF).
+ * attention core (nn.scaledDotProductAttention) has none (hidden dropout is, as in HF).
  */
 import type { MxArray } from '../core/array.js';
 import * as mx from '../core/index.js';

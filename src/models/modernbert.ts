@@ -7,7 +7,7 @@
 import type { MxArray } from '../core/array.js';
 import * as mx from '../core/index.js';
 import { stackLayerForward } from '../nn/checkpoint.js';
-import { Dropout, Embedding, LayerNorm, Linear, Module } from '../nn/index.js';
+import { Dropout, Embedding, LayerNorm, Linear, Module, scaledDotProductAttention } from '../nn/index.js';
 import { checkInputs, type EncoderInputs } from './bert.js';
 import { checkConfig, HF_ACTIVATIONS, type LayerType, type ModernBertConfig } from './config.js';
 import { initBertWeights } from './init.js';
@@ -59,7 +59,7 @@ export class ModernBertAttention extends Module {
     const [q, k, v] = [0, 1, 2].map((i) => mx.take(qkv, i, 0));
     const rq = mx.fast.rope(q, headDim, { base: this.ropeBase });
     const rk = mx.fast.rope(k, headDim, { base: this.ropeBase });
-    const out = mx.fast.scaledDotProductAttention(rq, rk, v, { scale: 1 / Math.sqrt(headDim), mask });
+    const out = scaledDotProductAttention(rq, rk, v, 1 / Math.sqrt(headDim), mask);
     return this.dropout.forward(this.outProj.forward(mx.reshape(mx.transpose(out, [0, 2, 1, 3]), [b, t, h])));
   }
 }

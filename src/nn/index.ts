@@ -8,7 +8,7 @@ export {
   gelu, geluApprox, geluFastApprox, silu, relu, tanh, GELU, SiLU, ReLU, Tanh, type GeluApprox, type Activation, type ActivationName,
 } from './layers/activations.js';
 export { GatedMLP, type GatedMLPOptions } from './layers/gated-mlp.js';
-export { MultiHeadAttention, type MultiHeadAttentionOptions, type AttentionMask } from './layers/attention.js';
+export { MultiHeadAttention, scaledDotProductAttention, type MultiHeadAttentionOptions, type AttentionMask } from './layers/attention.js';
 export { RoPE, type RoPEOptions } from './layers/positional.js';
 export { TransformerEncoderLayer, TransformerEncoder, type TransformerEncoderLayerOptions, type TransformerEncoderOptions } from './layers/transformer.js';
 export { Sequential, type Layer } from './layers/containers.js';

@@ -130,4 +130,19 @@ describe('conventions', () => {
       expect(blas.value).toContain(`${blas.details.core} kernels, ${blas.details.coreChosenBy === 'detected' ? 'detected by OpenBLAS' : 'OPENBLAS_CORETYPE'}`);
     }
   });
+
+  it('doctor lists the fused kernels in use, and none with MLX_TRAIN_FUSED=0', () => {
+    const fusedCheck = (env: Record<string, string | undefined>) => {
+      const r = cli(['doctor', '--json', '--tracking-uri', uri], { env });
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).checks.find((c: { name: string }) => c.name === 'fused CPU kernels');
+    };
+    const on = fusedCheck({ MLX_TRAIN_FUSED: undefined });
+    expect(on.details.enabled).toBe(true);
+    expect(on.details.kernels.map((k: { name: string }) => k.name)).toEqual(['gelu', 'geluApprox', 'maskedSoftmax', 'layerNorm', 'dropout', 'embedding']);
+    expect(on.value).toMatch(/^on, over \d+ thread\(s\): gelu, geluApprox, maskedSoftmax, layerNorm, dropout, embedding$/);
+    const off = fusedCheck({ MLX_TRAIN_FUSED: '0' });
+    expect(off.details).toMatchObject({ enabled: false, kernels: [] });
+    expect(off.value).toMatch(/^off \(MLX_TRAIN_FUSED=0\)/);
+  });
 });

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as mx from '../../src/core/index.js';
 import * as nn from '../../src/nn/index.js';
+import { native } from '../../src/core/binding.js';
 
 afterEach(() => mx.setFusedKernelsEnabled(undefined));
 
@@ -32,5 +33,30 @@ describe('fused kernel switch', () => {
     expect(Array.from(nn.gelu(x).toTypedArray() as Float32Array)).toEqual(fused);
     mx.setFusedKernelsEnabled(false);
     expect(Array.from(nn.gelu(x).toTypedArray() as Float32Array)).toEqual(chain);
+  });
+});
+
+// Every other fused kernel: the primitives in the graph of the layer's output say which path ran
+// (dropout gives the same numbers either way, by design, so the values cannot tell).
+describe('fused kernel switch reaches every kernel', () => {
+  const layers: [string, string, () => mx.Array][] = [
+    ['nn.Dropout', 'FusedDropout', () => new nn.Dropout(0.1).forward(mx.ones([4, 8]))],
+    ['nn.LayerNorm', 'FusedLayerNorm', () => new nn.LayerNorm(8).forward(mx.ones([4, 8]))],
+    ['nn.Embedding', 'FusedEmbedding', () => new nn.Embedding(10, 8).forward(mx.array([1, 2], { dtype: 'int32' }))],
+    ['nn.MultiHeadAttention (its softmax)', 'FusedMaskedSoftmax', () => {
+      const x = mx.ones([1, 3, 8]);
+      return new nn.MultiHeadAttention(8, 2).forward(x, x, x, { attentionMask: mx.array([[1, 1, 0]]) });
+    }],
+    ['nn.gelu', 'FusedGelu', () => nn.gelu(mx.ones([4]))],
+  ];
+  it.each(layers)('%s: %s when on, stock ops when off', (_, fusedName, build) => {
+    mx.tidy(() => {
+      const graph = () => native.fusedGraphPrimitives(build().handle);
+      mx.setFusedKernelsEnabled(true);
+      expect(graph()).toContain(fusedName);
+      mx.setFusedKernelsEnabled(false);
+      expect(graph().filter((n) => n.startsWith('Fused'))).toEqual([]);
+      expect(graph().length).toBeGreaterThan(0);
+    });
   });
 });

@@ -1,7 +1,10 @@
 /**
  * Layer stacks run each layer in its own scope (nn/checkpoint.ts stackLayerForward), so an uncompiled
  * forward holds one layer's temporaries at a time, not every layer's: the peak MLX memory of a forward
- * must not grow with depth. Measured as peak minus the memory active before the call, for 1 and 6 layers.
+ * must not grow with depth. Measured as peak minus the memory active before the call, for 2 and 6 layers:
+ * MLX's CPU scheduler runs a bounded number of kernels ahead of the stream, and with the fused kernels a
+ * layer is few enough kernels that two layers' temporaries can be in flight, so one layer alone is not the
+ * baseline; growth with depth would still show as ~3× at 6 layers.
  */
 import { describe, expect, it } from 'vitest';
 import { mx, models, nn } from '../../src/index.js';
@@ -29,10 +32,10 @@ describe('forward memory of layer stacks does not grow with depth', () => {
       mx.eval(m.parameters());
       return forwardPeak(() => m.forward(x));
     };
-    const one = peak(1);
+    const two = peak(2);
     const six = peak(6);
-    // Six layers' temporaries alive at once would be ~6× one layer's.
-    expect(six).toBeLessThan(one * 1.5);
+    // Six layers' temporaries alive at once would be ~3× two layers'.
+    expect(six).toBeLessThan(two * 1.5);
   });
 
   for (const family of ['bert', 'modernbert'] as const) {
@@ -46,9 +49,9 @@ describe('forward memory of layer stacks does not grow with depth', () => {
         mx.eval(m.parameters());
         return forwardPeak(() => m.forward(ids));
       };
-      const one = peak(1);
+      const two = peak(2);
       const six = peak(6);
-      expect(six).toBeLessThan(one * 1.5);
+      expect(six).toBeLessThan(two * 1.5);
     });
   }
 });

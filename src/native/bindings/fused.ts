@@ -4,5 +4,12 @@ import type { Handle, StreamArg } from '../binding.js';
 export interface FusedBinding {
   fusedGelu(x: Handle, s?: StreamArg): Handle;
   fusedGeluApprox(x: Handle, s?: StreamArg): Handle;
+  fusedMaskedSoftmax(x: Handle, mask: Handle | null, s?: StreamArg): Handle;
+  fusedAttention(q: Handle, k: Handle, v: Handle, scale: number, mask: Handle | null, s?: StreamArg): Handle;
+  fusedLayerNorm(x: Handle, weight: Handle | null, bias: Handle | null, eps: number, s?: StreamArg): Handle;
+  fusedDropout(x: Handle, keep: number, scale: number, key: Handle | null, s?: StreamArg): Handle;
+  fusedEmbedding(weight: Handle, ids: Handle, s?: StreamArg): Handle;
+  /** Test aid: the primitives in the graph that computes x (empty once evaluated). */
+  fusedGraphPrimitives(x: Handle): string[];
   fusedKernelThreads(): number;
 }

@@ -1,6 +1,6 @@
 /**
  * MultiHeadAttention as mlx.nn.MultiHeadAttention (projections queryProj/keyProj/valueProj/outProj, no
- * bias by default), computed with mx.fast.scaledDotProductAttention, plus mask builders for padding
+ * bias by default), computed with {@link scaledDotProductAttention}, plus mask builders for padding
  * (from a [B, T] attention mask of 1 = token, 0 = padding) and causal attention.
  */
 import { MxArray } from '../../core/array.js';
@@ -9,11 +9,23 @@ import { type Dtype } from '../../core/dtype.js';
 import { astype, greaterEqual, less, logicalAnd, multiply, notEqual } from '../../core/ops.js';
 import { expandDims, flatten, reshape, transpose, unflatten } from '../../core/shape.js';
 import * as fast from '../../core/fast.js';
+import { attention as fusedAttention } from '../../core/fused.js';
+import { fusedKernelsEnabled } from '../../core/fused-kernels.js';
 import { formatShape } from '../../core/op-args.js';
 import { describeValue, ShapeError } from '../../errors.js';
 import { Module } from '../module.js';
 import { checkArray, checkLastDim, checkOptions, positiveInt } from './checks.js';
 import { Linear } from './linear.js';
+
+/**
+ * softmax(q·kᵀ·scale + mask)·v over [B, N, T, D], the value of mx.fast.scaledDotProductAttention. float32
+ * without a 'causal' mask takes mx.fused.attention while the fused kernels are on: on the CPU, where
+ * mx.fast runs the masked softmax on one thread, the same matmuls around a threaded fused softmax.
+ */
+export function scaledDotProductAttention(q: MxArray, k: MxArray, v: MxArray, scale: number, mask: MxArray | 'causal' | null = null): MxArray {
+  if (q.dtype === 'float32' && mask !== 'causal' && fusedKernelsEnabled()) return fusedAttention(q, k, v, scale, mask);
+  return fast.scaledDotProductAttention(q, k, v, { scale, mask });
+}
 
 /** The most negative finite value of each floating dtype (mx.finfo(dtype).min). */
 const FINFO_MIN: Partial<Record<Dtype, number>> = {
@@ -87,7 +99,7 @@ export class MultiHeadAttention extends Module {
     const k = this.heads(this.keyProj.forward(keys));
     const v = this.heads(this.valueProj.forward(values));
     const scale = Math.sqrt(1 / q.shape[3]);
-    const out = fast.scaledDotProductAttention(q, k, v, { scale, mask: this.resolveMask(mask, queries.shape[1], keys.shape[1]) });
+    const out = scaledDotProductAttention(q, k, v, scale, this.resolveMask(mask, queries.shape[1], keys.shape[1]));
     return this.outProj.forward(flatten(transpose(out, [0, 2, 1, 3]), -2, -1));
   }
 

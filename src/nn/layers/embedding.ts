@@ -1,7 +1,13 @@
-/** Embedding: a [numEmbeddings, dims] table indexed by integer ids (weights ~ N(0, 1/dims), as mlx.nn). */
+/**
+ * Embedding: a [numEmbeddings, dims] table indexed by integer ids (weights ~ N(0, 1/dims), as mlx.nn).
+ * A float32 table takes mx.fused.embedding while the fused kernels are on (its gradient is a threaded
+ * scatter-add instead of MLX's single-threaded one).
+ */
 import type { MxArray } from '../../core/array.js';
 import { isInteger } from '../../core/dtype.js';
 import { take } from '../../core/indexing.js';
+import { embedding as fusedEmbedding } from '../../core/fused.js';
+import { fusedKernelsEnabled } from '../../core/fused-kernels.js';
 import { matmul } from '../../core/ops.js';
 import { transpose } from '../../core/shape.js';
 import * as random from '../../core/random.js';
@@ -27,6 +33,7 @@ export class Embedding extends Module {
   override forward(ids: MxArray): MxArray {
     checkArray(this, ids, 'ids');
     if (!isInteger(ids.dtype)) throw new DtypeError(`${this.describe()}: expected integer ids but received ${ids.dtype}`);
+    if (this.weight.dtype === 'float32' && fusedKernelsEnabled()) return fusedEmbedding(this.weight, ids);
     return take(this.weight, ids, 0);
   }
 

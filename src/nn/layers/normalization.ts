@@ -1,7 +1,13 @@
-/** LayerNorm and RMSNorm over the last axis, through mx.fast (mlx.nn defaults: eps 1e-5, weight 1, bias 0). */
+/**
+ * LayerNorm and RMSNorm over the last axis, through mx.fast (mlx.nn defaults: eps 1e-5, weight 1, bias 0).
+ * An affine float32 LayerNorm takes mx.fused.layerNorm (one threaded pass each way) while the fused
+ * kernels are on.
+ */
 import type { MxArray } from '../../core/array.js';
 import { ones, zeros } from '../../core/creation.js';
 import * as fast from '../../core/fast.js';
+import { layerNorm as fusedLayerNorm } from '../../core/fused.js';
+import { fusedKernelsEnabled } from '../../core/fused-kernels.js';
 import { Module } from '../module.js';
 import { checkLastDim, checkOptions, positiveInt } from './checks.js';
 
@@ -37,6 +43,7 @@ export class LayerNorm extends Module {
 
   override forward(x: MxArray): MxArray {
     checkLastDim(this, x, this.dims);
+    if (x.dtype === 'float32' && this.weight !== undefined && fusedKernelsEnabled()) return fusedLayerNorm(x, this.weight, this.bias ?? null, this.eps);
     return fast.layerNorm(x, this.weight ?? null, this.bias ?? null, this.eps);
   }
 }
