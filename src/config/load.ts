@@ -18,7 +18,7 @@ export type PresetName = (typeof PRESETS)[number];
 export const presetsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'configs');
 
 /** Env vars of our own that are not config keys (build, tests, tooling). */
-const RESERVED_ENV = new Set(['MLX_TRAIN_VENV', 'MLX_TRAIN_BUILD_FROM_SOURCE', 'MLX_TRAIN_OPENBLAS_DIR', 'MLX_TRAIN_TEST_PYTHON', 'MLX_TRAIN_DEBUG', 'MLX_TRAIN_DIST_TIMEOUT_MS']);
+const RESERVED_ENV = new Set(['MLX_TRAIN_VENV', 'MLX_TRAIN_BUILD_FROM_SOURCE', 'MLX_TRAIN_OPENBLAS_DIR', 'MLX_TRAIN_TEST_PYTHON', 'MLX_TRAIN_DEBUG', 'MLX_TRAIN_DIST_TIMEOUT_MS', 'MLX_TRAIN_FUSED']);
 
 type Plain = Record<string, unknown>;
 /** Where each dotted key path got its value, for error messages. */

@@ -55,6 +55,10 @@ describe('TrainingConfig defaults and presets', () => {
     expect(config.tracking.trackingUri).toBe('http://127.0.0.1:5000');
   });
 
+  it('leaves MLX_TRAIN_FUSED (the fused-kernel switch) to the kernels, not the config', () => {
+    expect(resolveConfig({ env: { MLX_TRAIN_FUSED: '0' } }).config).toEqual(resolveConfig({ env: {} }).config);
+  });
+
   it('extends a relative file and round-trips through YAML', () => {
     const base = file('training:\n  epochs: 9\n');
     const child = file(`extends: ./${base.split('/').pop()}\nmodel:\n  size: small\n`);
