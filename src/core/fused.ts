@@ -86,6 +86,8 @@ export const kernels: readonly { readonly name: string; readonly usedBy: string 
   { name: 'layerNorm', usedBy: 'nn.LayerNorm (affine)' },
   { name: 'dropout', usedBy: 'nn.Dropout' },
   { name: 'embedding', usedBy: 'nn.Embedding (lookup and its gradient)' },
+  { name: 'optimizerUpdate', usedBy: 'optim AdamW, Adam, SGD, Lion (the whole tree in one pass; core/fused-optim.ts)' },
+  { name: 'sumOfSquares', usedBy: 'optim.clipScale / clipGradNorm (the global gradient norm)' },
 ];
 
 /** Threads the fused kernels spread one pass over, the MLX stream thread included. */

@@ -196,6 +196,15 @@ describe('RestStore against mlflow server', () => {
     expect(await store.getExperimentByName('no such experiment')).toBeNull();
   });
 
+  it('nests a run under its parent and keeps its description, as the SQLite store does', async () => {
+    const expId = await store.createExperiment('rest-nested');
+    const parent = (await store.createRun(expId, { runName: 'sweep' })).info.runId;
+    const child = await store.createRun(expId, { runName: 'trial-0', parentRunId: parent, description: 'first trial' });
+    const tags = (await store.getRun(child.info.runId)).data.tags;
+    expect(tags['mlflow.parentRunId']).toBe(parent);
+    expect(tags['mlflow.note.content']).toBe('first trial');
+  });
+
   it('renames, deletes and restores experiments and runs; tags can be deleted', async () => {
     const expId = await store.createExperiment('rest-lifecycle');
     const runId = (await store.createRun(expId)).info.runId;

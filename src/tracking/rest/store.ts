@@ -152,7 +152,10 @@ export class RestStore implements TrackingClient {
   // Runs
 
   async createRun(experimentId: string, options: CreateRunOptions = {}): Promise<Run> {
-    const tags = options.tags ?? {};
+    // MLflow's REST API has no parent or description field: both travel as the tags the SQLite store sets.
+    const tags = { ...(options.tags ?? {}) };
+    if (options.parentRunId !== undefined) tags['mlflow.parentRunId'] = requireString(options.parentRunId, 'parent run id');
+    if (options.description !== undefined) tags['mlflow.note.content'] = options.description;
     const out = await this.post('runs/create', {
       experiment_id: requireString(experimentId, 'experiment id'),
       user_id: options.userId ?? tags['mlflow.user'] ?? userInfo().username,
