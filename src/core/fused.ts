@@ -11,6 +11,8 @@ import { wrap } from './handle.js';
 import { arrayOf, numberOf, optionKeysOf } from './op-args.js';
 import { DtypeError } from '../errors.js';
 import { isFloating } from './dtype.js';
+import { checkIndices } from './indexing.js';
+import { formatShape } from './op-args.js';
 
 function floatingInput(x: MxArray, op: string, name = 'x') {
   const h = arrayOf(x, `fused.${op}`, name);
@@ -75,7 +77,19 @@ export function dropout(x: MxArray, p: number, opts: { key?: MxArray | null; str
 /** take(weight, ids, 0): rows of a [vocab, dims] table for integer ids of any shape; the gradient is a threaded scatter-add. */
 export function embedding(weight: MxArray, ids: MxArray, opts: { stream?: StreamArg } = {}): MxArray {
   optionKeysOf(opts, 'fused.embedding', ['stream']);
-  return wrap(native.fusedEmbedding(arrayOf(weight, 'fused.embedding', 'weight'), arrayOf(ids, 'fused.embedding', 'ids'), opts.stream));
+  const table = arrayOf(weight, 'fused.embedding', 'weight');
+  const idsHandle = arrayOf(ids, 'fused.embedding', 'ids');
+  // The kernel reads row ids[i] unchecked, as MLX's gather does: check the ids first (eagerly, or on
+  // every call of a compiled function whose input they are), so a bad id is an error, not a wild read.
+  // Built first, so that wrong dtypes and shapes get the kernel's own messages; nothing runs until eval.
+  const out = wrap(native.fusedEmbedding(table, idsHandle, opts.stream));
+  try {
+    checkIndices('fused.embedding', ids, weight.shape[0], `axis 0 of the array of shape ${formatShape(weight.shape)}`);
+  } catch (err) {
+    out.dispose();
+    throw err;
+  }
+  return out;
 }
 
 /** The fused kernels nn and models use for float32 on the CPU while fusedKernelsEnabled() is on (`doctor` lists them). */

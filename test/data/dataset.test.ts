@@ -194,7 +194,7 @@ describe('bad data and options fail with file, line, column or option', () => {
         caught = err;
       }
       expect(caught, 'expected an error').toBeInstanceOf(Error);
-      expect((caught as { code?: string }).code).toMatch(/^(DATA_ERROR|TOKENIZER_ERROR)$/);
+      expect((caught as { code?: string }).code).toMatch(/^(DATA_ERROR|TOKENIZER_ERROR|TEMPLATE_ERROR)$/);
       expect((caught as Error).message).toMatch(pattern);
     });
   }

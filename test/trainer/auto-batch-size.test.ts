@@ -36,8 +36,9 @@ describe('training.batchSize: auto', () => {
     expect(chosen).toBeGreaterThanOrEqual(1);
     expect(chosen).toBeLessThan(64);
     expect(logs.find((l) => l.startsWith('batch-size finder:'))).toMatch(new RegExp(`^batch-size finder: batchSize ${chosen} \\(training pass peak [\\d.]+ MB of the 8 MB budget`));
-    // The finder's own answer for that budget, doubling from 1.
-    expect(small.findBatchSize().batchSize).toBe(chosen);
+    // The finder's own answer for that budget, doubling from 1. Asked again after training, the model's
+    // optimizer state now holds memory of its own, so near the budget it may answer one doubling lower.
+    expect([chosen, chosen / 2]).toContain(small.findBatchSize().batchSize);
     // Training used batches of at most the chosen size.
     expect(result.state.lastStep!.batchSize).toBeLessThanOrEqual(chosen);
     // A roomy budget reaches maxBatchSize.
