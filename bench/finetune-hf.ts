@@ -126,7 +126,7 @@ export function run(): string {
     rmSync(work, { recursive: true, force: true });
   }
   return [
-    `### Fine-tuning all-MiniLM-L6-v2 on Titanic text: mlx-train vs transformers.Trainer vs Python MLX (${trials} alternating trial(s) in fresh processes; steady-state medians; ${threads} threads everywhere; fp32 GEMM peak ${fmt(peak, 1)} GFLOP/s${withOpenBlas ? '; Python MLX on the system OpenBLAS' : '; Python MLX on its bundled BLAS'})`,
+    `### Fine-tuning all-MiniLM-L6-v2 on Titanic text: mlx-train vs transformers.Trainer vs Python MLX (${trials} alternating trial(s) in fresh processes; steady-state medians; ${threads} threads everywhere; fp32 GEMM peak ${fmt(peak, 1)} GFLOP/s${withOpenBlas ? '; Python MLX on the same OpenBLAS as the addon' : '; Python MLX on its bundled BLAS'})`,
     '',
     header,
     '',
