@@ -14,7 +14,30 @@ const ITEM_BYTES: Record<string, bigint> = {
 };
 const MAX_DIM = 2 ** 31 - 1;
 
-function readHeader(path: string): { header: unknown; dataBytes: bigint } | null {
+/**
+ * The JSON header of an open .safetensors file and the count of data bytes after it, or why the file
+ * cannot hold one. The one reader of the header's framing: this guard and models/safetensors-header.ts
+ * (which turns a problem into a CheckpointError naming the file) both use it.
+ */
+export function readSafetensorsHeaderJson(fd: number): { header: unknown; dataBytes: number } | { problem: string } {
+  const size = fstatSync(fd).size;
+  if (size < 8) return { problem: `not a safetensors file: it has ${size} bytes, fewer than the 8-byte header length` };
+  const lenBuf = Buffer.alloc(8);
+  readSync(fd, lenBuf, 0, 8, 0);
+  const headerLen = Number(lenBuf.readBigUInt64LE(0));
+  if (headerLen > size - 8 || headerLen > 100 * 1024 * 1024) {
+    return { problem: `not a safetensors file or truncated: the header claims ${headerLen} bytes but the file has ${size}` };
+  }
+  const buf = Buffer.alloc(headerLen);
+  readSync(fd, buf, 0, headerLen, 8);
+  try {
+    return { header: JSON.parse(buf.toString('utf8')), dataBytes: size - 8 - headerLen };
+  } catch (e) {
+    return { problem: `the safetensors header is not valid JSON (${(e as Error).message})` };
+  }
+}
+
+function readHeader(path: string): { header: unknown; dataBytes: number } | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -23,19 +46,8 @@ function readHeader(path: string): { header: unknown; dataBytes: bigint } | null
   }
   try {
     if (!fstatSync(fd).isFile()) return null;
-    const size = BigInt(fstatSync(fd).size);
-    if (size < 8n) return null;
-    const lenBuf = Buffer.alloc(8);
-    readSync(fd, lenBuf, 0, 8, 0);
-    const len = lenBuf.readBigUInt64LE(0);
-    if (len > size - 8n || len > 100n * 1024n * 1024n) return null;
-    const buf = Buffer.alloc(Number(len));
-    readSync(fd, buf, 0, buf.length, 8);
-    try {
-      return { header: JSON.parse(buf.toString('utf8')), dataBytes: size - 8n - len };
-    } catch {
-      return null;
-    }
+    const read = readSafetensorsHeaderJson(fd);
+    return 'problem' in read ? null : read; // framing problems are MLX's to report
   } finally {
     closeSync(fd);
   }
@@ -55,7 +67,7 @@ export function safetensorsHeaderProblem(path: string): string | null {
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
       return `tensor '${name}' has data_offsets ${JSON.stringify(offsets)}: expected [begin, end] with 0 <= begin <= end`;
     }
-    if (BigInt(offsets[1]) > read.dataBytes) {
+    if (offsets[1] > read.dataBytes) {
       return `tensor '${name}' ends at data byte ${offsets[1]} but the file holds only ${read.dataBytes} data bytes (truncated?)`;
     }
     const item = ITEM_BYTES[dtype as string];

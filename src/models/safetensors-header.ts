@@ -2,7 +2,8 @@
  * Reads and checks a .safetensors header before MLX loads the file lazily, so a truncated or corrupt
  * file fails at load time with the file and tensor named, not later inside an evaluation.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { readSafetensorsHeaderJson } from '../core/safetensors-check.js';
 import { describeValue } from '../errors.js';
 import { CheckpointError } from './errors.js';
 
@@ -22,21 +23,9 @@ export interface TensorInfo {
 export function readSafetensorsJson(file: string): { header: Record<string, unknown>; dataBytes: number } {
   const fd = openSync(file, 'r');
   try {
-    const size = fstatSync(fd).size;
-    if (size < 8) throw new CheckpointError(`not a safetensors file: it has ${size} bytes, fewer than the 8-byte header length`, { file });
-    const lenBuf = Buffer.alloc(8);
-    readSync(fd, lenBuf, 0, 8, 0);
-    const headerLen = Number(lenBuf.readBigUInt64LE(0));
-    if (headerLen > size - 8 || headerLen > 100 * 1024 * 1024) {
-      throw new CheckpointError(`not a safetensors file or truncated: the header claims ${headerLen} bytes but the file has ${size}`, { file });
-    }
-    const headerBuf = Buffer.alloc(headerLen);
-    readSync(fd, headerBuf, 0, headerLen, 8);
-    try {
-      return { header: JSON.parse(headerBuf.toString('utf8')) as Record<string, unknown>, dataBytes: size - 8 - headerLen };
-    } catch (e) {
-      throw new CheckpointError(`the safetensors header is not valid JSON (${(e as Error).message})`, { file });
-    }
+    const read = readSafetensorsHeaderJson(fd);
+    if ('problem' in read) throw new CheckpointError(read.problem, { file });
+    return read as { header: Record<string, unknown>; dataBytes: number };
   } finally {
     closeSync(fd);
   }
