@@ -6,19 +6,7 @@
 import { UiRequestError } from '../errors.js';
 import { parseFilter, parseOrderBy } from '../tracking/search/filter.js';
 import type { Experiment, Metric, Run, TrackingClient } from '../tracking/index.js';
-
-/** A run as the runs table needs it: info, latest metrics, params and the few tags the table shows. */
-export interface RunRow {
-  runId: string;
-  runName: string;
-  experimentId: string;
-  status: string;
-  startTime: number;
-  endTime: number | null;
-  parentRunId: string | null;
-  metrics: Record<string, number>;
-  params: Record<string, string>;
-}
+import type { RunRow, Series } from './wire.js';
 
 export const PARENT_TAG = 'mlflow.parentRunId';
 
@@ -86,12 +74,6 @@ export async function childRuns(store: TrackingClient, parent: Run): Promise<Run
   return runs;
 }
 
-/** A metric history as parallel columns (compact JSON, and the shape uPlot wants). */
-export interface Series {
-  step: number[];
-  time: number[];
-  value: (number | null)[];
-}
 
 export function toSeries(points: Metric[]): Series {
   const s: Series = { step: [], time: [], value: [] };

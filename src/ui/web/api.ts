@@ -1,27 +1,13 @@
 /** The dashboard's JSON API (src/ui/routes.ts), typed for the views. */
+import type { RunRow, Series } from '../wire.js';
+
+export type { RunRow, Series };
+
 export interface Experiment {
   experimentId: string;
   name: string;
   lifecycleStage: string;
   lastUpdateTime: number;
-}
-
-export interface RunRow {
-  runId: string;
-  runName: string;
-  experimentId: string;
-  status: string;
-  startTime: number;
-  endTime: number | null;
-  parentRunId: string | null;
-  metrics: Record<string, number>;
-  params: Record<string, string>;
-}
-
-export interface Series {
-  step: number[];
-  time: number[];
-  value: (number | null)[];
 }
 
 export interface RunDetail {
