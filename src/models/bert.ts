@@ -8,7 +8,7 @@ import type { MxArray } from '../core/array.js';
 import * as mx from '../core/index.js';
 import { formatShape } from '../core/op-args.js';
 import { DtypeError, ShapeError } from '../errors.js';
-import { stackLayerForward } from '../nn/checkpoint.js';
+import { stackLayerForward } from '../nn/recompute.js';
 import { Dropout, Embedding, LayerNorm, Linear, Module, MultiHeadAttention } from '../nn/index.js';
 import { type BertConfig, checkConfig, HF_ACTIVATIONS } from './config.js';
 import { initBertWeights } from './init.js';

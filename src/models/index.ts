@@ -14,6 +14,6 @@ export { toHfName, fromHfName, type Task } from './weight-map.js';
 export {
   loadPretrained, savePretrained, createModel, architectureOf,
   type LoadPretrainedOptions, type SavePretrainedOptions, type LoadReport, type Pretrained, type PretrainedModel, type EncoderModel, type ClassifierModel,
-} from './checkpoint.js';
+} from './hf-folder.js';
 export { readSafetensorsHeader, type TensorInfo } from './safetensors-header.js';
 export { CheckpointError } from './errors.js';

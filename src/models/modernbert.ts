@@ -6,7 +6,7 @@
  */
 import type { MxArray } from '../core/array.js';
 import * as mx from '../core/index.js';
-import { stackLayerForward } from '../nn/checkpoint.js';
+import { stackLayerForward } from '../nn/recompute.js';
 import { Dropout, Embedding, LayerNorm, Linear, Module, scaledDotProductAttention } from '../nn/index.js';
 import { checkInputs, type EncoderInputs } from './bert.js';
 import { checkConfig, HF_ACTIVATIONS, type LayerType, type ModernBertConfig } from './config.js';

@@ -16,6 +16,6 @@ export { QuantizedLinear, quantize, type QuantizationOptions, type QuantizeModel
 export { LoRALinear, type LoRAOptions } from './layers/lora.js';
 export { fuseLoRA, type FuseLoRAOptions } from './fuse.js';
 export { valueAndGrad, moduleState } from './value-and-grad.js';
-export { checkpoint } from './checkpoint.js';
+export { checkpoint } from './recompute.js';
 export * as init from './init.js';
 export * as losses from './losses.js';

@@ -11,7 +11,7 @@ import * as mx from '../core/index.js';
 import type { TrainingConfig } from '../config/schema.js';
 import { MlxTrainError } from '../errors.js';
 import type { Module } from '../nn/index.js';
-import { trainableWeightProblems, trainableWeights, writeAtomically } from './checkpoint.js';
+import { trainableWeightProblems, trainableWeights, writeAtomically } from './run-checkpoint.js';
 
 export const ADAPTER_WEIGHTS_FILE = 'adapters.safetensors';
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';

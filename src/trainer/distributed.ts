@@ -5,7 +5,6 @@
  */
 import * as mx from '../core/index.js';
 import { allSum, averageGradients, defaultTimeoutMs, evalCollective, getDefaultGroup, isInitialized, withDeadline } from '../distributed/index.js';
-import type { TrainStep } from './step.js';
 
 type Tree = Record<string, unknown>;
 
@@ -43,8 +42,9 @@ export function sumOverRanks(value: number): number {
  * vanishes without closing its socket, ends this rank with exit 124 and a message instead of a hang. A
  * peer that dies outright is seen at once (MLX's ring backend reports the closed connection).
  */
-export function guardStepDeadline(step: TrainStep): void {
+// Typed by shape, not by TrainStep: step.ts imports this module, so naming TrainStep here would close a circle.
+export function guardStepDeadline<A extends unknown[], R>(step: { run: (...args: A) => R }): void {
   if (worldSize() === 1) return;
   const run = step.run.bind(step);
-  step.run = (microBatches, options) => withDeadline('training step (waiting on the gradient all-reduce)', defaultTimeoutMs(), () => run(microBatches, options));
+  step.run = (...args: A) => withDeadline('training step (waiting on the gradient all-reduce)', defaultTimeoutMs(), () => run(...args));
 }

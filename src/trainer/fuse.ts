@@ -11,7 +11,7 @@ import { MlxTrainError } from '../errors.js';
 import { BertForSequenceClassification, ModernBertForSequenceClassification, savePretrained, stringifyHfConfig, type ClassifierModel } from '../models/index.js';
 import type { Module } from '../nn/index.js';
 import type { Tokenizer } from '../tokenizers/index.js';
-import { fsyncFolder, fsyncPath } from './checkpoint.js';
+import { fsyncFolder, fsyncPath } from './run-checkpoint.js';
 
 /** The config of a model whose adapters were fused: LoRA and quantization off (the fused base is float32). */
 export function fusedConfig(c: TrainingConfig, pretrained: string | null = c.model.pretrained): TrainingConfig {

@@ -6,7 +6,7 @@ export { TrainStep, type StepBatch, type LossFn, type StepResult, type TrainStep
 export {
   saveCheckpoint, loadCheckpoint, loadModelWeights, listCheckpoints, latestCheckpoint, pruneCheckpoints, restoreOptimizerState, writeAtomically, checkpointName,
   CheckpointError, CHECKPOINT_FORMAT, type TrainerCheckpointState, type LoadedCheckpoint, type CheckpointContents,
-} from './checkpoint.js';
+} from './run-checkpoint.js';
 export { BatchSizer, findBatchSize, isOutOfMemory, type BatchSizerOptions, type FindBatchSizeOptions } from './batch-size.js';
 export { memorySnapshot, memoryMetrics, LeakAlarm } from './memory.js';
 export { DynamicLossScaler, computeDtypeOf, type ComputeDtype } from './precision.js';

@@ -7,9 +7,9 @@
  * the world size over the global sum (one scalar all-reduce per step), since shards differ in weight.
  */
 import { sumOverRanks, worldSize } from './distributed.js';
-import type { StepBatch } from './step.js';
 
-export function lossShares(parts: StepBatch[], normalizer?: (batch: StepBatch) => number): number[] {
+// Any batch with a row count: step.ts imports this module, so its StepBatch type is not named here.
+export function lossShares<B extends { size: number }>(parts: B[], normalizer?: (batch: B) => number): number[] {
   const weights = parts.map((b) => (normalizer ? normalizer(b) : b.size));
   const local = weights.reduce((a, b) => a + b, 0);
   // Row counts of rank shards differ by at most one; a weight sum can differ by far more.

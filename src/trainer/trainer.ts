@@ -20,7 +20,7 @@ import { batchSizeOf, resolveAutoBatchSize } from './auto-batch-size.js';
 import { buildModel, pretrainedTokenizer } from './model-setup.js';
 import { loadAdapters as loadAdapterFiles, saveAdapters as saveAdapterFiles } from './adapters.js';
 import { fusedConfig, isExportable, writeFusedFolder } from './fuse.js';
-import { bestCheckpoint, CheckpointError, checkpointName, latestCheckpoint, loadCheckpoint, loadCheckpointWeights, loadModelWeights, restoreOptimizerState, saveCheckpoint, type TrainerCheckpointState } from './checkpoint.js';
+import { bestCheckpoint, CheckpointError, checkpointName, latestCheckpoint, loadCheckpoint, loadCheckpointWeights, loadModelWeights, restoreOptimizerState, saveCheckpoint, type TrainerCheckpointState } from './run-checkpoint.js';
 import { CheckpointCallback } from './callbacks/checkpoint.js';
 import { EarlyStopping } from './callbacks/early-stopping.js';
 import { builtinCallbacks } from './callbacks/index.js';

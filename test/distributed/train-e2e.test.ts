@@ -14,7 +14,7 @@ import { mx } from '../../src/index.js';
 import { TITANIC_TRAIN_PATH } from '../../src/data/dataset.js';
 import { freePorts } from '../../src/distributed/index.js';
 import { TrackingStore } from '../../src/tracking/index.js';
-import { loadCheckpoint } from '../../src/trainer/checkpoint.js';
+import { loadCheckpoint } from '../../src/trainer/run-checkpoint.js';
 import { nodeTs, root } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlxt-dist-train-'));

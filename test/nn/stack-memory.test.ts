@@ -1,5 +1,5 @@
 /**
- * Layer stacks run each layer in its own scope (nn/checkpoint.ts stackLayerForward), so an uncompiled
+ * Layer stacks run each layer in its own scope (nn/recompute.ts stackLayerForward), so an uncompiled
  * forward holds one layer's temporaries at a time, not every layer's: the peak MLX memory of a forward
  * must not grow with depth. Measured as peak minus the memory active before the call, for 2 and 6 layers:
  * MLX's CPU scheduler runs a bounded number of kernels ahead of the stream, and with the fused kernels a

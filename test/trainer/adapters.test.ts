@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mx, nn, Trainer } from '../../src/index.js';
 import { TITANIC_TRAIN_PATH } from '../../src/data/dataset.js';
-import { loadCheckpoint } from '../../src/trainer/checkpoint.js';
+import { loadCheckpoint } from '../../src/trainer/run-checkpoint.js';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../../src/trainer/adapters.js';
 import { stringify } from 'yaml';
 

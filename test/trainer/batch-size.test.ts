@@ -6,7 +6,7 @@ import { mx, nn, Trainer } from '../../src/index.js';
 import { BatchSizer, findBatchSize } from '../../src/trainer/batch-size.js';
 import { LeakAlarm } from '../../src/trainer/memory.js';
 import type { BatchSizerState } from '../../src/trainer/batch-size.js';
-import { listCheckpoints, loadCheckpoint } from '../../src/trainer/checkpoint.js';
+import { listCheckpoints, loadCheckpoint } from '../../src/trainer/run-checkpoint.js';
 import { classificationLoss, snapshot, toyConfig } from '../helpers/tiny-model.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mlxt-batch-size-'));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mx, openStore, Trainer } from '../../src/index.js';
-import { listCheckpoints } from '../../src/trainer/checkpoint.js';
+import { listCheckpoints } from '../../src/trainer/run-checkpoint.js';
 import { tinyModelFactory, toyConfig } from '../helpers/tiny-model.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mlxt-loop-'));
@@ -225,7 +225,7 @@ describe('Trainer.fit', () => {
     const trainer = new Trainer(toyConfig(dir, { epochs: 1, mixedPrecision: 'fp16' }), { createModel: tinyModelFactory(0), log: () => {} });
     const result = await trainer.fit();
     expect(Number.isFinite(result.state.lastStep!.loss)).toBe(true);
-    const { loadCheckpoint } = await import('../../src/trainer/checkpoint.js');
+    const { loadCheckpoint } = await import('../../src/trainer/run-checkpoint.js');
     const ck = loadCheckpoint(listCheckpoints(join(dir, 'out', 'checkpoints')).at(-1)!.path);
     expect(ck.trainer.lossScaler).toEqual({ scale: 2 ** 15, goodSteps: result.state.globalStep });
   });

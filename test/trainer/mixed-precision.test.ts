@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mx, optim, Trainer } from '../../src/index.js';
-import { loadCheckpoint, listCheckpoints } from '../../src/trainer/checkpoint.js';
+import { loadCheckpoint, listCheckpoints } from '../../src/trainer/run-checkpoint.js';
 import { DynamicLossScaler } from '../../src/trainer/precision.js';
 import { TrainStep } from '../../src/trainer/step.js';
 import { classificationLoss, snapshot, syntheticBatch, TinyClassifier, tinyModel, toyConfig } from '../helpers/tiny-model.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Trainer } from '../../src/index.js';
-import { listCheckpoints } from '../../src/trainer/checkpoint.js';
+import { listCheckpoints } from '../../src/trainer/run-checkpoint.js';
 import { snapshot, tinyModelFactory, toyConfig } from '../helpers/tiny-model.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mlxt-resume-'));

@@ -8,7 +8,7 @@
 import type { MxArray } from '../../core/array.js';
 import { add } from '../../core/ops.js';
 import { describeValue } from '../../errors.js';
-import { stackLayerForward } from '../checkpoint.js';
+import { stackLayerForward } from '../recompute.js';
 import { Module } from '../module.js';
 import { type Activation, activationFn, relu } from './activations.js';
 import { type AttentionMask, MultiHeadAttention } from './attention.js';

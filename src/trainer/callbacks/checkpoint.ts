@@ -4,7 +4,7 @@
  * `keep` files plus the best after every save.
  */
 import { basename } from 'node:path';
-import { checkpointName, pruneCheckpoints } from '../checkpoint.js';
+import { checkpointName, pruneCheckpoints } from '../run-checkpoint.js';
 import type { Callback, TrainerControl, TrainerState } from '../types.js';
 
 export class CheckpointCallback implements Callback {

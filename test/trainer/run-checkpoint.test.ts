@@ -6,7 +6,7 @@ import { mx, optim } from '../../src/index.js';
 import { parseConfig } from '../../src/config/load.js';
 import {
   CHECKPOINT_FORMAT, checkpointName, listCheckpoints, loadCheckpoint, pruneCheckpoints, restoreOptimizerState, saveCheckpoint, type TrainerCheckpointState,
-} from '../../src/trainer/checkpoint.js';
+} from '../../src/trainer/run-checkpoint.js';
 import { TrainStep } from '../../src/trainer/step.js';
 import { classificationLoss, snapshot, syntheticBatch, tinyModel } from '../helpers/tiny-model.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mx, optim } from '../../src/index.js';
 import { parseConfig } from '../../src/config/load.js';
-import { CheckpointError, loadCheckpoint, loadModelWeights, readTrainerState, restoreOptimizerState, saveCheckpoint, type TrainerCheckpointState } from '../../src/trainer/checkpoint.js';
+import { CheckpointError, loadCheckpoint, loadModelWeights, readTrainerState, restoreOptimizerState, saveCheckpoint, type TrainerCheckpointState } from '../../src/trainer/run-checkpoint.js';
 import { TrainStep } from '../../src/trainer/step.js';
 import { classificationLoss, syntheticBatch, tinyModel } from '../helpers/tiny-model.js';
 
