@@ -7,7 +7,7 @@ export * as tokenizers from './tokenizers/index.js';
 export * as models from './models/index.js';
 export * from './errors.js';
 export * as tracking from './tracking/index.js';
-export { TrackingStore, openStore, StoreError, type TrackingClient } from './tracking/index.js';
+export { TrackingStore, openStore, type TrackingClient } from './tracking/index.js';
 export * as config from './config/index.js';
 export * as distributed from './distributed/index.js';
 export { resolveConfig, loadPreset } from './config/index.js';

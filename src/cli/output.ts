@@ -1,15 +1,7 @@
 /** Output conventions of the CLI: results on stdout, logs and errors on stderr, exit codes 0/1/2. */
-import { MlxTrainError } from '../errors.js';
+import { exitCodeOf, MlxTrainError } from '../errors.js';
 
-/** A bad invocation detected after parsing (conflicting flags, a missing file argument…): exit 2. */
-export class UsageError extends MlxTrainError {
-  constructor(message: string) {
-    super(message, 'USAGE_ERROR');
-  }
-}
-
-/** Codes whose errors are the user's input (exit 2) rather than a runtime failure (exit 1). */
-const INPUT_CODES = new Set(['USAGE_ERROR', 'CONFIG_ERROR', 'TEMPLATE_ERROR']);
+export { UsageError } from '../errors.js';
 
 export function reportError(err: unknown, verbose: boolean): number {
   const code = (err as { code?: unknown })?.code;
@@ -17,7 +9,7 @@ export function reportError(err: unknown, verbose: boolean): number {
   process.stderr.write(`error[${typeof code === 'string' ? code : 'ERROR'}]: ${message}\n`);
   if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   else if (!(err instanceof MlxTrainError)) process.stderr.write('(run with --verbose for the stack trace)\n');
-  return typeof code === 'string' && INPUT_CODES.has(code) ? 2 : 1;
+  return exitCodeOf(err);
 }
 
 export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {

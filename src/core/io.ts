@@ -7,7 +7,7 @@
 import { native, type Handle, type StreamArg } from './binding.js';
 import { MxArray } from './array.js';
 import { wrap } from './handle.js';
-import { MlxError, invalidArg } from '../errors.js';
+import { type CodeOf, MlxError, invalidArg } from '../errors.js';
 import type { SafetensorsRaw } from '../native/bindings/io.js';
 import { safetensorsHeaderProblem } from './safetensors-check.js';
 
@@ -27,7 +27,7 @@ function pathOf(op: string, path: unknown): string {
 function fileError(op: string, path: string, cause: unknown, err: Error): Error {
   const native = cause as { message?: string; code?: string };
   const detail = String(native?.message ?? cause).replace(/^\w+: /, '');
-  const out = new MlxError(`${op}: cannot ${op.startsWith('load') ? 'read' : 'write'} '${path}': ${detail}`, native?.code ?? 'MLX_ERROR');
+  const out = new MlxError(`${op}: cannot ${op.startsWith('load') ? 'read' : 'write'} '${path}': ${detail}`, (native?.code as CodeOf<'mlx'> | undefined) ?? 'MLX_ERROR');
   out.stack = `${out.name}: ${out.message}\n${(err.stack ?? '').split('\n').slice(1).join('\n')}`;
   Object.assign(out, { path, cause });
   return out;

@@ -18,7 +18,7 @@
  *
  * Example (Titanic): "A [{Age}-year-old ]{Sex} in class {Pclass}[, fare {Fare}][, cabin {Cabin}], embarked at {Embarked|an unknown port}."
  */
-import { DataError } from './errors.js';
+import { ConfigError } from '../errors.js';
 import { nearestName } from './nearest.js';
 
 export type Row = Readonly<Record<string, string | null>>;
@@ -131,7 +131,7 @@ function parseTemplate(source: string, columns: readonly string[]): Part[] {
     text = '';
   };
   const fail = (message: string, at: number): never => {
-    throw new DataError(`${message} at character ${at + 1} of template ${JSON.stringify(source)}`, { key: 'template' }, { code: 'TEMPLATE_ERROR' });
+    throw new ConfigError(`option 'template': ${message} at character ${at + 1} of template ${JSON.stringify(source)}`, 'TEMPLATE_ERROR');
   };
   for (let i = 0; i < source.length; i++) {
     const ch = source[i];
@@ -167,7 +167,7 @@ function parseTemplate(source: string, columns: readonly string[]): Part[] {
 }
 
 export function compileTemplate(source: string, columns: readonly string[], options: TemplateOptions = {}): CompiledTemplate {
-  if (typeof source !== 'string') throw new DataError(`expected a string but received ${typeof source}`, { key: 'template' }, { code: 'TEMPLATE_ERROR' });
+  if (typeof source !== 'string') throw new ConfigError(`option 'template': expected a string but received ${typeof source}`, 'TEMPLATE_ERROR');
   const missingText = options.missingText ?? 'unknown';
   const parts = parseTemplate(source, columns);
   const used = new Set<string>();

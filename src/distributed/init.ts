@@ -4,18 +4,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { native } from '../core/binding.js';
-import { MlxTrainError } from '../errors.js';
+import { DistributedError } from '../errors.js';
 import { Group } from './group.js';
 import { defaultTimeoutMs, withDeadline } from './timeout.js';
 
 export const BACKENDS = ['any', 'ring', 'mpi', 'nccl', 'jaccl'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
-export class DistributedError extends MlxTrainError {
-  constructor(message: string) {
-    super(message, 'DISTRIBUTED_ERROR');
-  }
-}
+export { DistributedError };
 
 export interface InitOptions {
   /** Throw when no backend can be initialised (default false: a group of one, where collectives are no-ops). */

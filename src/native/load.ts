@@ -83,7 +83,8 @@ export function loadBinding(): Binding {
       { cause },
     );
   }
-  loaded.setErrorClass(MlxError);
+  // The addon only ever passes MLX_ERROR, MLX_INVALID_ARGUMENT or MLX_OUT_OF_MEMORY (native/errors.cc).
+  loaded.setErrorClass(MlxError as new (message: string, code: string) => MlxError);
   binding = loaded;
   return loaded;
 }

@@ -1,5 +1,5 @@
 /** mlx-train/nn: layers, losses and initializers following mlx.nn's names in camelCase. */
-export { Module, WeightsError, type FreezeOptions, type LoadWeightsOptions } from './module.js';
+export { Module, type FreezeOptions, type LoadWeightsOptions } from './module.js';
 export { Linear, Identity } from './layers/linear.js';
 export { Embedding } from './layers/embedding.js';
 export { LayerNorm, RMSNorm, type LayerNormOptions } from './layers/normalization.js';

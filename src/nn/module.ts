@@ -13,17 +13,13 @@ import { MxArray } from '../core/array.js';
 import { isTreeNode, treeFlatten, treeUnflatten } from '../core/tree.js';
 import { loadSafetensors, saveSafetensors } from '../core/io.js';
 import { formatShape } from '../core/op-args.js';
-import { describeValue, MlxTrainError } from '../errors.js';
+import { CheckpointError, describeValue } from '../errors.js';
 
 type Tree = Record<string, unknown>;
 type ModuleFilter = (module: Module, key: string, value: unknown) => boolean;
 
-/** The error for a parameter tree or weight file that does not fit a module (code WEIGHTS_MISMATCH). */
-export class WeightsError extends MlxTrainError {
-  constructor(message: string) {
-    super(message, 'WEIGHTS_MISMATCH');
-  }
-}
+/** A parameter tree or weight file that does not fit a module (a CheckpointError with code WEIGHTS_MISMATCH). */
+const weightsError = (message: string): CheckpointError => new CheckpointError(message, {}, 'WEIGHTS_MISMATCH');
 
 const isContainer = (v: unknown): v is Tree | unknown[] => isTreeNode(v) && !(v instanceof Map);
 
@@ -168,22 +164,22 @@ export abstract class Module {
         const holder = dst as Record<string, unknown>;
         const has = dst instanceof Module ? Object.prototype.hasOwnProperty.call(dst, k) && !k.startsWith('_') : k in holder;
         if (!has) {
-          if (strict) throw new WeightsError(`${this.describe()}.update: the module has no parameter named '${where}'`);
+          if (strict) throw weightsError(`${this.describe()}.update: the module has no parameter named '${where}'`);
           continue;
         }
         const cur = holder[k];
         if (cur instanceof MxArray || cur === null || cur === undefined) {
           if (next instanceof MxArray) holder[k] = next;
           else if (strict) {
-            throw new WeightsError(`${this.describe()}.update: expected an mx.array for parameter '${where}' but received ${describeValue(next)}`);
+            throw weightsError(`${this.describe()}.update: expected an mx.array for parameter '${where}' but received ${describeValue(next)}`);
           }
         } else if (cur instanceof Module || isContainer(cur)) {
           if (isContainer(next)) apply(cur as Module | Tree, next, where);
           else if (strict) {
-            throw new WeightsError(`${this.describe()}.update: expected a tree for '${where}' (it holds ${cur instanceof Module ? cur.describe() : 'a container'}) but received ${describeValue(next)}`);
+            throw weightsError(`${this.describe()}.update: expected a tree for '${where}' (it holds ${cur instanceof Module ? cur.describe() : 'a container'}) but received ${describeValue(next)}`);
           }
         } else if (strict) {
-          throw new WeightsError(`${this.describe()}.update: '${where}' is not a parameter (it holds ${describeValue(cur)})`);
+          throw weightsError(`${this.describe()}.update: '${where}' is not a parameter (it holds ${describeValue(cur)})`);
         }
       }
     };
@@ -199,14 +195,14 @@ export abstract class Module {
         const where = path ? `${path}.${k}` : k;
         const holder = dst as Record<string, unknown>;
         if (!(k in holder)) {
-          if (strict) throw new WeightsError(`${this.describe()}.updateModules: no member named '${where}'`);
+          if (strict) throw weightsError(`${this.describe()}.updateModules: no member named '${where}'`);
           continue;
         }
         const cur = holder[k];
         if (next instanceof Module) holder[k] = next;
         else if (isContainer(next) && (cur instanceof Module || isContainer(cur))) apply(cur as Module | Tree, next, where);
         else if (strict && !(isContainer(next) && Object.keys(next).length === 0)) {
-          throw new WeightsError(`${this.describe()}.updateModules: expected a Module or a tree of Modules at '${where}' but received ${describeValue(next)}`);
+          throw weightsError(`${this.describe()}.updateModules: expected a Module or a tree of Modules at '${where}' but received ${describeValue(next)}`);
         }
       }
     };
@@ -250,7 +246,7 @@ export abstract class Module {
     if (strict && keys) {
       for (const key of keys) {
         if (!targets.some(([, m]) => m.localParameterKeys().some((k) => k === key || k.startsWith(`${key}.`)))) {
-          throw new WeightsError(`${op}: no module has a parameter named '${key}'`);
+          throw weightsError(`${op}: no module has a parameter named '${key}'`);
         }
       }
     }
@@ -340,7 +336,7 @@ export abstract class Module {
         }
         if (wrong.length) parts.push(`mis-shaped ${wrong.length} parameter(s):\n${wrong.join('\n')}`);
         parts.push('(pass { strict: false } to load only the matching names)');
-        throw new WeightsError(parts.join('\n'));
+        throw weightsError(parts.join('\n'));
       }
     }
     if (weights.length > 0) this.update(treeUnflatten(weights) as Tree, false);

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as mx from '../core/index.js';
 import type { TrainingConfig } from '../config/schema.js';
-import { MlxTrainError } from '../errors.js';
+import { CheckpointError } from '../errors.js';
 import type { Module } from '../nn/index.js';
 import { trainableWeightProblems, trainableWeights, writeAtomically } from './run-checkpoint.js';
 
@@ -29,16 +29,13 @@ export interface AdapterConfig {
   head: string[];
 }
 
-export class AdapterError extends MlxTrainError {
-  constructor(message: string, file?: string) {
-    super(file ? `${message} (${file})` : message, 'ADAPTER_ERROR');
-  }
-}
+/** An adapter folder that cannot be saved or used (a CheckpointError with code ADAPTER_ERROR). */
+const adapterError = (message: string, file?: string): CheckpointError => new CheckpointError(message, file ?? {}, 'ADAPTER_ERROR');
 
 const isLoraWeight = (k: string) => /(^|\.)lora[AB]$/.test(k);
 
 function requireLora(config: TrainingConfig, op: string): void {
-  if (!config.training.lora.enabled) throw new AdapterError(`${op} needs training.lora.enabled: a run without LoRA has no adapters (save or load a checkpoint instead)`);
+  if (!config.training.lora.enabled) throw adapterError(`${op} needs training.lora.enabled: a run without LoRA has no adapters (save or load a checkpoint instead)`);
 }
 
 /** Writes the model's adapters (and trainable head) to `dir`; returns the two file paths. */
@@ -46,7 +43,7 @@ export function saveAdapters(dir: string, model: Module, config: TrainingConfig)
   requireLora(config, 'saveAdapters');
   const weights = trainableWeights(model);
   const adapters = weights.map(([k]) => k).filter(isLoraWeight);
-  if (adapters.length === 0) throw new AdapterError('saveAdapters: the model has no trainable LoRA weights (loraA/loraB)');
+  if (adapters.length === 0) throw adapterError('saveAdapters: the model has no trainable LoRA weights (loraA/loraB)');
   const meta: AdapterConfig = {
     format: ADAPTERS_FORMAT,
     baseModel: config.model.pretrained,
@@ -65,14 +62,14 @@ export function saveAdapters(dir: string, model: Module, config: TrainingConfig)
 }
 
 function readAdapterConfig(path: string): AdapterConfig {
-  if (!existsSync(path)) throw new AdapterError(`no ${ADAPTER_CONFIG_FILE} in the adapter folder`, path);
+  if (!existsSync(path)) throw adapterError(`no ${ADAPTER_CONFIG_FILE} in the adapter folder`, path);
   let meta: AdapterConfig;
   try {
     meta = JSON.parse(readFileSync(path, 'utf8')) as AdapterConfig;
   } catch (err) {
-    throw new AdapterError(`invalid JSON: ${(err as Error).message}`, path);
+    throw adapterError(`invalid JSON: ${(err as Error).message}`, path);
   }
-  if (meta?.format !== ADAPTERS_FORMAT) throw new AdapterError(`not mlx-train adapters (format '${String(meta?.format)}', expected '${ADAPTERS_FORMAT}')`, path);
+  if (meta?.format !== ADAPTERS_FORMAT) throw adapterError(`not mlx-train adapters (format '${String(meta?.format)}', expected '${ADAPTERS_FORMAT}')`, path);
   return meta;
 }
 
@@ -95,14 +92,14 @@ export function loadAdapters(dir: string, model: Module, config: TrainingConfig)
     ...(quantization.enabled ? [['quantization.bits', meta.quantization?.bits, quantization.bits], ['quantization.groupSize', meta.quantization?.groupSize, quantization.groupSize]] as [string, unknown, unknown][] : []),
   ];
   for (const [key, saved, wanted] of checks) {
-    if (saved !== wanted) throw new AdapterError(`${key} is ${String(saved)} in the adapters but ${String(wanted)} in training.${key} of this config`, configPath);
+    if (saved !== wanted) throw adapterError(`${key} is ${String(saved)} in the adapters but ${String(wanted)} in training.${key} of this config`, configPath);
   }
-  if (!existsSync(weightsPath)) throw new AdapterError(`no ${ADAPTER_WEIGHTS_FILE} in the adapter folder`, weightsPath);
+  if (!existsSync(weightsPath)) throw adapterError(`no ${ADAPTER_WEIGHTS_FILE} in the adapter folder`, weightsPath);
   const arrays = mx.loadSafetensors(weightsPath).arrays;
   const problems = trainableWeightProblems(model, new Map(Object.entries(arrays)));
   if (problems.length) {
     mx.dispose(Object.values(arrays));
-    throw new AdapterError(`the adapters do not fit the model built from this config:\n${problems.join('\n')}`, weightsPath);
+    throw adapterError(`the adapters do not fit the model built from this config:\n${problems.join('\n')}`, weightsPath);
   }
   model.loadWeights(Object.entries(arrays), { strict: false });
   mx.eval(model.parameters());

@@ -5,7 +5,7 @@
  * see the size that trained.
  */
 import type { TrainingConfig } from '../config/schema.js';
-import { MlxTrainError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import type { Module } from '../nn/index.js';
 import { findBatchSize } from './batch-size.js';
 import type { LossFn } from './step.js';
@@ -21,11 +21,11 @@ export interface AutoBatchSizeInput {
 export function resolveAutoBatchSize(config: TrainingConfig, input: AutoBatchSizeInput): TrainingConfig {
   const t = config.training;
   if (t.batchSize !== 'auto') return config;
-  if (t.memoryLimitMb === null) throw new MlxTrainError('training.batchSize: auto needs training.memoryLimitMb (the budget the batch must fit)', 'CONFIG_ERROR');
+  if (t.memoryLimitMb === null) throw new ConfigError('training.batchSize: auto needs training.memoryLimitMb (the budget the batch must fit)');
   const budget = t.memoryLimitMb * 2 ** 20;
   const found = findBatchSize({ model: input.model, lossFn: input.lossFn, maxLength: config.model.maxLength, vocabSize: input.vocabSize, start: 1, max: t.maxBatchSize, memoryLimitBytes: budget });
   if (found.batchSize === 0) {
-    throw new MlxTrainError(`training.batchSize: auto found no batch that fits training.memoryLimitMb=${t.memoryLimitMb}: one row of ${config.model.maxLength} tokens already peaks over it; raise memoryLimitMb or lower model.maxLength`, 'CONFIG_ERROR');
+    throw new ConfigError(`training.batchSize: auto found no batch that fits training.memoryLimitMb=${t.memoryLimitMb}: one row of ${config.model.maxLength} tokens already peaks over it; raise memoryLimitMb or lower model.maxLength`);
   }
   input.log(`batch-size finder: batchSize ${found.batchSize} (training pass peak ${(found.peakBytes / 2 ** 20).toFixed(1)} MB of the ${t.memoryLimitMb} MB budget, at most maxBatchSize ${t.maxBatchSize})`);
   return { ...config, training: { ...t, batchSize: found.batchSize } };

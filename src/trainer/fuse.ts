@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { TrainingConfig } from '../config/schema.js';
-import { MlxTrainError } from '../errors.js';
+import { CheckpointError } from '../errors.js';
 import { BertForSequenceClassification, ModernBertForSequenceClassification, savePretrained, stringifyHfConfig, type ClassifierModel } from '../models/index.js';
 import type { Module } from '../nn/index.js';
 import type { Tokenizer } from '../tokenizers/index.js';
@@ -48,8 +48,8 @@ export function writeFusedFolder(dir: string, model: ClassifierModel, options: F
   const target = resolve(dir);
   const occupied = () => {
     if (!isOccupied(target)) return;
-    if (!statSync(target).isDirectory()) throw new MlxTrainError(`cannot write the fused model to ${target}: it is a file`, 'OUTPUT_EXISTS');
-    if (!options.overwrite) throw new MlxTrainError(`the output folder ${target} exists and is not empty (pass overwrite: true, or --force on the command line, to replace it)`, 'OUTPUT_EXISTS');
+    if (!statSync(target).isDirectory()) throw new CheckpointError(`cannot write the fused model to ${target}: it is a file`, {}, 'OUTPUT_EXISTS');
+    if (!options.overwrite) throw new CheckpointError(`the output folder ${target} exists and is not empty (pass overwrite: true, or --force on the command line, to replace it)`, {}, 'OUTPUT_EXISTS');
   };
   occupied();
   const parent = dirname(target);

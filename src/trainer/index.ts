@@ -1,6 +1,6 @@
 /** mlx-train/trainer: the Trainer, its step, checkpoints and the callback contract. */
 export { Trainer, applyAdapters, TOKENIZER_FILE, LABELS_FILE, type TrainerOptions, type FitOptions, type FitResult, type Prediction, type SaveFusedOptions } from './trainer.js';
-export { saveAdapters, loadAdapters, AdapterError, ADAPTER_WEIGHTS_FILE, ADAPTER_CONFIG_FILE, ADAPTERS_FORMAT, type AdapterConfig } from './adapters.js';
+export { saveAdapters, loadAdapters, ADAPTER_WEIGHTS_FILE, ADAPTER_CONFIG_FILE, ADAPTERS_FORMAT, type AdapterConfig } from './adapters.js';
 export { buildModel, pretrainedTokenizer, type ModelRequest, type ModelFactory } from './model-setup.js';
 export { TrainStep, type StepBatch, type LossFn, type StepResult, type TrainStepOptions } from './step.js';
 export {
@@ -12,7 +12,7 @@ export { memorySnapshot, memoryMetrics, LeakAlarm } from './memory.js';
 export { DynamicLossScaler, computeDtypeOf, type ComputeDtype } from './precision.js';
 export { seedEverything, captureRandomState, restoreRandomState } from './rng.js';
 export { learningRateAt, createState, createControl } from './state.js';
-export { NonFiniteLossError, classificationLoss, trainLoop, type LoopContext } from './loop.js';
+export { classificationLoss, trainLoop, type LoopContext } from './loop.js';
 export { allReduceGradients, worldSize, rank } from './distributed.js';
 export { shardLoader, shardPlan } from './shard-loader.js';
 export { CheckpointCallback } from './callbacks/checkpoint.js';

@@ -6,7 +6,7 @@
 import * as mx from '../core/index.js';
 import type { Batch } from '../data/collate.js';
 import type { DataLoader } from '../data/loader.js';
-import { MlxTrainError } from '../errors.js';
+import { ConfigError, DataError, TrainingError } from '../errors.js';
 import type { Module } from '../nn/index.js';
 import { BatchSizer, isOutOfMemory } from './batch-size.js';
 import { checkMonitorName, isImprovement, metricKey, monitoredValue } from './evaluate.js';
@@ -15,12 +15,6 @@ import type { DynamicLossScaler } from './precision.js';
 import { learningRateAt, resetControl } from './state.js';
 import type { StepBatch, StepResult, TrainStep } from './step.js';
 import type { Callback, EvalMetrics, StepMetrics, TrainerControl, TrainerState } from './types.js';
-
-export class NonFiniteLossError extends MlxTrainError {
-  constructor(message: string) {
-    super(message, 'NON_FINITE_LOSS');
-  }
-}
 
 /** Everything the loop drives; built by Trainer. */
 export interface LoopContext {
@@ -46,7 +40,7 @@ export async function emit<K extends keyof Callback>(callbacks: Callback[], hook
 }
 
 export function toStepBatch(b: Batch): StepBatch {
-  if (!b.labels) throw new MlxTrainError('a training batch has no labels', 'DATA_ERROR');
+  if (!b.labels) throw new DataError('a training batch has no labels');
   return { inputIds: b.inputIds, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds, labels: b.labels, size: b.size };
 }
 
@@ -113,10 +107,10 @@ function restoreState(ctx: LoopContext, g: StateGuard): void {
   mx.random.setState(g.key);
 }
 
-function nonFinite(ctx: LoopContext, result: StepResult, batchIndex: number): NonFiniteLossError {
+function nonFinite(ctx: LoopContext, result: StepResult, batchIndex: number): TrainingError {
   const s = ctx.state;
   const what = Number.isFinite(result.loss) ? `the gradient norm is ${result.gradNorm}` : `the loss is ${result.loss}`;
-  return new NonFiniteLossError(
+  return new TrainingError(
     `training diverged at step ${s.globalStep + 1} (epoch ${s.epoch + 1}, batch ${batchIndex}): ${what}. Lower training.learningRate, enable training.maxGradNorm, or set training.nanPolicy=skip to skip such steps`,
   );
 }
@@ -218,7 +212,7 @@ export function checkMonitor(monitor: string): void {
   try {
     checkMonitorName(monitor);
   } catch (err) {
-    throw new MlxTrainError(`training.earlyStopping.monitor: ${(err as Error).message}`, 'CONFIG_ERROR');
+    throw new ConfigError(`training.earlyStopping.monitor: ${(err as Error).message}`);
   }
 }
 

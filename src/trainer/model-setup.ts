@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainingConfig } from '../config/schema.js';
-import { MlxTrainError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { bertConfig, createModel, loadPretrained, modernBertConfig } from '../models/index.js';
 import { LoRALinear, Linear, Module, quantize } from '../nn/index.js';
 import { loadTokenizer, type Tokenizer } from '../tokenizers/index.js';
@@ -89,6 +89,6 @@ export function applyAdapters(model: Module, c: TrainingConfig, options: { quant
       }
     }
   }
-  if (wrapped === 0) throw new MlxTrainError(`training.lora.targetModules ${JSON.stringify(lora.targetModules)} matched no Linear layer of the model`, 'CONFIG_ERROR');
+  if (wrapped === 0) throw new ConfigError(`training.lora.targetModules ${JSON.stringify(lora.targetModules)} matched no Linear layer of the model`);
   for (const [path, m] of model.namedModules()) if (isHead(path)) m.unfreeze();
 }

@@ -13,18 +13,14 @@ import * as mx from '../core/index.js';
 import { readSafetensorsJson } from '../models/safetensors-header.js';
 import { configToYaml } from '../config/load.js';
 import type { TrainingConfig } from '../config/schema.js';
-import { MlxTrainError } from '../errors.js';
+import { CheckpointError } from '../errors.js';
 import type { Module } from '../nn/index.js';
 import type { Optimizer } from '../optim/index.js';
 
 export const CHECKPOINT_FORMAT = 'mlx-train-checkpoint-1';
 const NAME = /^checkpoint-(\d+)\.safetensors$/;
 
-export class CheckpointError extends MlxTrainError {
-  constructor(message: string, readonly file?: string) {
-    super(file ? `${message} (${file})` : message, 'CHECKPOINT_ERROR');
-  }
-}
+export { CheckpointError };
 
 /** Everything but arrays that a resume needs. */
 export interface TrainerCheckpointState {

@@ -11,7 +11,7 @@ import * as mx from '../core/index.js';
 import { parseConfig, resolveConfig, type ResolveOptions } from '../config/load.js';
 import type { TrainingConfig, TrainingConfigInput } from '../config/schema.js';
 import { type DataOptions, prepareData, type PreparedData } from '../data/dataset.js';
-import { MlxTrainError } from '../errors.js';
+import { ConfigError, MlxTrainError, restate } from '../errors.js';
 import { loadTokenizer, type Tokenizer } from '../tokenizers/index.js';
 import { fuseLoRA, type Module } from '../nn/index.js';
 import { Adafactor, Adam, AdamW, Lion, SGD, type Optimizer } from '../optim/index.js';
@@ -151,7 +151,7 @@ export class Trainer {
     }
     const out = this._config.outputDir;
     if (existsSync(out) && !statSync(out).isDirectory()) {
-      throw new MlxTrainError(`outputDir '${out}' is a file, not a folder: checkpoints, plots and predictions go in a folder (--output-dir)`, 'CONFIG_ERROR');
+      throw new ConfigError(`outputDir '${out}' is a file, not a folder: checkpoints, plots and predictions go in a folder (--output-dir)`);
     }
   }
 
@@ -268,7 +268,7 @@ export class Trainer {
       try {
         out.labelClasses = (JSON.parse(readFileSync(labelsPath, 'utf8')) as { classes: string[] }).classes;
       } catch (err) {
-        throw new MlxTrainError(`cannot read the saved label map ${labelsPath}: ${(err as Error).message}`, 'CHECKPOINT_ERROR');
+        throw new CheckpointError(`cannot read the saved label map ${labelsPath}: ${(err as Error).message}`);
       }
     }
     return out;
@@ -338,7 +338,7 @@ export class Trainer {
     checkMonitor(this.config.training.earlyStopping.monitor);
     // A k-fold config trains one Trainer per fold (each of those has options.fold set).
     if (this.config.data.kFolds >= 2 && this.options.fold === undefined) {
-      if (options.resumeFrom) throw new MlxTrainError('resumeFrom is not supported with data.kFolds ≥ 2 (each fold trains from scratch)', 'CONFIG_ERROR');
+      if (options.resumeFrom) throw new ConfigError('resumeFrom is not supported with data.kFolds ≥ 2 (each fold trains from scratch)');
       return this.crossValidate();
     }
     const p = this.setup();
@@ -460,7 +460,7 @@ export class Trainer {
     const started = performance.now();
     const c = this.config;
     const k = c.data.kFolds;
-    if (k < 2) throw new MlxTrainError(`crossValidate needs data.kFolds ≥ 2 but it is ${k}`, 'CONFIG_ERROR');
+    if (k < 2) throw new ConfigError(`crossValidate needs data.kFolds ≥ 2 but it is ${k}`);
     const isMain = rank() === 0;
     const parentState = createState(c, 0);
     const parent = c.tracking.enabled && isMain ? new TrackingCallback({ log: (m) => this.log(m), tags: { ...this.options.trackingTags, 'mlx_train.k_folds': String(k) } }) : null;
@@ -546,12 +546,11 @@ export class Trainer {
   private resume(from: string, state: LoopContext['state'], callbacks: Callback[]): void {
     const p = this.setup();
     const path = from === 'latest' ? latestCheckpoint(this.checkpointDir) : from;
-    if (!path) throw new MlxTrainError(`resumeFrom 'latest': no checkpoint in ${this.checkpointDir}`, 'CHECKPOINT_ERROR');
+    if (!path) throw new CheckpointError(`resumeFrom 'latest': no checkpoint in ${this.checkpointDir}`);
     if (existsSync(path) && statSync(path).isDirectory()) {
       const inside = latestCheckpoint(path);
-      throw new MlxTrainError(
+      throw new ConfigError(
         `--resume '${path}' is a folder; give a checkpoint file${inside ? ` (the latest there is ${inside})` : ''}, or --resume alone for the latest in ${this.checkpointDir}`,
-        'CONFIG_ERROR',
       );
     }
     const ck = this.withPath(path, 'is not a readable checkpoint', () => loadCheckpoint(path));
@@ -578,7 +577,8 @@ export class Trainer {
     } catch (err) {
       const e = err as Error & { code?: string };
       if (typeof e?.message !== 'string' || e.message.includes(path)) throw err;
-      throw new MlxTrainError(`checkpoint ${path} ${what}: ${e.message}`, e.code ?? 'CHECKPOINT_ERROR', { cause: err });
+      const message = `checkpoint ${path} ${what}: ${e.message}`;
+      throw err instanceof MlxTrainError ? restate(err, message) : new CheckpointError(message, {}, 'CHECKPOINT_ERROR', { cause: err });
     }
   }
 
@@ -602,7 +602,7 @@ export class Trainer {
   async predict(testCsv?: string): Promise<Prediction[]> {
     const members = this.ensemble ?? { model: this.setup().model as ClassifierModule, data: this.setup().data };
     const path = testCsv ?? this.config.data.testPath;
-    if (!path) throw new MlxTrainError('predict: no CSV given and data.testPath is not set', 'CONFIG_ERROR');
+    if (!path) throw new ConfigError('predict: no CSV given and data.testPath is not set');
     mkdirSync(this.config.outputDir, { recursive: true });
     const out = await predictCsv({
       members,
@@ -618,7 +618,7 @@ export class Trainer {
   findBatchSize(): { batchSize: number; peakBytes: number } {
     const p = this.setup();
     const t = this.config.training;
-    if (t.memoryLimitMb === null) throw new MlxTrainError('findBatchSize needs training.memoryLimitMb', 'CONFIG_ERROR');
+    if (t.memoryLimitMb === null) throw new ConfigError('findBatchSize needs training.memoryLimitMb');
     return findBatchSize({
       model: p.model,
       lossFn: p.lossFn,
@@ -658,9 +658,9 @@ export class Trainer {
   fuseAdapters(): number {
     if (!this.config.training.lora.enabled) {
       const why = this.fusedLayers > 0 ? 'the adapters were fused already' : 'this config has no adapters';
-      throw new MlxTrainError(`fuseAdapters needs training.lora.enabled: ${why}`, 'CONFIG_ERROR');
+      throw new ConfigError(`fuseAdapters needs training.lora.enabled: ${why}`);
     }
-    if (this.ensemble) throw new MlxTrainError('fuseAdapters fuses one model, not a k-fold ensemble: fuse each fold model on its own (a Trainer, or --output-dir, on outputDir/fold-<i>)', 'CONFIG_ERROR');
+    if (this.ensemble) throw new ConfigError('fuseAdapters fuses one model, not a k-fold ensemble: fuse each fold model on its own (a Trainer, or --output-dir, on outputDir/fold-<i>)');
     const p = this.setup();
     const quantized = this.config.training.quantization.enabled;
     const fused = fuseLoRA(p.model, { dequantize: true });
@@ -685,11 +685,11 @@ export class Trainer {
   saveFused(dir: string, options: SaveFusedOptions = {}): string {
     for (const k of Object.keys(options)) if (k !== 'overwrite') throw new TypeError(`saveFused: unknown option '${k}' (expected overwrite)`);
     if (!this.config.training.lora.enabled && this.fusedLayers === 0) {
-      throw new MlxTrainError('saveFused needs training.lora.enabled: this config has no adapters to fuse (a plain model is saved with models.savePretrained)', 'CONFIG_ERROR');
+      throw new ConfigError('saveFused needs training.lora.enabled: this config has no adapters to fuse (a plain model is saved with models.savePretrained)');
     }
     const p = this.setup();
     if (!isExportable(p.model)) {
-      throw new MlxTrainError(`saveFused writes a Hugging Face folder, which needs a BERT or ModernBERT classifier, but this model is ${p.model.describe()} (from a createModel factory); save its weights with model.saveWeights instead`, 'CONFIG_ERROR');
+      throw new ConfigError(`saveFused writes a Hugging Face folder, which needs a BERT or ModernBERT classifier, but this model is ${p.model.describe()} (from a createModel factory); save its weights with model.saveWeights instead`);
     }
     if (this.config.training.lora.enabled) this.fuseAdapters();
     const c = this.config;

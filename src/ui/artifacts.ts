@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
-import { UiRequestError } from '../errors.js';
+import { UiError } from '../errors.js';
 import { localArtifactDir } from '../tracking/sqlite/artifacts.js';
 import type { FileInfo, Run, TrackingClient } from '../tracking/index.js';
 
@@ -33,10 +33,10 @@ export function artifactContentType(path: string): { type: string; inline: boole
 
 /** Rejects absolute paths, `..` segments, backslashes and NUL before anything touches the disk. */
 export function checkArtifactPath(path: string): string {
-  if (typeof path !== 'string' || path === '') throw new UiRequestError('artifact path: expected a relative path but received nothing', 400);
+  if (typeof path !== 'string' || path === '') throw new UiError('artifact path: expected a relative path but received nothing', 400);
   const parts = path.split('/');
   if (path.startsWith('/') || path.includes('\\') || path.includes('\0') || parts.some((p) => p === '..' || p === '.')) {
-    throw new UiRequestError(`artifact path '${path}': expected a relative path inside the run's artifacts (no '..', '.', '\\' or leading '/')`, 400, 'UI_PATH_OUTSIDE_ROOT');
+    throw new UiError(`artifact path '${path}': expected a relative path inside the run's artifacts (no '..', '.', '\\' or leading '/')`, 400, 'UI_PATH_OUTSIDE_ROOT');
   }
   return parts.filter(Boolean).join('/');
 }
@@ -58,10 +58,10 @@ export function confinedRealPath(root: string, rel: string): string {
     realRoot = realpathSync(root);
     real = realpathSync(resolve(root, rel));
   } catch {
-    throw new UiRequestError(`artifact '${rel}' not found`, 404, 'UI_NOT_FOUND');
+    throw new UiError(`artifact '${rel}' not found`, 404, 'UI_NOT_FOUND');
   }
   if (real !== realRoot && !real.startsWith(realRoot + sep)) {
-    throw new UiRequestError(`artifact '${rel}' resolves outside the run's artifact root`, 403, 'UI_PATH_OUTSIDE_ROOT');
+    throw new UiError(`artifact '${rel}' resolves outside the run's artifact root`, 403, 'UI_PATH_OUTSIDE_ROOT');
   }
   return real;
 }
@@ -79,14 +79,14 @@ export async function readRunArtifact(store: TrackingClient, run: Run, path: str
   const root = localRoot(run);
   if (root) {
     const real = confinedRealPath(root, rel);
-    if (!statSync(real).isFile()) throw new UiRequestError(`artifact '${rel}' is a directory`, 400);
+    if (!statSync(real).isFile()) throw new UiError(`artifact '${rel}' is a directory`, 400);
     return readFileSync(real);
   }
   const tmp = mkdtempSync(join(tmpdir(), 'mlxt-ui-'));
   try {
     const local = await store.downloadArtifacts(run.info.runId, rel, tmp);
     const real = confinedRealPath(tmp, rel);
-    if (real !== realpathSync(local) || !statSync(real).isFile()) throw new UiRequestError(`artifact '${rel}' is not a file`, 400);
+    if (real !== realpathSync(local) || !statSync(real).isFile()) throw new UiError(`artifact '${rel}' is not a file`, 400);
     return readFileSync(real);
   } finally {
     rmSync(tmp, { recursive: true, force: true });

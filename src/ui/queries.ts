@@ -3,7 +3,7 @@
  * file and an MLflow server answer the same way. Filters and orderings go through our own grammar
  * (src/tracking/search) before the store sees them: the browser never sends SQL.
  */
-import { UiRequestError } from '../errors.js';
+import { UiError } from '../errors.js';
 import { parseFilter, parseOrderBy } from '../tracking/search/filter.js';
 import type { Experiment, Metric, Run, TrackingClient } from '../tracking/index.js';
 import type { RunRow, Series } from './wire.js';
@@ -35,10 +35,10 @@ function checkSearch(search: RunSearch): void {
     parseFilter(search.filter ?? '');
     for (const o of search.orderBy ?? []) parseOrderBy(o);
   } catch (err) {
-    throw new UiRequestError(err instanceof Error ? err.message : String(err), 400, 'UI_BAD_FILTER');
+    throw new UiError(err instanceof Error ? err.message : String(err), 400, 'UI_BAD_FILTER');
   }
   const max = search.maxResults ?? 1000;
-  if (!Number.isInteger(max) || max < 1 || max > 50_000) throw new UiRequestError(`max: expected an integer in 1..50000 but received ${max}`, 400);
+  if (!Number.isInteger(max) || max < 1 || max > 50_000) throw new UiError(`max: expected an integer in 1..50000 but received ${max}`, 400);
 }
 
 export function toRow(run: Run): RunRow {

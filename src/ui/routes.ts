@@ -3,7 +3,7 @@
  * artifacts.ts. Answers are JSON; errors are `{error, code}` with the status the error carries.
  */
 import type { ServerResponse } from 'node:http';
-import { UiRequestError } from '../errors.js';
+import { UiError } from '../errors.js';
 import { StoreError, type Run, type TrackingClient } from '../tracking/index.js';
 import { artifactContentType, listRunArtifacts, readRunArtifact } from './artifacts.js';
 import { streamRun, type LiveOptions } from './live.js';
@@ -23,7 +23,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 async function getRun(store: TrackingClient, runId: string): Promise<Run> {
-  if (!/^[0-9a-zA-Z_-]{1,64}$/.test(runId)) throw new UiRequestError(`run id '${runId}': expected letters, digits, '-' or '_'`, 400);
+  if (!/^[0-9a-zA-Z_-]{1,64}$/.test(runId)) throw new UiError(`run id '${runId}': expected letters, digits, '-' or '_'`, 400);
   return store.getRun(runId);
 }
 
@@ -44,7 +44,7 @@ const routes: [RegExp, Handler][] = [
   [/^\/api\/experiments$/, async ({ store }) => ({ experiments: await listExperiments(store) })],
   [/^\/api\/runs$/, async ({ store }, q) => {
     const experimentIds = list(q.get('experiments'));
-    if (!experimentIds.length) throw new UiRequestError('experiments: expected at least one experiment id', 400);
+    if (!experimentIds.length) throw new UiError('experiments: expected at least one experiment id', 400);
     return searchRunRows(store, {
       experimentIds,
       filter: q.get('filter') ?? '',
@@ -101,7 +101,7 @@ export async function handleApi(ctx: ApiContext, res: ServerResponse, url: URL):
       if (body !== undefined) sendJson(res, 200, body);
     } catch (err) {
       if (res.headersSent) return res.end(), true;
-      if (err instanceof UiRequestError) sendJson(res, err.status, { error: err.message, code: err.code });
+      if (err instanceof UiError) sendJson(res, err.status, { error: err.message, code: err.code });
       else if (err instanceof StoreError) {
         const status = err.code === 'RESOURCE_DOES_NOT_EXIST' ? 404 : err.code === 'INVALID_PARAMETER_VALUE' ? 400 : 500;
         sendJson(res, status, { error: err.message, code: err.code });

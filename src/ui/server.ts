@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MlxTrainError } from '../errors.js';
+import { UiError } from '../errors.js';
 import type { TrackingClient } from '../tracking/index.js';
 import type { LiveOptions } from './live.js';
 import { handleApi } from './routes.js';
@@ -58,7 +58,7 @@ export interface UiServer {
 /** Built assets in memory: a few files, read once, so a request never touches the disk by URL. */
 function loadAssets(dir: string): Map<string, { body: Buffer; type: string }> {
   if (!existsSync(join(dir, 'index.html'))) {
-    throw new MlxTrainError(`the dashboard's built files are missing (${dir}/index.html); run npm run build`, 'UI_ASSETS_MISSING');
+    throw new UiError(`the dashboard's built files are missing (${dir}/index.html); run npm run build`, 500, 'UI_ASSETS_MISSING');
   }
   const assets = new Map<string, { body: Buffer; type: string }>();
   const root = realpathSync(dir);
@@ -113,7 +113,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       reject(err.code === 'EADDRINUSE'
-        ? new MlxTrainError(`port ${options.port} on ${host} is already in use; pick another with --port`, 'UI_PORT_IN_USE')
+        ? new UiError(`port ${options.port} on ${host} is already in use; pick another with --port`, 500, 'UI_PORT_IN_USE')
         : err);
     });
     server.listen(options.port ?? DEFAULT_UI_PORT, host, () => resolveListen());

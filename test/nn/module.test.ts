@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mx, nn } from '../../src/index.js';
+import { CheckpointError, mx, nn } from '../../src/index.js';
 import { loadFixture } from '../helpers/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlxt-nn-'));
@@ -144,7 +144,8 @@ describe('saveWeights / loadWeights', () => {
     try {
       m.loadWeights(weights);
     } catch (e) {
-      expect((e as nn.WeightsError).code).toBe('WEIGHTS_MISMATCH');
+      expect(e).toBeInstanceOf(CheckpointError);
+      expect((e as CheckpointError).code).toBe('WEIGHTS_MISMATCH');
       message = (e as Error).message;
     }
     expect(message).toContain('missing 1 parameter(s):\n  layers.1.bias [2]');

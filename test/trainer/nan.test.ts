@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mx, Trainer } from '../../src/index.js';
-import { NonFiniteLossError } from '../../src/trainer/loop.js';
+import { mx, Trainer, TrainingError } from '../../src/index.js';
 import { TinyClassifier, toyConfig } from '../helpers/tiny-model.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mlxt-nan-'));
@@ -26,8 +25,8 @@ describe('NaN/Inf loss', () => {
   it("nanPolicy 'stop' fails with an error naming the step", async () => {
     const trainer = new Trainer(toyConfig(join(root, 'stop'), { nanPolicy: 'stop' }), { createModel: (i) => new PoisonedClassifier(i.vocabSize, i.numLabels, 4), log: () => {} });
     const err = await trainer.fit().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(NonFiniteLossError);
-    expect((err as NonFiniteLossError).code).toBe('NON_FINITE_LOSS');
+    expect(err).toBeInstanceOf(TrainingError);
+    expect((err as TrainingError).code).toBe('NON_FINITE_LOSS');
     expect((err as Error).message).toMatch(/training diverged at step 4 \(epoch 1, batch 3\): the loss is NaN/);
   });
 

@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { MigrateError } from '../../errors.js';
 
-export class ArtifactClashError extends Error {}
 
 export function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -75,7 +75,7 @@ export interface CopyResult {
 }
 
 /**
- * Plans (dryRun) or performs the copy of `fromDir` into `toDir`. Throws ArtifactClashError naming the file
+ * Plans (dryRun) or performs the copy of `fromDir` into `toDir`. Throws a MigrateError (MIGRATE_ARTIFACT_CLASH) naming the file
  * when the destination holds different bytes under the same path.
  */
 export function copyArtifacts(fromDir: string, toDir: string, created: CreatedFiles, dryRun: boolean): CopyResult {
@@ -87,7 +87,7 @@ export function copyArtifacts(fromDir: string, toDir: string, created: CreatedFi
     const dst = join(toDir, ...rel.split('/'));
     if (existsSync(dst)) {
       if (statSync(dst).size !== statSync(src).size || sha256File(dst) !== sha256File(src)) {
-        throw new ArtifactClashError(`artifact '${rel}' already exists at ${dst} with different content`);
+        throw new MigrateError(`artifact '${rel}' already exists at ${dst} with different content`, 'MIGRATE_ARTIFACT_CLASH');
       }
       result.present++;
       continue;

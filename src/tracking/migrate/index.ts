@@ -18,14 +18,14 @@ import { discoverSources, pathFromSourceArg } from './discover.js';
 import { emptyMergeOutcome, mergeSnapshot } from './merge.js';
 import { localPathOf } from './relocate.js';
 import { readFileStore } from './read-file-store.js';
-import { hasSqliteHeader, readSqliteStore, SourceError } from './read-sqlite.js';
+import { hasSqliteHeader, isSourceError, readSqliteStore } from './read-sqlite.js';
 import { emptyCounts, type MigrateOptions, type MigrateReport, type Snapshot, type SourceCounts, type SourceReport } from './types.js';
 import { verifySnapshot } from './verify.js';
 
 export * from './types.js';
 export { formatMigrateReport } from './format.js';
 export { discoverSources, type Discovery } from './discover.js';
-export { readSqliteStore, SourceError } from './read-sqlite.js';
+export { readSqliteStore } from './read-sqlite.js';
 export { readFileStore } from './read-file-store.js';
 
 export const DEFAULT_MIGRATE_TARGET = 'mlruns/mlflow.db';
@@ -152,7 +152,7 @@ export async function migrate(options: MigrateOptions = {}): Promise<MigrateRepo
       snapshots.push({ snapshot, report });
       progress(`read ${ref.path}: ${report.found.experiments} experiments, ${report.found.runs} runs`);
     } catch (err) {
-      reports.push(failedReport(ref.path, ref.kind, err instanceof SourceError ? err.message : `${ref.path}: ${message(err)}`));
+      reports.push(failedReport(ref.path, ref.kind, isSourceError(err) ? err.message : `${ref.path}: ${message(err)}`));
     }
   }
 

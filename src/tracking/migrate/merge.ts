@@ -13,14 +13,16 @@
  *   unless another version holds it, in which case they get the next free number.
  */
 import type Database from 'better-sqlite3';
+import { MigrateError } from '../../errors.js';
 import { appendToUri } from '../sqlite/artifacts.js';
-import { ArtifactClashError, type CreatedFiles, copyArtifacts } from './copy-artifacts.js';
+import { type CreatedFiles, copyArtifacts } from './copy-artifacts.js';
 import { localPathOf } from './relocate.js';
 import { emptyCounts, type Snapshot, type SnapshotMetric, type SnapshotRun, type SourceReport } from './types.js';
 
 type Db = Database.Database;
 
-export class RunClashError extends Error {}
+/** A run that cannot be merged into the target as it is. */
+const runClash = (message: string): MigrateError => new MigrateError(message, 'MIGRATE_RUN_CLASH');
 
 export interface MergeContext {
   db: Db;
@@ -153,7 +155,7 @@ export function mergeSnapshot(snapshot: Snapshot, ctx: MergeContext): MergeResul
   const snapshotRunIds = new Set(snapshot.runs.map((r) => r.runId));
   for (const run of snapshot.runs) {
     const exp = experimentIds.get(run.experimentSourceId);
-    if (!exp) throw new RunClashError(`run ${run.runId}: its experiment id ${run.experimentSourceId} is not in the source`);
+    if (!exp) throw runClash(`run ${run.runId}: its experiment id ${run.experimentSourceId} is not in the source`);
     const existing = q.run.get(run.runId) as { experiment_id: number; start_time: number | null; artifact_uri: string | null } | undefined;
     let added = 0;
     let artifactUri: string | null;
@@ -223,7 +225,7 @@ export function mergeSnapshot(snapshot: Snapshot, ctx: MergeContext): MergeResul
             result.warnings.push(`run ${run.runId}: artifact '${link}' is a symbolic link and was not copied (links could reach outside the artifact root; copy its target in as a file if it is needed)`);
           }
         } catch (err) {
-          if (err instanceof ArtifactClashError) throw new RunClashError(`run ${run.runId}: ${err.message}`);
+          if (err instanceof MigrateError && err.code === 'MIGRATE_ARTIFACT_CLASH') throw runClash(`run ${run.runId}: ${err.message}`);
           throw err;
         }
       }
@@ -375,6 +377,6 @@ function checkSameRun(
     if (cur && cur.value !== value) problems.push(`param ${key} is '${cur.value}' in the target, '${value}' in the source`);
   }
   if (problems.length) {
-    throw new RunClashError(`run id ${run.runId} is already in the target with different content: ${problems.join('; ')}`);
+    throw runClash(`run id ${run.runId} is already in the target with different content: ${problems.join('; ')}`);
   }
 }

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isValidRunId } from '../validation.js';
-import { refusedRunMessage, SourceError } from './read-sqlite.js';
+import { refusedRunMessage, sourceError } from './read-sqlite.js';
 import { locateArtifactDir } from './relocate.js';
 import type {
   Lifecycle,
@@ -39,15 +39,15 @@ function readMeta(path: string): Meta {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new SourceError(`${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw sourceError(`${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   let doc: unknown;
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new SourceError(`${path}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
+    throw sourceError(`${path}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new SourceError(`${path}: expected a YAML mapping`);
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw sourceError(`${path}: expected a YAML mapping`);
   return doc as Meta;
 }
 
@@ -55,7 +55,7 @@ function listDir(path: string): string[] {
   try {
     return readdirSync(path).sort();
   } catch (err) {
-    throw new SourceError(`${path}: cannot be listed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw sourceError(`${path}: cannot be listed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 }
 
@@ -80,20 +80,20 @@ const readText = (path: string): string => {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new SourceError(`${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw sourceError(`${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 };
 
 /** One metric line, `timestamp value [step]`, in the SQL store's encoding of NaN and ±Inf. */
 function parseMetricLine(key: string, line: string, file: string, lineNo: number): SnapshotMetric {
   const parts = line.trim().split(/\s+/);
-  if (parts.length < 2 || parts.length > 3) throw new SourceError(`${file}:${lineNo}: expected 'timestamp value [step]', got '${line}'`);
+  if (parts.length < 2 || parts.length > 3) throw sourceError(`${file}:${lineNo}: expected 'timestamp value [step]', got '${line}'`);
   const timestamp = Number(parts[0]);
   const step = parts.length === 3 ? Number(parts[2]) : 0;
   const text = parts[1].toLowerCase();
   const value = text === 'nan' ? Number.NaN : text === 'inf' || text === '+inf' ? Infinity : text === '-inf' ? -Infinity : Number(parts[1]);
   if (!Number.isInteger(timestamp) || !Number.isInteger(step) || (Number.isNaN(value) && text !== 'nan')) {
-    throw new SourceError(`${file}:${lineNo}: malformed metric line '${line}'`);
+    throw sourceError(`${file}:${lineNo}: malformed metric line '${line}'`);
   }
   if (Number.isNaN(value)) return { key, value: 0, timestamp, step, isNan: 1 };
   const stored = value === Infinity ? DBL_MAX : value === -Infinity ? -DBL_MAX : value;
@@ -231,7 +231,7 @@ function readRegistry(root: string): SnapshotRegisteredModel[] {
 
 /** `ignore`: folders inside the store that belong to the migration itself (central artifacts, backups). */
 export function readFileStore(root: string, ignore: string[] = []): Snapshot {
-  if (!isDir(root)) throw new SourceError(`${root}: not a folder`);
+  if (!isDir(root)) throw sourceError(`${root}: not a folder`);
   const bases = [root, dirname(root)];
   const experiments: SnapshotExperiment[] = [];
   const runs: SnapshotRun[] = [];
@@ -252,7 +252,7 @@ export function readFileStore(root: string, ignore: string[] = []): Snapshot {
       continue;
     }
     const meta = readMeta(join(expDir, 'meta.yaml'));
-    if (!('experiment_id' in meta) || !('name' in meta)) throw new SourceError(`${join(expDir, 'meta.yaml')}: missing experiment_id or name`);
+    if (!('experiment_id' in meta) || !('name' in meta)) throw sourceError(`${join(expDir, 'meta.yaml')}: missing experiment_id or name`);
     const sourceId = String(meta.experiment_id);
     const inlineTags = (meta.tags && typeof meta.tags === 'object' && !Array.isArray(meta.tags) ? meta.tags : {}) as Record<string, unknown>;
     const tags = new Map<string, string | null>(Object.entries(inlineTags).map(([k, v]) => [k, v === null ? null : String(v)]));

@@ -7,6 +7,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { MigrateError } from '../../errors.js';
 import { MLFLOW_REVISIONS } from '../sqlite/mlflow-schema.js';
 import { isValidRunId } from '../validation.js';
 import { locateArtifactDir } from './relocate.js';
@@ -23,7 +24,9 @@ import type {
 
 type Row = Record<string, unknown>;
 
-export class SourceError extends Error {}
+/** A source that cannot be read (MIGRATE_SOURCE): its message is the report's error as it stands. */
+export const sourceError = (message: string): MigrateError => new MigrateError(message, 'MIGRATE_SOURCE');
+export const isSourceError = (err: unknown): err is MigrateError => err instanceof MigrateError && err.code === 'MIGRATE_SOURCE';
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
@@ -56,13 +59,13 @@ export function inspectSchema(db: Database.Database, path: string): { revision: 
     (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name),
   );
   if (!tables.has('experiments') || !tables.has('runs')) {
-    throw new SourceError(`${path}: not an MLflow store (no experiments/runs tables; tables: ${[...tables].slice(0, 6).join(', ') || 'none'})`);
+    throw sourceError(`${path}: not an MLflow store (no experiments/runs tables; tables: ${[...tables].slice(0, 6).join(', ') || 'none'})`);
   }
   if (!tables.has('alembic_version')) return { revision: '(none)', tables };
   const row = db.prepare('SELECT version_num FROM alembic_version').get() as { version_num: string } | undefined;
   const revision = row?.version_num ?? '(none)';
   if (row && !MLFLOW_REVISIONS.includes(revision)) {
-    throw new SourceError(
+    throw sourceError(
       `${path}: unknown MLflow schema revision '${revision}' (not in the migration chain of the pinned MLflow; written by a newer MLflow?)`,
     );
   }
@@ -71,13 +74,13 @@ export function inspectSchema(db: Database.Database, path: string): { revision: 
 
 /** Opens a source read-only; refuses a file that is not SQLite before SQLite touches it. */
 export function openSourceDatabase(path: string): Database.Database {
-  if (!hasSqliteHeader(path)) throw new SourceError(`${path}: not a SQLite database (bad or missing file header)`);
+  if (!hasSqliteHeader(path)) throw sourceError(`${path}: not a SQLite database (bad or missing file header)`);
   try {
     const db = new Database(path, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 20000');
     return db;
   } catch (err) {
-    throw new SourceError(`${path}: cannot be opened read-only (${(err as Error).message})`);
+    throw sourceError(`${path}: cannot be opened read-only (${(err as Error).message})`);
   }
 }
 
@@ -108,8 +111,8 @@ export function readSqliteStore(path: string): Snapshot {
   try {
     return db.transaction(() => readAll(db, path))();
   } catch (err) {
-    if (err instanceof SourceError) throw err;
-    throw new SourceError(`${path}: cannot be read (${(err as Error).message})`);
+    if (isSourceError(err)) throw err;
+    throw sourceError(`${path}: cannot be read (${(err as Error).message})`);
   } finally {
     db.close();
   }

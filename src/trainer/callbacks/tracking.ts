@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { native } from '../../core/binding.js';
 import { configToYaml, flattenConfig } from '../../config/load.js';
 import type { PreparedData } from '../../data/dataset.js';
-import { MlxTrainError } from '../../errors.js';
+import { StoreError } from '../../errors.js';
 import { openStore } from '../../tracking/index.js';
 import type { MetricInput, RunStatus, TrackingClient } from '../../tracking/types.js';
 import { metricsForLogging } from '../evaluate.js';
@@ -112,7 +112,7 @@ export class TrackingCallback implements Callback {
     } catch (err) {
       if (!this.options.store) await this.store?.close().catch(() => {});
       this.store = undefined;
-      throw new MlxTrainError(
+      throw new StoreError(
         `tracking store ${t.trackingUri} cannot be used (${(err as Error).message}); nothing was trained. Fix the store or train without tracking: --no-track (tracking.enabled=false)`,
         'TRACKING_UNAVAILABLE',
         { cause: err },
