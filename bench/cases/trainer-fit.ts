@@ -61,7 +61,7 @@ async function viaTrainer(): Promise<Record<string, number>> {
     for (let i = 0; i < rows; i++) lines.push(`${i},${i % 2},${Array.from({ length: seq + 16 }, () => words[Math.floor(rand() * words.length)]).join(' ')}`);
     writeFileSync(join(dir, 'train.csv'), `${lines.join('\n')}\n`);
     const started = performance.now();
-    const trainer = new Trainer(
+    const trainer = Trainer.fromConfig(
       {
         data: { trainPath: join(dir, 'train.csv'), labelColumn: 'label', idColumn: 'id', template: '{text}', vocabSize: 8000, validationSplit: 0.2, cacheDir: join(dir, 'cache') },
         model: { maxLength: seq },

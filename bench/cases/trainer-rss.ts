@@ -29,7 +29,7 @@ try {
   const samples: { step: number; rssMb: number; activeMb: number; cacheMb: number }[] = [];
   const sample = (step: number) => samples.push({ step, rssMb: process.memoryUsage().rss / 2 ** 20, activeMb: mx.getActiveMemory() / 2 ** 20, cacheMb: mx.getCacheMemory() / 2 ** 20 });
   const started = performance.now();
-  const trainer = new Trainer(
+  const trainer = Trainer.fromConfig(
     {
       data: { trainPath: join(dir, 'train.csv'), labelColumn: 'label', idColumn: 'id', template: '{text}', vocabSize: 600, validationSplit: 0.2, cacheDir: join(dir, 'cache') },
       model: { architecture: 'bert', size: 'tiny', maxLength: 32, pooling: 'mean', dropout: 0.1 },

@@ -2,15 +2,17 @@
  * Exporting a LoRA fine-tune as a standalone model: the config a fused trainer describes, and the
  * Hugging Face folder (config.json, model.safetensors, tokenizer files) written so that it appears
  * whole or not at all: everything goes into a hidden temp folder beside the target, each file is
- * fsynced, and the folder is renamed into place.
+ * fsynced, and the folder is renamed into place. Also the Trainer's fuseAdapters/saveFused on a prepared run.
  */
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { TrainingConfig } from '../config/schema.js';
-import { CheckpointError } from '../errors.js';
+import { CheckpointError, ConfigError } from '../errors.js';
 import { BertForSequenceClassification, ModernBertForSequenceClassification, savePretrained, stringifyHfConfig, type ClassifierModel } from '../models/index.js';
-import type { Module } from '../nn/index.js';
+import { fuseLoRA, type Module } from '../nn/index.js';
 import type { Tokenizer } from '../tokenizers/index.js';
+import { makeOptimizer } from './optimizer-setup.js';
+import { buildStep, type PreparedRun, type SaveFusedOptions } from './run.js';
 import { fsyncFolder, fsyncPath } from './run-checkpoint.js';
 
 /** The config of a model whose adapters were fused: LoRA and quantization off (the fused base is float32). */
@@ -83,4 +85,52 @@ export function writeFusedFolder(dir: string, model: ClassifierModel, options: F
     rmSync(tmp, { recursive: true, force: true });
   }
   return target;
+}
+
+/** Refuses to fuse a config without adapters (`fusedLayers`: how many were fused already). */
+export function checkFusable(c: TrainingConfig, fusedLayers: number, what: 'fuseAdapters' | 'saveFused'): void {
+  if (what === 'saveFused') {
+    if (!c.training.lora.enabled && fusedLayers === 0) {
+      throw new ConfigError('saveFused needs training.lora.enabled: this config has no adapters to fuse (a plain model is saved with models.savePretrained)');
+    }
+  } else if (!c.training.lora.enabled) {
+    const why = fusedLayers > 0 ? 'the adapters were fused already' : 'this config has no adapters';
+    throw new ConfigError(`fuseAdapters needs training.lora.enabled: ${why}`);
+  }
+}
+
+/**
+ * Merges the run's LoRA adapters into the base weights in place (a quantized base is dequantized to
+ * float32); the run then describes a plain float model: fused config, every weight trainable, and a
+ * fresh optimizer and step (the parameter tree changed). Returns the number of layers fused.
+ */
+export function fuseRunAdapters(run: PreparedRun): number {
+  const quantized = run.config.training.quantization.enabled;
+  const fused = fuseLoRA(run.model, { dequantize: true });
+  run.model.unfreeze();
+  run.config = fusedConfig(run.config);
+  run.optimizer = makeOptimizer(run.config, run.totalSteps);
+  run.step = buildStep(run.config, run.model, run.optimizer, run.lossFn, run.scaler);
+  run.fusedLayers = fused;
+  run.log(`fused ${fused} LoRA layer(s) into the base weights${quantized ? ' (the 4-bit base dequantized to float32)' : ''}`);
+  return fused;
+}
+
+/** Writes the run's (fused) model as a Hugging Face folder; the run's config then names it as model.pretrained. */
+export function saveFusedRun(run: PreparedRun, dir: string, options: SaveFusedOptions): string {
+  if (!isExportable(run.model)) {
+    throw new ConfigError(`saveFused writes a Hugging Face folder, which needs a BERT or ModernBERT classifier, but this model is ${run.model.describe()} (from a createModel factory); save its weights with model.saveWeights instead`);
+  }
+  if (run.config.training.lora.enabled) fuseRunAdapters(run);
+  const c = run.config;
+  const fromBase = c.model.pretrained !== null && c.data.tokenizer === null;
+  const path = writeFusedFolder(dir, run.model, {
+    tokenizerDir: fromBase ? c.model.pretrained! : undefined,
+    tokenizer: run.data.tokenizer,
+    labels: run.data.labels.classes,
+    overwrite: options.overwrite,
+  });
+  run.config = fusedConfig(c, path);
+  run.log(`saved the fused model to ${path}`);
+  return path;
 }

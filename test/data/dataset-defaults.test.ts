@@ -18,7 +18,7 @@ function csv(name: string, header: string[], row: (i: number) => string[]): stri
 
 /** The data a Trainer prepares from the schema defaults plus `data`. */
 function prepared(data: Record<string, unknown>) {
-  const trainer = new Trainer({ data: { cacheDir: join(root, 'cache'), vocabSize: 100, ...data }, tracking: { enabled: false }, outputDir: join(root, 'out') }, { createModel: tinyModelFactory(0), log: () => {}, progress: false });
+  const trainer = Trainer.fromConfig({ data: { cacheDir: join(root, 'cache'), vocabSize: 100, ...data }, tracking: { enabled: false }, outputDir: join(root, 'out') }, { createModel: tinyModelFactory(0), log: () => {}, progress: false });
   return trainer.data;
 }
 

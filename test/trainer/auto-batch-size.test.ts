@@ -23,7 +23,7 @@ const wide = (info: { vocabSize: number; numLabels: number }) => new TinyClassif
 
 function autoTrainer(name: string, memoryLimitMb: number, logs: string[]) {
   const config = toyConfig(join(root, name), { batchSize: 'auto', maxBatchSize: 64, memoryLimitMb, epochs: 1 }, { model: { maxLength: 128 } });
-  return new Trainer(config, { createModel: wide, log: (m) => logs.push(m), progress: false });
+  return Trainer.fromConfig(config, { createModel: wide, log: (m) => logs.push(m), progress: false });
 }
 
 describe('training.batchSize: auto', () => {

@@ -38,12 +38,12 @@ describe('memory-driven batch sizing', () => {
   it('splits batches when the measured MLX peak is over the budget, and the result matches the unsplit run', async () => {
     const logs: string[] = [];
     const training = { epochs: 1, learningRate: 0.01 };
-    const free = new Trainer(toyConfig(join(root, 'free'), training), { createModel: (i) => new WideActivations(i.vocabSize, i.numLabels), log: () => {} });
+    const free = Trainer.fromConfig(toyConfig(join(root, 'free'), training), { createModel: (i) => new WideActivations(i.vocabSize, i.numLabels), log: () => {} });
     const unsplit = await free.fit();
     // A budget a little under what the unsplit steps peaked at.
     const budgetMb = Math.max(1, Math.floor((unsplit.state.memory!.peakBytes / 2 ** 20) * 0.8));
     const dir = join(root, 'tight');
-    const tight = new Trainer(toyConfig(dir, { ...training, memoryLimitMb: budgetMb }), { createModel: (i) => new WideActivations(i.vocabSize, i.numLabels), log: (m) => logs.push(m) });
+    const tight = Trainer.fromConfig(toyConfig(dir, { ...training, memoryLimitMb: budgetMb }), { createModel: (i) => new WideActivations(i.vocabSize, i.numLabels), log: (m) => logs.push(m) });
     const result = await tight.fit();
     expect(result.status).toBe('FINISHED');
     expect(logs.some((l) => l.includes(`over the ${budgetMb.toFixed(1)} MB budget; splitting each batch into 2 micro-batches`))).toBe(true);
@@ -58,7 +58,7 @@ describe('memory-driven batch sizing', () => {
   it('an MLX_OUT_OF_MEMORY error rolls the step back and retries it with smaller micro-batches', async () => {
     const logs: string[] = [];
     const dir = join(root, 'oom');
-    const trainer = new Trainer(toyConfig(dir, { epochs: 1, memoryLimitMb: 1024 }), { createModel: (i) => new WideActivations(i.vocabSize, i.numLabels, 3), log: (m) => logs.push(m) });
+    const trainer = Trainer.fromConfig(toyConfig(dir, { epochs: 1, memoryLimitMb: 1024 }), { createModel: (i) => new WideActivations(i.vocabSize, i.numLabels, 3), log: (m) => logs.push(m) });
     const result = await trainer.fit();
     expect(result.status).toBe('FINISHED');
     expect(logs.filter((l) => /out of memory; retrying with each batch split into/.test(l)).length).toBeGreaterThanOrEqual(1);

@@ -30,7 +30,7 @@ describe('callbacks on the real Trainer', () => {
     const memory = new MemoryProfiler({ everySteps: 1, log: () => {} });
     // Only the first evaluation can "improve" by more than minDelta, so patience 2 stops after the third.
     const early = new EarlyStopping({ monitor: 'val_loss', patience: 2, minDelta: 100 });
-    const trainer = new Trainer(toyConfig(dir, { epochs: 50, evalEverySteps: 2, checkpointEverySteps: 1000 }), {
+    const trainer = Trainer.fromConfig(toyConfig(dir, { epochs: 50, evalEverySteps: 2, checkpointEverySteps: 1000 }), {
       createModel: tinyModelFactory(0),
       log: () => {},
       callbacks: [history, lr, memory, early, new ProgressBar({ stream: out })],
@@ -71,7 +71,7 @@ describe('callbacks on the real Trainer', () => {
   it('builtinCallbacks() builds the standard set from the config', async () => {
     const dir = join(root, 'builtin');
     const config = toyConfig(dir, { epochs: 50, evalEverySteps: 2, checkpointEverySteps: 1000, earlyStopping: { enabled: true, monitor: 'val_loss', patience: 1, minDelta: 100 } });
-    const resolved = new Trainer(config, { createModel: tinyModelFactory(0), log: () => {} }).config;
+    const resolved = Trainer.fromConfig(config, { createModel: tinyModelFactory(0), log: () => {} }).config;
     const all = builtinCallbacks(resolved, { progress: false });
     expect(all.list.map((c) => c.name)).toEqual(['run-history', 'lr-monitor', 'memory-profiler', 'early-stopping']);
     expect(all.earlyStopping).toMatchObject({ monitor: 'val_loss', mode: 'min', patience: 1, minDelta: 100 });
@@ -80,7 +80,7 @@ describe('callbacks on the real Trainer', () => {
     const logged: string[] = [];
     const builtins = builtinCallbacks(resolved, { log: (m) => void logged.push(m), progress: false, earlyStopping: false });
     expect(builtins.earlyStopping).toBeNull();
-    const result = await new Trainer(config, { createModel: tinyModelFactory(0), log: () => {}, callbacks: builtins.list }).fit();
+    const result = await Trainer.fromConfig(config, { createModel: tinyModelFactory(0), log: () => {}, callbacks: builtins.list }).fit();
     expect(result.state.globalStep).toBe(4);
     expect(builtins.history.evals).toHaveLength(2);
     expect(builtins.learningRate.history).toHaveLength(4);

@@ -10,7 +10,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 async function lossCurve(name: string, training: Record<string, unknown>): Promise<number[]> {
   const losses: number[] = [];
-  const trainer = new Trainer(toyConfig(join(root, name), training), {
+  const trainer = Trainer.fromConfig(toyConfig(join(root, name), training), {
     createModel: tinyModelFactory(0.2),
     log: () => {},
     callbacks: [{ onStepEnd: (s) => void losses.push(s.lastStep!.loss) }],

@@ -21,7 +21,7 @@ function config(name: string, mode: 'min' | 'max') {
 describe('end-of-run summary', () => {
   it('prints and logs the restored best model, not the last evaluation', async () => {
     const c = config('restored', 'min');
-    const result = await new Trainer(c, { createModel: tinyModelFactory(0), log: () => {}, progress: false, plots: false }).fit();
+    const result = await Trainer.fromConfig(c, { createModel: tinyModelFactory(0), log: () => {}, progress: false, plots: false }).fit();
     const best = result.restoredBest!;
     expect(best.step).toBeLessThan(result.state.globalStep);
     const text = formatTrainResult(result, result.state.config);
@@ -47,7 +47,7 @@ describe('end-of-run summary', () => {
 
   it('when the last evaluation is the best, it is the model fit() returns', async () => {
     const c = config('last', 'max');
-    const result = await new Trainer(c, { createModel: tinyModelFactory(0), log: () => {}, progress: false, plots: false }).fit();
+    const result = await Trainer.fromConfig(c, { createModel: tinyModelFactory(0), log: () => {}, progress: false, plots: false }).fit();
     expect(result.restoredBest).toBeUndefined();
     const text = formatTrainResult(result, result.state.config);
     expect(text).toContain(`validation (the model at step ${result.state.globalStep}): accuracy ${result.metrics!.accuracy.toFixed(4)}`);

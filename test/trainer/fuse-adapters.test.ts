@@ -116,7 +116,7 @@ describe('Trainer.fuseAdapters and saveFused (tiny BERT from scratch, 4-bit + Lo
     // The trainer's config now names the export, so it rebuilds this very model.
     expect(trainer.config.model.pretrained).toBe(out);
 
-    const reloaded = new Trainer(plainConfig(original, out, join(root, 'reloaded')), quiet);
+    const reloaded = Trainer.fromConfig(plainConfig(original, out, join(root, 'reloaded')), quiet);
     expect(hasLayer(reloaded.model, nn.LoRALinear) || hasLayer(reloaded.model, nn.QuantizedLinear)).toBe(false);
     expect(maxAbsDiff(await validationLogits(reloaded), reference)).toBeLessThan(1e-4);
     const again = await reloaded.predict(titanicSlice(48));
@@ -127,7 +127,7 @@ describe('Trainer.fuseAdapters and saveFused (tiny BERT from scratch, 4-bit + Lo
   }, 120_000);
 
   it('the reloaded model, and the fused trainer, train every weight when trained further', async () => {
-    const further = new Trainer(plainConfig(original, exported, join(root, 'further')), quiet);
+    const further = Trainer.fromConfig(plainConfig(original, exported, join(root, 'further')), quiet);
     const model = further.model;
     expect(model.numTrainableParameters()).toBe(model.numParameters());
     // A weight the LoRA run kept frozen (a projection LoRA did not target) now moves.
@@ -163,7 +163,7 @@ describe('Trainer.fuseAdapters and saveFused (tiny BERT from scratch, 4-bit + Lo
   }, 60_000);
 
   it('explains what it cannot fuse: no LoRA in the config, or a model savePretrained cannot write', () => {
-    const plain = new Trainer({ ...original, training: { ...original.training, lora: { ...original.training.lora, enabled: false } } }, quiet);
+    const plain = Trainer.fromConfig({ ...original, training: { ...original.training, lora: { ...original.training.lora, enabled: false } } }, quiet);
     expect(() => plain.fuseAdapters()).toThrow(/fuseAdapters needs training\.lora\.enabled: this config has no adapters/);
     expect(() => plain.saveFused(join(root, 'never'))).toThrow(/saveFused needs training\.lora\.enabled/);
     class Custom extends nn.Module {
@@ -172,7 +172,7 @@ describe('Trainer.fuseAdapters and saveFused (tiny BERT from scratch, 4-bit + Lo
         return this.query.forward(x);
       }
     }
-    const custom = new Trainer(original, { ...quiet, createModel: () => new Custom() });
+    const custom = Trainer.fromConfig(original, { ...quiet, createModel: () => new Custom() });
     expect(() => custom.saveFused(join(root, 'never'))).toThrow(/needs a BERT or ModernBERT classifier.*Custom/);
     expect(existsSync(join(root, 'never'))).toBe(false);
   }, 60_000);
@@ -203,7 +203,7 @@ describe.skipIf(!minilmDir)(`saveFused from a pretrained checkpoint (all-MiniLM-
     }
     expect(readFileSync(join(out, files.includes('tokenizer.json') ? 'tokenizer.json' : 'vocab.txt'), 'utf8'))
       .toBe(readFileSync(join(minilmDir!, files.includes('tokenizer.json') ? 'tokenizer.json' : 'vocab.txt'), 'utf8'));
-    const reloaded = new Trainer(plainConfig(trainer.config, out, join(root, 'minilm-reloaded')), quiet);
+    const reloaded = Trainer.fromConfig(plainConfig(trainer.config, out, join(root, 'minilm-reloaded')), quiet);
     expect(maxAbsDiff(await validationLogits(reloaded), reference)).toBeLessThan(1e-4);
   }, 180_000);
 });

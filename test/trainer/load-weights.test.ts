@@ -12,7 +12,7 @@ describe('Trainer.loadWeightsFrom', () => {
   it("a new Trainer loading 'latest' evaluates and predicts exactly like the trained one", async () => {
     const dir = join(root, 'fit');
     const config = toyConfig(dir, { epochs: 3 });
-    const trained = new Trainer(config, { createModel: tinyModelFactory(0), log: () => {} });
+    const trained = Trainer.fromConfig(config, { createModel: tinyModelFactory(0), log: () => {} });
     // Keep the last weights in memory ('latest' is the newest checkpoint, not the best one).
     const result = await trained.fit({ restoreBest: false });
     expect(existsSync(join(dir, 'out', 'tokenizer.json'))).toBe(true);
@@ -20,10 +20,10 @@ describe('Trainer.loadWeightsFrom', () => {
     const before = await trained.predict(join(dir, 'toy.csv'));
 
     // The untrained model scores differently, so equal metrics below come from the loaded weights.
-    const untrained = await new Trainer(config, { createModel: tinyModelFactory(0), log: () => {} }).evaluate();
+    const untrained = await Trainer.fromConfig(config, { createModel: tinyModelFactory(0), log: () => {} }).evaluate();
     expect(untrained.loss).not.toBeCloseTo(result.metrics!.loss, 3);
 
-    const fresh = new Trainer(config, { createModel: tinyModelFactory(0), log: () => {} });
+    const fresh = Trainer.fromConfig(config, { createModel: tinyModelFactory(0), log: () => {} });
     const path = fresh.loadWeightsFrom('latest');
     expect(path).toBe(result.checkpoint);
     const metrics = await fresh.evaluate();
@@ -40,7 +40,7 @@ describe('Trainer.loadWeightsFrom', () => {
 
   it('names the checkpoint folder when there is nothing to load', () => {
     const dir = join(root, 'empty');
-    const trainer = new Trainer(toyConfig(dir), { createModel: tinyModelFactory(0), log: () => {} });
+    const trainer = Trainer.fromConfig(toyConfig(dir), { createModel: tinyModelFactory(0), log: () => {} });
     expect(() => trainer.loadWeightsFrom('latest')).toThrow(expect.objectContaining({ code: 'CHECKPOINT_ERROR', message: expect.stringContaining(join(dir, 'out', 'checkpoints')) }));
   });
 });

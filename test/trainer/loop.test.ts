@@ -17,7 +17,7 @@ function tracked(dir: string, training: Record<string, unknown> = {}) {
 describe('Trainer.fit', () => {
   it('trains the tiny model to fit the toy task, evaluates, predicts and keeps the newest checkpoints', async () => {
     const dir = join(root, 'fit');
-    const trainer = new Trainer(toyConfig(dir, { epochs: 6, keepCheckpoints: 2 }), { createModel: tinyModelFactory(0), log: () => {} });
+    const trainer = Trainer.fromConfig(toyConfig(dir, { epochs: 6, keepCheckpoints: 2 }), { createModel: tinyModelFactory(0), log: () => {} });
     const result = await trainer.fit();
     expect(result.status).toBe('FINISHED');
     expect(result.metrics!.accuracy).toBeGreaterThanOrEqual(0.9);
@@ -39,7 +39,7 @@ describe('Trainer.fit', () => {
 
   it('records params, metrics, system metrics, tags, dataset, artifacts and FINISHED in the store', async () => {
     const dir = join(root, 'tracked');
-    const trainer = new Trainer(tracked(dir), { createModel: tinyModelFactory(), log: () => {} });
+    const trainer = Trainer.fromConfig(tracked(dir), { createModel: tinyModelFactory(), log: () => {} });
     const result = await trainer.fit();
     const store = await openStore(`sqlite:///${join(dir, 'mlflow.db')}`);
     try {
@@ -77,7 +77,7 @@ describe('Trainer.fit', () => {
 
   it('marks the run FAILED when training throws', async () => {
     const dir = join(root, 'failed');
-    const trainer = new Trainer(tracked(dir), {
+    const trainer = Trainer.fromConfig(tracked(dir), {
       createModel: tinyModelFactory(),
       log: () => {},
       callbacks: [{ onStepEnd: (s) => { if (s.globalStep === 2) throw new Error('boom at step 2'); } }],
@@ -95,7 +95,7 @@ describe('Trainer.fit', () => {
 
   it('on SIGINT finishes the step, writes a checkpoint and marks the run KILLED', async () => {
     const dir = join(root, 'sigint');
-    const trainer = new Trainer(tracked(dir, { epochs: 5 }), {
+    const trainer = Trainer.fromConfig(tracked(dir, { epochs: 5 }), {
       createModel: tinyModelFactory(),
       log: () => {},
       callbacks: [{ onStepEnd: (s) => { if (s.globalStep === 3) process.kill(process.pid, 'SIGINT'); } }],
@@ -121,7 +121,7 @@ describe('Trainer.fit', () => {
         const dir = join(root, name);
         let steps = 0;
         const config = { ...toyConfig(dir, { epochs: 1 }), tracking: { enabled: true, trackingUri } };
-        const trainer = new Trainer(config, { createModel: tinyModelFactory(), log: () => {}, callbacks: [{ onStepEnd: () => void steps++ }] });
+        const trainer = Trainer.fromConfig(config, { createModel: tinyModelFactory(), log: () => {}, callbacks: [{ onStepEnd: () => void steps++ }] });
         const err = (await trainer.fit().then(() => null, (e: unknown) => e)) as Error & { code?: string };
         expect(err, name).toBeInstanceOf(Error);
         expect(err.code, name).toBe('TRACKING_UNAVAILABLE');
@@ -138,7 +138,7 @@ describe('Trainer.fit', () => {
 
   it('a resumed training continues the same tracked run, reopened as RUNNING, with its own pid', async () => {
     const dir = join(root, 'resume-run');
-    const first = await new Trainer(tracked(dir, { epochs: 1 }), { createModel: tinyModelFactory(), log: () => {} }).fit();
+    const first = await Trainer.fromConfig(tracked(dir, { epochs: 1 }), { createModel: tinyModelFactory(), log: () => {} }).fit();
     const store = await openStore(`sqlite:///${join(dir, 'mlflow.db')}`);
     try {
       // What a kill -9 leaves behind: the run still RUNNING, its pid gone.
@@ -146,7 +146,7 @@ describe('Trainer.fit', () => {
       await store.setTag(first.runId!, 'mlx_train.pid', '999999999');
       const seen: (string | undefined)[] = [];
       const logs: string[] = [];
-      const resumed = await new Trainer(tracked(dir, { epochs: 2 }), {
+      const resumed = await Trainer.fromConfig(tracked(dir, { epochs: 2 }), {
         createModel: tinyModelFactory(),
         log: (m) => logs.push(m),
         callbacks: [{ onStepEnd: (s) => void seen.push(s.runId) }],
@@ -169,7 +169,7 @@ describe('Trainer.fit', () => {
 
   it('config earlyStopping stops fit() once the monitored metric stops improving', async () => {
     const dir = join(root, 'early');
-    const trainer = new Trainer(toyConfig(dir, { epochs: 50, learningRate: 0.1, earlyStopping: { enabled: true, monitor: 'val_loss', mode: 'min', patience: 2 } }), {
+    const trainer = Trainer.fromConfig(toyConfig(dir, { epochs: 50, learningRate: 0.1, earlyStopping: { enabled: true, monitor: 'val_loss', mode: 'min', patience: 2 } }), {
       createModel: tinyModelFactory(0),
       log: () => {},
     });
@@ -189,7 +189,7 @@ describe('Trainer.fit', () => {
     const dir = join(root, 'lora');
     const { TinyClassifier } = await import('../helpers/tiny-model.js');
     // A hidden layer wide enough to quantize (groupSize 32).
-    const trainer = new Trainer(toyConfig(dir, { epochs: 1, quantization: { enabled: true, bits: 8, groupSize: 32 }, lora: { enabled: true, rank: 2, targetModules: ['hidden'] } }), {
+    const trainer = Trainer.fromConfig(toyConfig(dir, { epochs: 1, quantization: { enabled: true, bits: 8, groupSize: 32 }, lora: { enabled: true, rank: 2, targetModules: ['hidden'] } }), {
       createModel: (i) => new TinyClassifier(i.vocabSize, i.numLabels, 32, 0),
       log: () => {},
     });
@@ -208,7 +208,7 @@ describe('Trainer.fit', () => {
     const onWarning = (w: Error & { code?: string }) => warnings.push(String(w.code));
     process.on('warning', onWarning);
     try {
-      const trainer = new Trainer(toyConfig(dir, { epochs: 1, mixedPrecision: 'bf16' }), { createModel: tinyModelFactory(0), log: () => {} });
+      const trainer = Trainer.fromConfig(toyConfig(dir, { epochs: 1, mixedPrecision: 'bf16' }), { createModel: tinyModelFactory(0), log: () => {} });
       const result = await trainer.fit();
       expect(Number.isFinite(result.state.lastStep!.loss)).toBe(true);
       for (const [, v] of mx.treeFlatten(trainer.model.parameters())) expect((v as mx.Array).dtype).toBe('float32');
@@ -222,7 +222,7 @@ describe('Trainer.fit', () => {
 
   it('fp16 mixed precision trains with dynamic loss scaling, checkpointed with the run', async () => {
     const dir = join(root, 'fp16');
-    const trainer = new Trainer(toyConfig(dir, { epochs: 1, mixedPrecision: 'fp16' }), { createModel: tinyModelFactory(0), log: () => {} });
+    const trainer = Trainer.fromConfig(toyConfig(dir, { epochs: 1, mixedPrecision: 'fp16' }), { createModel: tinyModelFactory(0), log: () => {} });
     const result = await trainer.fit();
     expect(Number.isFinite(result.state.lastStep!.loss)).toBe(true);
     const { loadCheckpoint } = await import('../../src/trainer/run-checkpoint.js');

@@ -97,7 +97,7 @@ describe.skipIf(!minilmDir)(`4-bit + LoRA fine-tuning of all-MiniLM-L6-v2${minil
     const reference = await firstLogits(model, validation());
 
     // A fresh quantized + LoRA trainer (untrained adapters) gives other logits until the file is loaded.
-    const fresh = new Trainer({ ...trainer.config, outputDir: join(root, 'fresh') }, { log: () => {}, progress: false, plots: false });
+    const fresh = Trainer.fromConfig({ ...trainer.config, outputDir: join(root, 'fresh') }, { log: () => {}, progress: false, plots: false });
     const freshLogits = await firstLogits(fresh.model, validation());
     expect(Math.max(...freshLogits.map((x, i) => Math.abs(x - reference[i])))).toBeGreaterThan(1e-3);
     fresh.model.loadWeights(Object.entries(loaded), { strict: false });

@@ -10,7 +10,7 @@ const root = mkdtempSync(join(tmpdir(), 'mlxt-loss-settings-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function trainerLoss(training: Record<string, unknown>): number {
-  const trainer = new Trainer(toyConfig(join(root, 'loss'), training), { createModel: tinyModelFactory(0), log: () => {}, progress: false });
+  const trainer = Trainer.fromConfig(toyConfig(join(root, 'loss'), training), { createModel: tinyModelFactory(0), log: () => {}, progress: false });
   const { lossFn } = trainer.setup();
   const model = tinyModel(4, { dropout: 0, vocabSize: 50 });
   return lossFn(model, syntheticBatch(16, 6, 3)).item() as number;
@@ -34,7 +34,7 @@ describe('loss settings', () => {
   });
 
   it('class-weighted cross-entropy carries its normalizer (the weight sum of the batch labels)', () => {
-    const trainer = new Trainer(toyConfig(join(root, 'cw'), { classWeights: [1, 3] }), { createModel: tinyModelFactory(0), log: () => {}, progress: false });
+    const trainer = Trainer.fromConfig(toyConfig(join(root, 'cw'), { classWeights: [1, 3] }), { createModel: tinyModelFactory(0), log: () => {}, progress: false });
     const { lossFn } = trainer.setup();
     const batch = syntheticBatch(16, 6, 3);
     const labels = batch.labels.toList() as number[];

@@ -19,7 +19,7 @@ afterAll(() => {
 describe('training.memoryLimitMb', () => {
   it('sets MLX’s memory limit and cache limit (read back from MLX)', () => {
     expect(initialMemoryLimit).not.toBe(300 * 2 ** 20);
-    const trainer = new Trainer(toyConfig(join(root, 'set'), { memoryLimitMb: 300 }), { createModel: tinyModelFactory(0), log: () => {}, progress: false });
+    const trainer = Trainer.fromConfig(toyConfig(join(root, 'set'), { memoryLimitMb: 300 }), { createModel: tinyModelFactory(0), log: () => {}, progress: false });
     trainer.setup();
     expect(mx.getMemoryLimit()).toBe(300 * 2 ** 20);
     // setCacheLimit returns the limit it replaces: the one the trainer set.
@@ -28,7 +28,7 @@ describe('training.memoryLimitMb', () => {
 
   it('null leaves MLX’s limits as they are', () => {
     mx.setMemoryLimit(initialMemoryLimit);
-    const trainer = new Trainer(toyConfig(join(root, 'null')), { createModel: tinyModelFactory(0), log: () => {}, progress: false });
+    const trainer = Trainer.fromConfig(toyConfig(join(root, 'null')), { createModel: tinyModelFactory(0), log: () => {}, progress: false });
     trainer.setup();
     expect(mx.getMemoryLimit()).toBe(initialMemoryLimit);
     expect(mx.setCacheLimit(initialCacheLimit)).toBe(initialCacheLimit);

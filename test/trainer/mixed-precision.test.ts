@@ -24,7 +24,7 @@ class DtypeProbe extends TinyClassifier {
 
 async function computeDtypes(mode: 'off' | 'bf16' | 'fp16'): Promise<{ seen: string[]; trainer: Trainer }> {
   let probe: DtypeProbe | undefined;
-  const trainer = new Trainer(toyConfig(join(root, mode), { epochs: 1, mixedPrecision: mode }), {
+  const trainer = Trainer.fromConfig(toyConfig(join(root, mode), { epochs: 1, mixedPrecision: mode }), {
     createModel: (info) => (probe = new DtypeProbe(info.vocabSize, info.numLabels, 8, 0)),
     log: () => {},
     progress: false,
@@ -60,7 +60,7 @@ describe('training.mixedPrecision', () => {
 
   it('in training, an fp16 overflow halves the loss scale and skips the step; clean steps then train', async () => {
     const dir = join(root, 'overflow');
-    const trainer = new Trainer(toyConfig(dir, { epochs: 3, mixedPrecision: 'fp16' }), { createModel: (info) => new TinyClassifier(info.vocabSize, info.numLabels, 8, 0), log: () => {}, progress: false });
+    const trainer = Trainer.fromConfig(toyConfig(dir, { epochs: 3, mixedPrecision: 'fp16' }), { createModel: (info) => new TinyClassifier(info.vocabSize, info.numLabels, 8, 0), log: () => {}, progress: false });
     const scaler = trainer.setup().scaler!;
     expect(scaler).toBeInstanceOf(DynamicLossScaler);
     const start = 2 ** 22;

@@ -23,7 +23,7 @@ class PoisonedClassifier extends TinyClassifier {
 
 describe('NaN/Inf loss', () => {
   it("nanPolicy 'stop' fails with an error naming the step", async () => {
-    const trainer = new Trainer(toyConfig(join(root, 'stop'), { nanPolicy: 'stop' }), { createModel: (i) => new PoisonedClassifier(i.vocabSize, i.numLabels, 4), log: () => {} });
+    const trainer = Trainer.fromConfig(toyConfig(join(root, 'stop'), { nanPolicy: 'stop' }), { createModel: (i) => new PoisonedClassifier(i.vocabSize, i.numLabels, 4), log: () => {} });
     const err = await trainer.fit().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrainingError);
     expect((err as TrainingError).code).toBe('NON_FINITE_LOSS');
@@ -34,7 +34,7 @@ describe('NaN/Inf loss', () => {
     const logs: string[] = [];
     let weightsBefore: Float32Array | undefined;
     let weightsAfter: Float32Array | undefined;
-    const trainer = new Trainer(toyConfig(join(root, 'skip'), { nanPolicy: 'skip' }), {
+    const trainer = Trainer.fromConfig(toyConfig(join(root, 'skip'), { nanPolicy: 'skip' }), {
       createModel: (i) => new PoisonedClassifier(i.vocabSize, i.numLabels, 4),
       log: (m) => logs.push(m),
       callbacks: [

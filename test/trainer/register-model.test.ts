@@ -26,7 +26,7 @@ describe('tracking.registerModel', () => {
     const logs: string[] = [];
     const runs = [];
     for (const name of ['a', 'b']) {
-      const result = await new Trainer(config(name), { createModel: tinyModelFactory(0), log: (m) => logs.push(m), progress: false, plots: false }).fit();
+      const result = await Trainer.fromConfig(config(name), { createModel: tinyModelFactory(0), log: (m) => logs.push(m), progress: false, plots: false }).fit();
       expect(result.restoredBest).toBeDefined();
       runs.push(result);
     }

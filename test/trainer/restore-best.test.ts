@@ -27,7 +27,7 @@ const lastIsBest = { epochs: 4, earlyStopping: { monitor: 'val_loss', mode: 'max
 describe('Trainer.fit restores the best checkpoint', () => {
   it('leaves the best weights in the model, so evaluate() and predict() use them', async () => {
     const dir = join(root, 'restore');
-    const trainer = new Trainer(toyConfig(dir, firstIsBest), { createModel: tinyModelFactory(0), log: () => {} });
+    const trainer = Trainer.fromConfig(toyConfig(dir, firstIsBest), { createModel: tinyModelFactory(0), log: () => {} });
     const result = await trainer.fit();
     const best = result.restoredBest!;
     expect(best).toBeDefined();
@@ -46,7 +46,7 @@ describe('Trainer.fit restores the best checkpoint', () => {
     // predict() too: the same probabilities as a fresh Trainer loading the best checkpoint, which
     // loadWeightsFrom('best') finds from the newest checkpoint's record.
     const csv = join(dir, 'toy.csv');
-    const fresh = new Trainer(toyConfig(dir, firstIsBest), { createModel: tinyModelFactory(0), log: () => {} });
+    const fresh = Trainer.fromConfig(toyConfig(dir, firstIsBest), { createModel: tinyModelFactory(0), log: () => {} });
     expect(bestCheckpoint(trainer.checkpointDir)).toBe(best.checkpoint);
     expect(fresh.loadWeightsFrom('best')).toBe(best.checkpoint);
     expect(await trainer.predict(csv)).toEqual(await fresh.predict(csv));
@@ -54,7 +54,7 @@ describe('Trainer.fit restores the best checkpoint', () => {
 
   it('keeps the last weights with restoreBest: false', async () => {
     const dir = join(root, 'keep-last');
-    const trainer = new Trainer(toyConfig(dir, firstIsBest), { createModel: tinyModelFactory(0), log: () => {} });
+    const trainer = Trainer.fromConfig(toyConfig(dir, firstIsBest), { createModel: tinyModelFactory(0), log: () => {} });
     const result = await trainer.fit({ restoreBest: false });
     expect(result.restoredBest).toBeUndefined();
     expect(result.state.best!.step).toBeLessThan(result.state.globalStep);
@@ -64,7 +64,7 @@ describe('Trainer.fit restores the best checkpoint', () => {
 
   it('changes nothing when the last evaluation is the best', async () => {
     const dir = join(root, 'last-is-best');
-    const trainer = new Trainer(toyConfig(dir, lastIsBest), { createModel: tinyModelFactory(0), log: () => {} });
+    const trainer = Trainer.fromConfig(toyConfig(dir, lastIsBest), { createModel: tinyModelFactory(0), log: () => {} });
     const result = await trainer.fit();
     expect(result.state.best!.step).toBe(result.state.globalStep);
     expect(result.restoredBest).toBeUndefined();

@@ -11,7 +11,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function run(dir: string, training: Record<string, unknown>, stopAt?: number) {
   const losses: number[] = [];
-  const trainer = new Trainer(toyConfig(dir, training), {
+  const trainer = Trainer.fromConfig(toyConfig(dir, training), {
     createModel: tinyModelFactory(0.2),
     log: () => {},
     callbacks: [

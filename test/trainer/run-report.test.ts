@@ -22,7 +22,7 @@ describe('Trainer.fit run report', () => {
     const stream = Object.assign(new PassThrough(), { isTTY: false });
     let progress = '';
     stream.on('data', (d: Buffer) => (progress += d.toString()));
-    const result = await new Trainer(config, { createModel: tinyModelFactory(0), log: (m) => void logged.push(m), progress: { stream } }).fit();
+    const result = await Trainer.fromConfig(config, { createModel: tinyModelFactory(0), log: (m) => void logged.push(m), progress: { stream } }).fit();
     expect(progress).toMatch(/^\[train\] /);
     expect(progress).toMatch(/\[done\] \d+ steps/);
     expect(logged.join('\n')).toMatch(/^steps \d+ \(2 epochs\)/m);

@@ -21,7 +21,7 @@ describe('Trainer k-fold', () => {
       data: { ...base.data, kFolds: 2 },
       tracking: { enabled: true, trackingUri: `sqlite:///${join(dir, 'mlflow.db')}`, artifactLocation: join(dir, 'artifacts'), experimentName: 'kfold-test' },
     };
-    const trainer = new Trainer(config, { createModel: tinyModelFactory(0), log: () => {}, progress: false, plots: false });
+    const trainer = Trainer.fromConfig(config, { createModel: tinyModelFactory(0), log: () => {}, progress: false, plots: false });
     const result = await trainer.fit();
     const cv = result.crossValidation!;
     expect(cv.k).toBe(2);
@@ -76,7 +76,7 @@ describe('Trainer k-fold', () => {
 
     // A new Trainer loads every fold's best checkpoint (the models fit() left): the same out-of-fold
     // metrics and ensemble predictions.
-    const loaded = new Trainer(config, { createModel: tinyModelFactory(0), log: () => {}, progress: false });
+    const loaded = Trainer.fromConfig(config, { createModel: tinyModelFactory(0), log: () => {}, progress: false });
     const paths = loaded.loadWeightsFrom('best').split(', ');
     expect(paths).toEqual(result.folds!.map((f) => f.restoredBest?.checkpoint ?? f.checkpoint));
     const oof = await loaded.evaluate();
