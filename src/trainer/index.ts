@@ -11,7 +11,7 @@ export { BatchSizer, findBatchSize, isOutOfMemory, type BatchSizerOptions, type 
 export { memorySnapshot, memoryMetrics, LeakAlarm } from './memory.js';
 export { DynamicLossScaler, computeDtypeOf, type ComputeDtype } from './precision.js';
 export { seedEverything, captureRandomState, restoreRandomState } from './rng.js';
-export { learningRateAt, createState, createControl } from './state.js';
+export { createState, createControl } from './state.js';
 export { classificationLoss, trainLoop, type LoopContext } from './loop.js';
 export { allReduceGradients, worldSize, rank } from './distributed.js';
 export { shardLoader, shardPlan } from './shard-loader.js';

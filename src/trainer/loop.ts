@@ -12,7 +12,8 @@ import { BatchSizer, isOutOfMemory } from './batch-size.js';
 import { checkMonitorName, isImprovement, metricKey, monitoredValue } from './evaluate.js';
 import { memorySnapshot } from './memory.js';
 import type { DynamicLossScaler } from './precision.js';
-import { learningRateAt, resetControl } from './state.js';
+import { currentLearningRate } from './optimizer-setup.js';
+import { resetControl } from './state.js';
 import type { StepBatch, StepResult, TrainStep } from './step.js';
 import type { Callback, EvalMetrics, StepMetrics, TrainerControl, TrainerState } from './types.js';
 
@@ -45,9 +46,8 @@ export function toStepBatch(b: Batch): StepBatch {
 }
 
 /** Runs one optimizer step over the loader batches in `pending`, backing off on memory trouble. */
-function optimizerStep(ctx: LoopContext, pending: Batch[], lr: number): StepResult {
+function optimizerStep(ctx: LoopContext, pending: Batch[]): StepResult {
   const { step, sizer } = ctx;
-  step.optimizer.learningRate = lr;
   const largest = Math.max(...pending.map((b) => b.size));
   const checkFirst = ctx.state.config.training.nanPolicy === 'skip' || ctx.scaler !== null;
   for (;;) {
@@ -119,7 +119,6 @@ function nonFinite(ctx: LoopContext, result: StepResult, batchIndex: number): Tr
 export async function trainLoop(ctx: LoopContext): Promise<void> {
   const { state, control, callbacks } = ctx;
   const t = state.config.training;
-  const warmupSteps = Math.round(t.warmupRatio * state.totalSteps);
   checkMonitor(t.earlyStopping.monitor);
   let interrupted = false;
   const onSigint = () => {
@@ -142,10 +141,9 @@ export async function trainLoop(ctx: LoopContext): Promise<void> {
         if (pending.length === 0) started = performance.now();
         pending.push(batch);
         if (pending.length < t.gradientAccumulationSteps && batch.index < numBatches - 1) continue;
-        const lr = learningRateAt(state.globalStep, { learningRate: t.learningRate, schedule: t.schedule, warmupSteps, totalSteps: state.totalSteps });
         let result: StepResult;
         try {
-          result = optimizerStep(ctx, pending, lr);
+          result = optimizerStep(ctx, pending);
         } finally {
           for (const b of pending) b.dispose();
         }
@@ -164,7 +162,8 @@ export async function trainLoop(ctx: LoopContext): Promise<void> {
         const stepTimeMs = performance.now() - started;
         const metrics: StepMetrics = {
           loss: result.loss,
-          learningRate: lr,
+          // The optimizer's schedule set the rate of this step; the loop only reads it.
+          learningRate: currentLearningRate(ctx.step.optimizer),
           gradNorm: result.gradNorm,
           batchSize: samples,
           tokens,

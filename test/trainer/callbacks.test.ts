@@ -9,7 +9,8 @@ import { mx, optim } from '../../src/index.js';
 import { TrainingConfigSchema } from '../../src/config/schema.js';
 import { EarlyStopping, LearningRateMonitor, MemoryProfiler, ProgressBar, RunHistory } from '../../src/trainer/callbacks/index.js';
 import { evaluate } from '../../src/trainer/evaluate.js';
-import { createControl, createState, learningRateAt, resetControl } from '../../src/trainer/state.js';
+import { createControl, createState, resetControl } from '../../src/trainer/state.js';
+import { currentLearningRate, learningRateSchedule } from '../../src/trainer/optimizer-setup.js';
 import { TrainStep } from '../../src/trainer/step.js';
 import { formatSummary, summarizeRun, summaryMetrics } from '../../src/trainer/summary.js';
 import type { Callback, EvalMetrics, TrainerState } from '../../src/trainer/types.js';
@@ -31,7 +32,7 @@ async function miniLoop(o: LoopOptions): Promise<{ state: TrainerState; evals: E
   const state = createState(config, o.steps);
   const control = createControl();
   const model = tinyModel(7, { dropout: 0 });
-  const optimizer = new optim.SGD({ learningRate: 5e-2 });
+  const optimizer = new optim.SGD({ learningRate: learningRateSchedule(config.training, o.steps) });
   const step = new TrainStep(model, optimizer, classificationLoss, { maxGradNorm: null, compile: false });
   const validation = [syntheticBatch(24, 6, 999)];
   const evals: EvalMetrics[] = [];
@@ -42,8 +43,6 @@ async function miniLoop(o: LoopOptions): Promise<{ state: TrainerState; evals: E
   await emit('onTrainStart', state, control);
   state.globalStep = o.startStep ?? 0;
   for (let s = state.globalStep; s < o.steps && !control.shouldStop; s++) {
-    const lr = learningRateAt(s, { learningRate: t.learningRate, schedule: t.schedule, warmupSteps: Math.round(t.warmupRatio * o.steps), totalSteps: o.steps });
-    optimizer.learningRate = lr;
     const batch = syntheticBatch(16, 6, s);
     const started = performance.now();
     const result = step.run([batch]);
@@ -51,7 +50,7 @@ async function miniLoop(o: LoopOptions): Promise<{ state: TrainerState; evals: E
     mx.dispose([batch.inputIds, batch.attentionMask, batch.tokenTypeIds, batch.labels]);
     o.afterStep?.(s);
     state.globalStep = s + 1;
-    state.lastStep = { loss: result.loss, learningRate: lr, batchSize: 16, tokens: 80, stepTimeMs, samplesPerSecond: 16000 / stepTimeMs, tokensPerSecond: 80000 / stepTimeMs };
+    state.lastStep = { loss: result.loss, learningRate: currentLearningRate(optimizer), batchSize: 16, tokens: 80, stepTimeMs, samplesPerSecond: 16000 / stepTimeMs, tokensPerSecond: 80000 / stepTimeMs };
     if (state.globalStep % t.logEverySteps === 0) control.shouldLog = true;
     if (t.evalEverySteps > 0 && state.globalStep % t.evalEverySteps === 0) control.shouldEvaluate = true;
     await emit('onStepEnd', state, control);
@@ -110,7 +109,8 @@ describe('LearningRateMonitor', () => {
     const reported: [number, number][] = [];
     const lrm = new LearningRateMonitor({ sink: (m, step) => void reported.push([step, m.learning_rate]) });
     await miniLoop({ steps: 10, logEvery: 3, callbacks: [lrm] });
-    const schedule = Array.from({ length: 10 }, (_, s) => learningRateAt(s, { learningRate: 5e-2, schedule: 'linear', warmupSteps: 2, totalSteps: 10 }));
+    const lr = learningRateSchedule(TrainingConfigSchema.parse({ training: { learningRate: 5e-2, warmupRatio: 0.2, schedule: 'linear' } }).training, 10) as optim.Schedule;
+    const schedule = Array.from({ length: 10 }, (_, s) => Number(lr(mx.array(s, 'uint64')).item()));
     expect(lrm.history.map((h) => h.learningRate)).toEqual(schedule);
     expect(reported).toEqual([3, 6, 9].map((step) => [step, schedule[step - 1]]));
     const copy = new LearningRateMonitor();
