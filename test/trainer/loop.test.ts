@@ -61,9 +61,10 @@ describe('Trainer.fit', () => {
       const lr = (await store.getMetricHistory(result.runId!, 'learning_rate')).map((m) => m.value);
       const warmup = Math.round(0.1 * result.state.totalSteps);
       expect(lr.indexOf(Math.max(...lr))).toBe(warmup - 1);
-      expect(Math.max(...lr)).toBeCloseTo(0.05, 12);
+      // The rate the optimizer applied: its schedule runs in float32.
+      expect(Math.max(...lr)).toBeCloseTo(0.05, 8);
       for (let i = 1; i < lr.length; i++) expect(i < warmup ? lr[i] > lr[i - 1] : lr[i] <= lr[i - 1]).toBe(true);
-      expect(lr.at(-1)!).toBeLessThanOrEqual(0.05 / (result.state.totalSteps - warmup) + 1e-12);
+      expect(lr.at(-1)!).toBeLessThanOrEqual(0.05 / (result.state.totalSteps - warmup) + 1e-9);
       expect(run.inputs.datasetInputs[0].dataset.name).toBe('toy');
       expect(JSON.parse(run.inputs.datasetInputs[0].dataset.profile!).num_rows).toBe(64);
       const artifacts = (await store.listArtifacts(result.runId!)).map((f) => f.path);
