@@ -3,6 +3,7 @@
 // time (user + system, all threads: GC helpers and MLX's stream thread count too), which a busy shared
 // machine distorts far less than wall time.
 import { mx } from '../../src/index.js';
+import { native } from '../../src/core/binding.js';
 
 const ops = Number(process.argv[2] ?? 1000);
 const reps = Number(process.argv[3] ?? 30);
@@ -49,7 +50,6 @@ async function chain(step: (y: mx.Array) => mx.Array): Promise<[number, number]>
 const [arrayOpNs, arrayChainNs] = await chain((y) => mx.add(y, x));
 const [scalarOpNs, scalarChainNs] = await chain((y) => mx.multiply(y, 0.999));
 const h = x.handle;
-const native = mx._native;
 const bareCallNs = best(() => {
   const t0 = now();
   for (let i = 0; i < ops * 1000; i++) native.isArray(h);

@@ -22,13 +22,15 @@ const GiB = 1024 ** 3;
 async function nativeChecks(): Promise<Check[]> {
   const checks: Check[] = [];
   let mx: typeof import('../core/index.js');
+  let native: typeof import('../core/binding.js')['native'];
   try {
     mx = await import('../core/index.js');
+    ({ native } = await import('../core/binding.js'));
   } catch (err) {
     return [{ name: 'native addon', level: 'fail', value: 'not loadable', hint: (err as Error).message }];
   }
   const device = mx.defaultDevice();
-  checks.push({ name: 'MLX', level: 'ok', value: `${mx._native.mlxVersion} on ${device.type}:${device.index}`, details: { deviceInfo: mx.deviceInfo() } });
+  checks.push({ name: 'MLX', level: 'ok', value: `${native.mlxVersion} on ${device.type}:${device.index}`, details: { deviceInfo: mx.deviceInfo() } });
 
   const { blasInfo, measureGemmGflops } = await import('../system/blas.js');
   const blas = blasInfo();

@@ -13,7 +13,8 @@ const log = (m: string): void => {
 };
 
 export async function run(opts: Record<string, unknown>): Promise<void> {
-  const { Trainer, rank } = await import('../trainer/index.js');
+  const { Trainer } = await import('../trainer/index.js');
+  const { rank } = await import('../trainer/distributed.js');
   const trainer = new Trainer(trainerOptions(opts, log));
   if (opts.printConfig) process.stderr.write(`# resolved config\n${explainedConfigYaml(trainer.config)}`);
   const resumeFrom = opts.resume === true ? 'latest' : (opts.resume as string | undefined);

@@ -1,9 +1,9 @@
 /** mlx-train/core: the `mx` namespace, following mlx.core's names in camelCase. */
 export { MxArray as Array, array, isArray, type ArrayLike, type NestedList, type Scalar, type ArrayOptions } from './array.js';
-export * from './dtype.js';
+export { DTYPES, bool_, uint8, uint16, uint32, uint64, int8, int16, int32, int64, float16, float32, float64, bfloat16, complex64, itemsize, isFloating, isInteger, type Dtype, type TypedArray } from './dtype.js';
 export * from './ops.js';
 export * from './shape.js';
-export * from './indexing.js';
+export { take, takeAlongAxis, putAlongAxis, slice, sliceUpdate, gather, scatter, scatterAdd, index, at, type SliceSpec, type IndexItem, type IndexUpdater } from './indexing.js';
 export * from './creation.js';
 export * from './quantize.js';
 export * from './io.js';
@@ -18,4 +18,3 @@ export * as linalg from './linalg.js';
 export { fusedKernelsEnabled, setFusedKernelsEnabled } from './fused-kernels.js';
 export { evaluate as eval, asyncEval } from './eval.js';
 export { tidy, keep, dispose } from './scope.js';
-export { native as _native } from './binding.js';

@@ -2,13 +2,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mx } from '../../src/index.js';
 import { runTsChild } from './children/run-child.js';
+import { native } from '../../src/core/binding.js';
 
 const children = join(import.meta.dirname, 'children');
 
 /** True once the MLX array behind `a` has been freed (its handle then refuses every use). */
 function isDisposed(a: mx.Array): boolean {
   try {
-    mx._native.meta(a.handle);
+    native.meta(a.handle);
     return false;
   } catch (err) {
     if (/already disposed/.test(String(err))) return true;
@@ -23,7 +24,7 @@ describe('dispose and using', () => {
     a.dispose();
     expect(isDisposed(a)).toBe(true);
     expect(() => a.dispose()).not.toThrow();
-    expect(mx._native.dispose(a.handle)).toBe(false);
+    expect(native.dispose(a.handle)).toBe(false);
   });
 
   it('reports use after dispose as a TypeError naming the argument', () => {
@@ -131,10 +132,10 @@ describe('tidy', () => {
 describe('handles', () => {
   it('rejects foreign objects with "expected an mx.array"', () => {
     const foreign = [{}, { handle: 1 }, [], 'x', null, undefined];
-    for (const f of foreign) expect(() => mx._native.meta(f as never)).toThrow(/expected an mx\.array/);
-    expect(() => mx._native.dispose({} as never)).toThrow(/expected an mx\.array/);
-    expect(mx._native.isArray({})).toBe(false);
-    expect(mx._native.isArray(mx.ones([1]).handle)).toBe(true);
+    for (const f of foreign) expect(() => native.meta(f as never)).toThrow(/expected an mx\.array/);
+    expect(() => native.dispose({} as never)).toThrow(/expected an mx\.array/);
+    expect(native.isArray({})).toBe(false);
+    expect(native.isArray(mx.ones([1]).handle)).toBe(true);
   });
 
   it('rejects a handle-shaped object in an op', () => {

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { mx } from '../../src/index.js';
 import { DtypeError, MlxError, ShapeError } from '../../src/errors.js';
+import { native } from '../../src/core/binding.js';
 
 type ErrorClass = new (...args: any[]) => Error;
 
@@ -115,14 +116,14 @@ describe('shape and indexing errors', () => {
 
   it('native layer rejects bad axes through MLX instead of crashing', () => {
     const a = m23();
-    expectThrow(() => mx._native.swapaxes(a.handle, 9, 0), RangeError, /^swapaxes: .*Invalid axis 9/);
-    expectThrow(() => mx._native.take(a.handle, mx.array([0.5]).handle, 0), MlxError, /^take: .*indices/i);
-    expectThrow(() => mx._native.reshape(a.handle, [4, 2]), MlxError, /^reshape: .*Cannot reshape array of size 6 into shape \(4,2\)/);
+    expectThrow(() => native.swapaxes(a.handle, 9, 0), RangeError, /^swapaxes: .*Invalid axis 9/);
+    expectThrow(() => native.take(a.handle, mx.array([0.5]).handle, 0), MlxError, /^take: .*indices/i);
+    expectThrow(() => native.reshape(a.handle, [4, 2]), MlxError, /^reshape: .*Cannot reshape array of size 6 into shape \(4,2\)/);
     // MLX's own shape check behind the TS one: updates must be (index shape) + (slice shape) exactly.
-    expectThrow(() => mx._native.scatter(a.handle, [mx.array([0, 1]).handle], mx.zeros([2, 1, 4]).handle, [0]), MlxError, /^scatter: .*Updates with shape/);
-    expectThrow(() => mx._native.broadcastTo(a.handle, [2, 4]), MlxError, /^broadcastTo: .*Shapes \(2,3\) and \(2,4\) cannot be broadcast/);
-    expectThrow(() => mx._native.unflatten(a.handle, 1, [2, 2]), MlxError, /^unflatten: .*Cannot unflatten axis 1 with size 3 into shape \(2,2\)/);
-    expectThrow(() => mx._native.squeeze(a.handle, 1), MlxError, /^squeeze: .*Cannot squeeze axis 1 with size 3/);
+    expectThrow(() => native.scatter(a.handle, [mx.array([0, 1]).handle], mx.zeros([2, 1, 4]).handle, [0]), MlxError, /^scatter: .*Updates with shape/);
+    expectThrow(() => native.broadcastTo(a.handle, [2, 4]), MlxError, /^broadcastTo: .*Shapes \(2,3\) and \(2,4\) cannot be broadcast/);
+    expectThrow(() => native.unflatten(a.handle, 1, [2, 2]), MlxError, /^unflatten: .*Cannot unflatten axis 1 with size 3 into shape \(2,2\)/);
+    expectThrow(() => native.squeeze(a.handle, 1), MlxError, /^squeeze: .*Cannot squeeze axis 1 with size 3/);
   });
 
   it('the process keeps working after every error above', () => {

@@ -7,7 +7,7 @@ import { loadPreset } from '../../src/config/index.js';
 import { prepareData, TITANIC } from '../../src/data/index.js';
 import { openStore } from '../../src/index.js';
 import { TrackingCallback } from '../../src/trainer/callbacks/index.js';
-import { createState } from '../../src/trainer/index.js';
+import { createState } from '../../src/trainer/state.js';
 import { minilmDir } from '../tokenizers/reference.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlxt-tracking-template-'));
