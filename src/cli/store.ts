@@ -1,10 +1,10 @@
 /** Opening the tracking store for CLI commands, with a clear message when there is none yet. */
 import { existsSync } from 'node:fs';
-import { DEFAULT_TRACKING_URI, openStore, StoreError, type TrackingClient } from '../tracking/index.js';
+import { openStore, resolveTrackingUri, StoreError, type TrackingClient } from '../tracking/index.js';
 import { UsageError } from './output.js';
 
 export function trackingUri(opts: Record<string, unknown>): string {
-  return (opts.trackingUri as string | undefined) ?? (process.env.MLFLOW_TRACKING_URI || DEFAULT_TRACKING_URI);
+  return resolveTrackingUri({ flag: opts.trackingUri as string | undefined }).uri;
 }
 
 /** Opens the store named by --tracking-uri / MLFLOW_TRACKING_URI; a missing SQLite file is not created. */

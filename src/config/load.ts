@@ -11,6 +11,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { isMap, isScalar, LineCounter, parse as parseYamlValue, parseDocument, stringify, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, describeValue } from '../errors.js';
+import { resolveTrackingUri } from '../tracking/uri.js';
 import { type TrainingConfig, TrainingConfigSchema } from './schema.js';
 
 export const PRESETS = ['quick', 'standard', 'production'] as const;
@@ -268,9 +269,11 @@ function envLayer(env: Record<string, string | undefined>): { data: Plain; sourc
     setPath(data, path, parseScalar(raw));
     sources.set(path.join('.'), `env ${name}`);
   }
-  if (env.MLFLOW_TRACKING_URI) {
-    setPath(data, ['tracking', 'trackingUri'], env.MLFLOW_TRACKING_URI);
-    sources.set('tracking.trackingUri', 'env MLFLOW_TRACKING_URI');
+  // The file layers below hold the config's value; --set (a flag) is layered above.
+  const tracking = resolveTrackingUri({ env });
+  if (tracking.from !== 'default') {
+    setPath(data, ['tracking', 'trackingUri'], tracking.uri);
+    sources.set('tracking.trackingUri', tracking.from);
   }
   return { data, sources };
 }

@@ -4,6 +4,7 @@
  * unknown key is an error, never silently ignored.
  */
 import { z } from 'zod';
+import { DEFAULT_TRACKING_URI } from '../tracking/uri.js';
 
 const positiveInt = () => z.number().int().positive();
 
@@ -106,7 +107,7 @@ export const TrackingSchema = z
   .object({
     enabled: z.boolean().default(true),
     experimentName: z.string().min(1).max(500).default('mlx_training'),
-    trackingUri: z.string().min(1).default('sqlite:///mlruns/mlflow.db').describe('sqlite:///path or http(s)://server; MLFLOW_TRACKING_URI overrides.'),
+    trackingUri: z.string().min(1).default(DEFAULT_TRACKING_URI).describe('sqlite:///path or http(s)://server; MLFLOW_TRACKING_URI overrides.'),
     artifactLocation: z.string().min(1).default('mlruns/artifacts'),
     runName: z.string().min(1).max(250).nullable().default(null),
     registerModel: z.string().min(1).nullable().default(null).describe('Register the best model under this name in the model registry.'),

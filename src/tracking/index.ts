@@ -6,14 +6,14 @@ import { resolve } from 'node:path';
 import { StoreError } from './errors.js';
 import { TrackingStore } from './sqlite/store.js';
 import type { TrackingClient } from './types.js';
+import { resolveTrackingUri } from './uri.js';
 
 export * from './types.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export { TrackingStore, TrackingStore as SqliteStore, type TrackingStoreOptions } from './sqlite/store.js';
 export { paramValueToString } from './values.js';
 
-/** Used when neither an argument nor `MLFLOW_TRACKING_URI` names a store. */
-export const DEFAULT_TRACKING_URI = 'sqlite:///mlruns/mlflow.db';
+export { DEFAULT_TRACKING_URI, resolveTrackingUri, type TrackingUriSources, type ResolvedTrackingUri } from './uri.js';
 
 export interface OpenStoreOptions {
   /** Artifact root for new experiments of a SQLite store (default: `artifacts` beside the database file). */
@@ -28,7 +28,7 @@ type RestStoreModule = { RestStore: new (uri: string) => TrackingClient };
  * Accepts `sqlite:///relative.db`, `sqlite:////abs/path.db`, or `http(s)://host[:port]`.
  */
 export async function openStore(uri?: string, options: OpenStoreOptions = {}): Promise<TrackingClient> {
-  const target = uri ?? (process.env.MLFLOW_TRACKING_URI || DEFAULT_TRACKING_URI);
+  const target = resolveTrackingUri({ flag: uri }).uri;
   if (/^https?:\/\//i.test(target)) {
     // Loaded lazily so SQLite-only users never pay for the HTTP client.
     const restPath = './rest/index.js';

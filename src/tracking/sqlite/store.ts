@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { alreadyExists, invalidParameter, notFound, StoreError } from '../errors.js';
 import { generateRunName } from '../run-names.js';
+import { DEFAULT_TRACKING_URI } from '../uri.js';
 import { buildExperimentSearch, buildRunSearch, createPageToken, parsePageToken } from '../search/sql.js';
 import type {
   CreateExperimentOptions,
@@ -180,7 +181,7 @@ export class TrackingStore implements TrackingClient {
   #closed = false;
 
   /** Opens `sqlite:///path.db` (or a plain file path), creating the store if the file is missing. */
-  constructor(uriOrPath: string = 'sqlite:///mlruns/mlflow.db', options: TrackingStoreOptions = {}) {
+  constructor(uriOrPath: string = DEFAULT_TRACKING_URI, options: TrackingStoreOptions = {}) {
     this.path = uriOrPath.startsWith('sqlite:') ? sqlitePathFromUri(uriOrPath) : resolve(uriOrPath);
     this.trackingUri = this.path === ':memory:' ? 'sqlite://' : `sqlite:///${this.path}`;
     this.artifactRoot = artifacts.resolveLocalRoot(
