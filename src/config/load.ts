@@ -35,6 +35,18 @@ export interface ResolveOptions {
   env?: Record<string, string | undefined>;
   /** Plain object layered above the file and below env/flags (library use). */
   overrides?: Plain;
+  /**
+   * Typed values of dedicated CLI flags (`-e`, `--output-dir`, `--no-track`, `--batch-size`), applied last,
+   * as given: never re-read as YAML, and an error names `flag`, the option the user typed.
+   */
+  flags?: FlagOverride[];
+}
+
+/** One dedicated flag's value for one config key, e.g. `{ path: 'tracking.experimentName', value: '2024', flag: '-e/--experiment 2024' }`. */
+export interface FlagOverride {
+  path: string;
+  value: unknown;
+  flag: string;
 }
 
 export interface ResolvedConfig {
@@ -278,6 +290,18 @@ function envLayer(env: Record<string, string | undefined>): { data: Plain; sourc
   return { data, sources };
 }
 
+function flagLayer(flags: FlagOverride[]): { data: Plain; sources: Sources } {
+  const data: Plain = {};
+  const sources: Sources = new Map();
+  for (const { path, value, flag } of flags) {
+    const keys = path.split('.');
+    checkPath(keys, flag);
+    setPath(data, keys, value);
+    sources.set(path, flag);
+  }
+  return { data, sources };
+}
+
 function setLayer(sets: string[]): { data: Plain; sources: Sources } {
   const data: Plain = {};
   const sources: Sources = new Map();
@@ -357,6 +381,8 @@ export function resolveConfig(options: ResolveOptions = {}): ResolvedConfig {
   if (Object.keys(env.data).length) apply(env.data, (p) => env.sources.get(p.join('.')) ?? 'env', 'env');
   const sets = setLayer(options.set ?? []);
   if (Object.keys(sets.data).length) apply(sets.data, (p) => sets.sources.get(p.join('.')) ?? '--set', '--set');
+  const flags = flagLayer(options.flags ?? []);
+  if (Object.keys(flags.data).length) apply(flags.data, (p) => flags.sources.get(p.join('.')) ?? 'flags', 'flags');
   return { config: parseConfig(merged, sources), layers };
 }
 
