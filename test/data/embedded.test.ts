@@ -2,6 +2,7 @@
 import { readFileSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
 import { AUTO_TEMPLATE, DataError, defaultTemplate, embeddedDatasetAt, prepareData, resolveTemplate, TITANIC, TITANIC_TRAIN_PATH } from '../../src/data/index.js';
 import { minilmDir } from '../tokenizers/reference.js';
 import { tempDir } from './helpers.js';
@@ -89,7 +90,7 @@ describe("template: 'auto' in the data pipeline", () => {
     } catch (err) {
       caught = err;
     }
-    expect(caught).toBeInstanceOf(DataError);
+    expect(caught).toBeInstanceOf(ConfigError);
     expect((caught as Error).message).toMatch(/unknown column 'Name'/);
     expect((caught as Error).message).toMatch(/FullName/);
     expect((caught as Error).message).toMatch(/option 'template'/);

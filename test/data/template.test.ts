@@ -1,6 +1,7 @@
 // Row → text templates on Titanic rows.
 import { describe, expect, it } from 'vitest';
-import { compileTemplate, DataError, defaultTemplate, readCsvFile, TITANIC_TRAIN_PATH, type Row } from '../../src/data/index.js';
+import { compileTemplate, defaultTemplate, readCsvFile, TITANIC_TRAIN_PATH, type Row } from '../../src/data/index.js';
+import { ConfigError } from '../../src/errors.js';
 
 const table = readCsvFile(TITANIC_TRAIN_PATH);
 const rows: Row[] = table.rows.map((r) => Object.fromEntries(table.columns.map((c, i) => [c, r[i] === '' ? null : r[i]])));
@@ -80,7 +81,9 @@ describe('templates', () => {
       } catch (err) {
         caught = err;
       }
-      expect(caught).toBeInstanceOf(DataError);
+      // A template is part of the config: a ConfigError (TEMPLATE_ERROR, CLI exit 2).
+      expect(caught).toBeInstanceOf(ConfigError);
+      expect((caught as ConfigError).code).toBe('TEMPLATE_ERROR');
       expect((caught as Error).message).toMatch(/option 'template'/);
       expect((caught as Error).message).toMatch(pattern);
     });
