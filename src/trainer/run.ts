@@ -51,7 +51,7 @@ export interface RunOptions {
 /** `new Trainer(options)`: where the config comes from (preset, file, --set, overrides) and the run options. */
 export interface TrainerOptions extends ResolveOptions, RunOptions {}
 
-export const RESOLVE_OPTION_KEYS = ['preset', 'file', 'set', 'env', 'overrides'] as const;
+export const RESOLVE_OPTION_KEYS = ['preset', 'file', 'set', 'env', 'overrides', 'flags'] as const;
 export const RUN_OPTION_KEYS = ['callbacks', 'createModel', 'log', 'preparedData', 'fold', 'progress', 'plots', 'trackingTags', 'beforeRestore'] as const;
 
 export interface FitOptions {
