@@ -19,11 +19,7 @@ import type { OptimBinding } from './bindings/optim.js';
  * The raw addon interface, private to mlx-train. Arrays cross as opaque handles; dtypes as the codes
  * in core/dtype.ts; streams as `StreamArg`. Every native export is declared here (a test checks both ways).
  */
-declare const handleBrand: unique symbol;
-export type Handle = { readonly [handleBrand]: true };
-export type StreamArg = undefined | 'cpu' | 'gpu' | { index: number; device: 'cpu' | 'gpu'; deviceIndex?: number };
-export type Operand = Handle | number | boolean | bigint;
-export type Axes = number | number[] | undefined;
+export type { Handle, StreamArg, Operand, Axes } from './types.js';
 
 export interface Binding extends LinalgBinding, DistributedBinding, SystemBinding, ArrayBinding, OpsBinding, ShapeBinding, IndexingBinding, RandomBinding, FastBinding, FusedBinding, QuantizeBinding, IoBinding, MemoryBinding, DeviceBinding, TransformsBinding, OptimBinding {
   mlxVersion: string;

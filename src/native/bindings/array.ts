@@ -1,5 +1,5 @@
 /** Native exports of native/array.cc and errors.cc. */
-import type { Handle, Operand, StreamArg, Axes } from '../binding.js';
+import type { Handle, Operand, StreamArg, Axes } from '../types.js';
 
 export interface ArrayBinding {
   mlxVersion: string;

@@ -1,5 +1,5 @@
 /** Native exports of native/device.cc. Device types: 0 = cpu, 1 = gpu; streams as [index, type, deviceIndex]. */
-import type { StreamArg } from '../binding.js';
+import type { StreamArg } from '../types.js';
 
 export type DeviceName = 'cpu' | 'gpu';
 

@@ -1,5 +1,5 @@
 /** Native exports of native/distributed.cc: MLX's distributed groups and collective ops. */
-import type { Handle, StreamArg } from '../binding.js';
+import type { Handle, StreamArg } from '../types.js';
 
 declare const groupBrand: unique symbol;
 /** An opaque MLX `distributed::Group` (a tagged External freed by the GC). */

@@ -1,5 +1,5 @@
 /** Native exports of native/fast.cc. */
-import type { Handle, StreamArg } from '../binding.js';
+import type { Handle, StreamArg } from '../types.js';
 
 export interface FastBinding {
   fastLayerNorm(x: Handle, weight: Handle | null, bias: Handle | null, eps: number, s?: StreamArg): Handle;

@@ -1,5 +1,5 @@
 /** Native exports of native/fused/: our fused CPU primitives (multi-threaded, vectorised; stock MLX ops elsewhere). */
-import type { Handle, StreamArg } from '../binding.js';
+import type { Handle, StreamArg } from '../types.js';
 
 export interface FusedBinding {
   fusedGelu(x: Handle, s?: StreamArg): Handle;

@@ -1,5 +1,5 @@
 /** Native exports of native/indexing.cc. */
-import type { Handle, Operand, StreamArg } from '../binding.js';
+import type { Handle, Operand, StreamArg } from '../types.js';
 
 export interface IndexingBinding {
   isTracer(a: Handle): boolean;

@@ -1,5 +1,5 @@
 /** Native exports of native/io.cc. Loads return [names, handles, metadata as k0, v0, k1, v1, …]. */
-import type { Handle, StreamArg } from '../binding.js';
+import type { Handle, StreamArg } from '../types.js';
 
 export type SafetensorsRaw = [string[], Handle[], string[]];
 

@@ -1,5 +1,5 @@
 /** Native exports of native/linalg.cc. */
-import type { Handle, StreamArg } from '../binding.js';
+import type { Handle, StreamArg } from '../types.js';
 
 export interface LinalgBinding {
   linalgNorm(a: Handle, ord: number | string | null, axes: number[] | null, keepdims: boolean, s?: StreamArg): Handle;

@@ -1,5 +1,5 @@
 /** Native exports of native/memory.cc. Sizes are bytes. */
-import type { Handle } from '../binding.js';
+import type { Handle } from '../types.js';
 
 export interface MemoryBinding {
   getActiveMemory(): number;

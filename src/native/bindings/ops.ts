@@ -1,5 +1,5 @@
 /** Native exports of native/ops.cc. Every argument is explicit; defaults live in src/core/ops.ts. */
-import type { Handle, Operand, StreamArg, Axes } from '../binding.js';
+import type { Handle, Operand, StreamArg, Axes } from '../types.js';
 
 type Binary = (a: Operand, b: Operand, s?: StreamArg) => Handle;
 type Unary = (a: Operand, s?: StreamArg) => Handle;

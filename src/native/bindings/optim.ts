@@ -1,5 +1,5 @@
 /** Native exports of native/fused/optim_bindings.cc: the fused optimizer primitives. */
-import type { Handle, StreamArg } from '../binding.js';
+import type { Handle, StreamArg } from '../types.js';
 
 export interface OptimBinding {
   /** hyper: [beta1, beta2, eps, weightDecay, decoupledDecay, biasCorrection, momentum, dampening, nesterov]. */

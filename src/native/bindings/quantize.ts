@@ -1,5 +1,5 @@
 /** Native exports of native/quantize.cc. */
-import type { Handle, StreamArg } from '../binding.js';
+import type { Handle, StreamArg } from '../types.js';
 
 export interface QuantizeBinding {
   quantize(w: Handle, groupSize: number | null, bits: number | null, mode: string, s?: StreamArg): Handle[];

@@ -1,5 +1,5 @@
 /** Native exports of native/random.cc. Keys are uint32[2] handles; `undefined` key = the global sequence. */
-import type { Handle, Operand, StreamArg } from '../binding.js';
+import type { Handle, Operand, StreamArg } from '../types.js';
 
 type Key = Handle | null | undefined;
 

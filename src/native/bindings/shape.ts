@@ -1,5 +1,5 @@
 /** Native exports of native/shape.cc. */
-import type { Handle, Operand, StreamArg, Axes } from '../binding.js';
+import type { Handle, Operand, StreamArg, Axes } from '../types.js';
 
 export interface ShapeBinding {
   reshape(a: Handle, shape: number[], s?: StreamArg): Handle;

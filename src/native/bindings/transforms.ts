@@ -1,5 +1,5 @@
 /** Native exports of native/transforms.cc. Traced functions take and return flat lists of handles. */
-import type { Handle } from '../binding.js';
+import type { Handle } from '../types.js';
 
 export type TracedFn = (inputs: Handle[]) => Handle[];
 
