@@ -11,6 +11,7 @@ import * as ops from './ops.js';
 import * as shapeOps from './shape.js';
 import * as indexing from './indexing.js';
 import { track } from './scope.js';
+import { registerArrayClass } from './array-registry.js';
 
 export type Scalar = number | boolean | bigint;
 export type NestedList = Scalar | NestedList[];
@@ -326,3 +327,5 @@ export function array(value: NestedList | ArrayBufferView | MxArray, dtypeOrOpti
     base.dispose();
   }
 }
+
+registerArrayClass(MxArray, array as Parameters<typeof registerArrayClass>[1]);

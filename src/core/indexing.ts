@@ -16,7 +16,8 @@
  * Axes not named are taken whole. Example: mx.index(a, 0, '1:', null, mx.array([2, 0])).
  */
 import { native, type StreamArg } from './binding.js';
-import { MxArray, array as makeArray, type ArrayLike } from './array.js';
+import type { ArrayLike, MxArray } from './array.js';
+import { isMxArray, makeArray } from './array-registry.js';
 import { operand, wrap } from './handle.js';
 import { invalidArg, outOfRange, DtypeError, ShapeError } from '../errors.js';
 import { deferInputCheck } from './input-checks.js';
@@ -165,7 +166,7 @@ function checkBounds(op: string, shape: number[], start: unknown, stop: unknown,
  */
 export function slice(a: MxArray, start: number[] | MxArray, stopOrAxes: number[], stridesOrSliceSize?: number[], stream?: StreamArg): MxArray {
   const shape = arrayArg(a, 'slice').shape;
-  if (start instanceof MxArray) {
+  if (isMxArray(start)) {
     const axes = intListArg(stopOrAxes, 'axes', 'slice');
     const size = intListArg(stridesOrSliceSize, 'sliceSize', 'slice');
     axes.forEach((x) => axisArg(x, shape, 'axis', 'slice'));
@@ -187,11 +188,11 @@ export function slice(a: MxArray, start: number[] | MxArray, stopOrAxes: number[
 export function sliceUpdate(a: MxArray, update: ArrayLike, start: number[] | MxArray, stopOrAxes: number[], strides?: number[], stream?: StreamArg): MxArray {
   const shape = arrayArg(a, 'sliceUpdate').shape;
   const upd = operand(update, 'sliceUpdate update');
-  if (start instanceof MxArray) {
+  if (isMxArray(start)) {
     const axes = intListArg(stopOrAxes, 'axes', 'sliceUpdate');
     axes.forEach((x) => axisArg(x, shape, 'axis', 'sliceUpdate'));
     const st = indexArrayArg(start, 'sliceUpdate', 'start');
-    const uShape = update instanceof MxArray ? update.shape : [];
+    const uShape = isMxArray(update) ? update.shape : [];
     checkStarts('sliceUpdate', st, axes, shape, (ax) => uShape[uShape.length - shape.length + ax] ?? 1);
     return wrap(native.sliceUpdateDynamic(a.handle, upd, st.handle, axes, stream));
   }
@@ -200,7 +201,7 @@ export function sliceUpdate(a: MxArray, update: ArrayLike, start: number[] | MxA
 }
 
 function indexListArg(indices: MxArray | MxArray[], op: string): MxArray[] {
-  const list = indices instanceof MxArray ? [indices] : indices;
+  const list = isMxArray(indices) ? [indices] : indices;
   if (!Array.isArray(list)) throw invalidArg('an mx.array or a list of mx.arrays', `${op} indices`, indices);
   return list.map((x, i) => indexArrayArg(x, op, `indices[${i}]`));
 }
@@ -240,7 +241,7 @@ function scatterArgs(op: string, a: MxArray, indices: MxArray | MxArray[], updat
   idx.forEach((x, k) => checkIndexValues(op, x, shape[ax[k] < 0 ? ax[k] + shape.length : ax[k]], `axis ${ax[k]} of the array of shape ${formatShape(shape)}`));
   // MLX wants updates of exactly (index shape) + (slice shape); like Python's a.at[...], broadcast to it.
   const want = [...b, ...shape.map((d, i) => (ax.includes(i) ? 1 : d))];
-  const u = updates instanceof MxArray ? arrayArg(updates, op, 'updates').shape : [];
+  const u = isMxArray(updates) ? arrayArg(updates, op, 'updates').shape : [];
   const fits = u.length <= want.length && u.every((d, i) => d === 1 || d === want[want.length - u.length + i]);
   if (!fits) {
     throw new ShapeError(`${op}: updates of shape ${formatShape(u)} cannot be broadcast to ${formatShape(want)} (the index shape ${formatShape(b)} followed by one slice of the array of shape ${formatShape(shape)})`);
@@ -354,7 +355,7 @@ function parseIndex(a: MxArray, items: IndexItem[], op: string): Entry[] {
       entries.push({ kind: 'int', axis, index: item < 0 ? item + n : item });
     } else if (typeof item === 'string') {
       entries.push({ kind: 'slice', axis, ...resolveSlice(parseSliceString(item, op), n, shape, op) });
-    } else if (item instanceof MxArray) {
+    } else if (isMxArray(item)) {
       const arr = indexArrayArg(item, op, `index for axis ${axis}`);
       checkIndexValues(op, arr, n, `axis ${axis} of the array of shape ${formatShape(shape)}`);
       entries.push({ kind: 'array', axis, array: arr, owned: false });
@@ -519,7 +520,7 @@ export function at(a: MxArray, ...items: IndexItem[]): IndexUpdater {
  * dtype is that conversion, done by the native scalar rule every other op uses.
  */
 function typedAgainst(a: MxArray, value: ArrayLike, op: string, temps: Temps) {
-  if (value instanceof MxArray) return arrayArg(value, op, 'value').handle;
+  if (isMxArray(value)) return arrayArg(value, op, 'value').handle;
   const zero = temps.add(native.zeros([], dtypeCode(a.dtype)));
   return temps.add(native.add(zero.handle, operand(value, `${op} value`))).handle;
 }
@@ -529,7 +530,7 @@ function update(a: MxArray, items: IndexItem[], value: ArrayLike, mode: 'set' | 
   return withIndex(op, a, items, (entries, temps) => {
     const shape = a.shape;
     const plan = planIndex(shape, entries, op);
-    const vShape = value instanceof MxArray ? arrayArg(value, op, 'value').shape : [];
+    const vShape = isMxArray(value) ? arrayArg(value, op, 'value').shape : [];
     const want = plan.resultShape;
     if (vShape.length > want.length || !vShape.every((d, i) => d === 1 || d === want[want.length - vShape.length + i])) {
       throw new ShapeError(`${op}: a value of shape ${formatShape(vShape)} cannot be broadcast to the indexed shape ${formatShape(want)} (array of shape ${formatShape(shape)})`);

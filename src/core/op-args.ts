@@ -5,13 +5,14 @@
  * `expected an integer for sum axis but received 1.5 (number) (a: float32[2,3])`.
  */
 import { invalidArg, ShapeError } from '../errors.js';
-import { MxArray } from './array.js';
+import type { MxArray } from './array.js';
+import { isMxArray } from './array-registry.js';
 import type { Handle, Operand } from './binding.js';
 
 /** The option error, with the array's dtype and shape appended when `of` is a live array. */
 function optionError(what: string, op: string, name: string, value: unknown, of: unknown): TypeError {
   const err = invalidArg(what, `${op} ${name}`, value);
-  if (of instanceof MxArray) {
+  if (isMxArray(of)) {
     try {
       err.message += ` (a: ${of.dtype}[${of.shape.join(',')}])`;
     } catch {
@@ -33,13 +34,13 @@ export function optionKeysOf(opts: unknown, op: string, allowed: readonly string
 
 /** The handle of an array argument (no scalars). */
 export function arrayOf(x: unknown, op: string, name = 'a'): Handle {
-  if (x instanceof MxArray) return x.handle;
+  if (isMxArray(x)) return x.handle;
   throw invalidArg('an mx.array', `${op} ${name}`, x);
 }
 
 /** An array or a JS scalar (number, boolean, bigint); scalars get MLX's weak typing natively. */
 export function operandOf(x: unknown, op: string, name = 'a'): Operand {
-  if (x instanceof MxArray) return x.handle;
+  if (isMxArray(x)) return x.handle;
   const t = typeof x;
   if (t === 'number' || t === 'boolean' || t === 'bigint') return x as Operand;
   throw invalidArg('an mx.array or a number', `${op} ${name}`, x);
@@ -112,7 +113,7 @@ export function axisArg(v: unknown, shape: readonly number[], name: string, op: 
 
 /** @internal Checks `a` is a live mx.array; a disposed one is reported with the op's name. */
 export function arrayArg(a: unknown, op: string, name = 'a'): MxArray {
-  if (!(a instanceof MxArray)) throw invalidArg('an mx.array', `${op} ${name}`, a);
+  if (!isMxArray(a)) throw invalidArg('an mx.array', `${op} ${name}`, a);
   try {
     void a.ndim; // reads (and caches) the metadata, which fails once the array is disposed
   } catch {

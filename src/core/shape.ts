@@ -4,7 +4,8 @@
  * Arguments are checked here so errors name the op and the shapes involved; then one native call each.
  */
 import { native, type StreamArg } from './binding.js';
-import { MxArray, type ArrayLike } from './array.js';
+import type { ArrayLike, MxArray } from './array.js';
+import { isMxArray } from './array-registry.js';
 import { operand, wrap, wrapMany } from './handle.js';
 import { invalidArg, ShapeError } from '../errors.js';
 import { arrayArg, axisArg, formatShape, intArg, intListArg } from './op-args.js';
@@ -229,7 +230,7 @@ export function broadcastShapes(op: string, ...shapes: number[][]): number[] {
 /** broadcastTo(a, shape): a view of `a` (or a scalar) repeated to `shape` by numpy's broadcasting rule. */
 export function broadcastTo(a: ArrayLike, shape: number[], stream?: StreamArg): MxArray {
   const dims = intListArg(shape, 'shape', 'broadcastTo');
-  if (a instanceof MxArray) {
+  if (isMxArray(a)) {
     const own = arrayArg(a, 'broadcastTo').shape;
     const ok = own.length <= dims.length && own.every((d, i) => d === 1 || d === dims[dims.length - own.length + i]);
     if (!ok) throw new ShapeError(`broadcastTo: cannot broadcast an array of shape ${formatShape(own)} to shape ${formatShape(dims)}`);
