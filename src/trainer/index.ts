@@ -2,7 +2,7 @@
  * mlx-train/trainer: the Trainer, the callback contract and the built-in callbacks. Everything else in
  * src/trainer is internal (the CLI and tests import it by path).
  */
-export { Trainer, type TrainerOptions, type FitOptions, type FitResult, type Prediction, type SaveFusedOptions } from './trainer.js';
+export { Trainer, type TrainerOptions, type RunOptions, type FitOptions, type FitResult, type Prediction, type SaveFusedOptions } from './trainer.js';
 export type { Callback, TrainerState, TrainerControl, StepMetrics, EvalMetrics, MemorySnapshot } from './types.js';
 export {
   CheckpointCallback, TrackingCallback, EarlyStopping, LearningRateMonitor, ProgressBar, MemoryProfiler, RunHistory, RunReport, builtinCallbacks,
