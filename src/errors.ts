@@ -62,6 +62,8 @@ export const ERROR_CODES = {
   MIGRATE_RUN_CLASH: 'migrate',
   /** An artifact file that is already in the target with other content. */
   MIGRATE_ARTIFACT_CLASH: 'migrate',
+  /** A backup made before a migration that does not match its original. */
+  MIGRATE_BACKUP: 'migrate',
   MLX_ERROR: 'mlx',
   MLX_INVALID_ARGUMENT: 'mlx',
   MLX_OUT_OF_MEMORY: 'mlx',

@@ -8,6 +8,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { MigrateError } from '../../errors.js';
 import { listFilesRecursive, sha256File } from './copy-artifacts.js';
 import { openSourceDatabase } from './read-sqlite.js';
 import type { SourceRef } from './types.js';
@@ -41,12 +42,12 @@ export async function backupSqlite(path: string, dest: string): Promise<Record<s
   const copy = new Database(dest, { readonly: true });
   try {
     const check = copy.pragma('integrity_check', { simple: true });
-    if (check !== 'ok') throw new Error(`backup ${dest} failed its integrity check: ${check}`);
+    if (check !== 'ok') throw new MigrateError(`backup ${dest} failed its integrity check: ${check}`, 'MIGRATE_BACKUP');
     const got = rowCounts(copy);
     for (const [table, n] of Object.entries(expected)) {
       // A writer may add rows between the backup and the count; fewer rows than the source had is a bad copy.
       if ((got[table] ?? -1) < n) {
-        throw new Error(`backup ${dest}: table ${table} has ${got[table]} rows, source had ${n}`);
+        throw new MigrateError(`backup ${dest}: table ${table} has ${got[table]} rows, source had ${n}`, 'MIGRATE_BACKUP');
       }
     }
   } finally {
@@ -65,7 +66,7 @@ export function backupFolder(root: string, dest: string): Record<string, string>
     copyFileSync(src, dst);
     const a = sha256File(src);
     const b = sha256File(dst);
-    if (a !== b) throw new Error(`backup of ${src} does not match its original (sha256 ${b} vs ${a})`);
+    if (a !== b) throw new MigrateError(`backup of ${src} does not match its original (sha256 ${b} vs ${a})`, 'MIGRATE_BACKUP');
     sums[rel] = a;
   }
   return sums;
