@@ -129,6 +129,8 @@ function rowObjects(table: CsvTable, missingValues: readonly string[]): Row[] {
 
 interface TextSource {
   describe: string;
+  /** The columns render() reads. */
+  columns: string[];
   render(row: Row, where: { file: string; line: number }): TokenizerInput;
 }
 
@@ -143,19 +145,19 @@ function textSource(table: CsvTable, o: ResolvedDataOptions): TextSource {
   if (columns.length === 0) throw new DataError('no columns left to build the text from', { file: table.file, key: 'textColumns' });
   if (o.template !== null) {
     const t: CompiledTemplate = compileTemplate(o.template, table.columns.filter((c) => c !== o.labelColumn), { missingText: o.missingText });
-    return { describe: `template:${t.source}`, render: (row) => t.render(row) };
+    return { describe: `template:${t.source}`, columns: t.columns, render: (row) => t.render(row) };
   }
   if (o.textPair) {
     if (columns.length !== 2) throw new DataError(`textPair needs exactly two textColumns but got ${columns.length}`, { key: 'textPair' });
     const [a, b] = columns;
-    return { describe: `pair:${a}\u0000${b}`, render: (row) => [row[a] ?? '', row[b] ?? ''] as const };
+    return { describe: `pair:${a}\u0000${b}`, columns: [a, b], render: (row) => [row[a] ?? '', row[b] ?? ''] as const };
   }
   if (columns.length === 1) {
     const [c] = columns;
-    return { describe: `column:${c}`, render: (row) => row[c] ?? '' };
+    return { describe: `column:${c}`, columns: [c], render: (row) => row[c] ?? '' };
   }
   const t = defaultTemplate(columns);
-  return { describe: t.source, render: (row) => t.render(row) };
+  return { describe: t.source, columns, render: (row) => t.render(row) };
 }
 
 export interface EncodedTable {
@@ -185,21 +187,27 @@ export interface PreparedData {
   validationLoader(overrides?: { batching?: BatchingOptions; prefetch?: number }): DataLoader;
   /** Encodes another CSV (e.g. Kaggle's test.csv, label optional) with the same text rules and tokenizer. */
   encodeFile(path: string): EncodedTable;
+  /** The columns a row's text is rendered from: all that prediction input needs. */
+  inputColumns: readonly string[];
+  /** encodeFile for rows already in memory (e.g. a `serve` request): only inputColumns are required; no token cache. */
+  encodeTable(table: CsvTable): EncodedTable;
 }
 
-function encodeTable(table: CsvTable, o: ResolvedDataOptions, source: TextSource, tokenizer: Tokenizer, fileBytes: Uint8Array): EncodedTable {
+/** `fileBytes` keys the token cache; in-memory rows (null) are tokenized afresh and not cached. */
+function encodeTable(table: CsvTable, o: ResolvedDataOptions, source: TextSource, tokenizer: Tokenizer, fileBytes: Uint8Array | null): EncodedTable {
   const rows = rowObjects(table, o.missingValues);
   const inputs = rows.map((row, i) => source.render(row, { file: table.file, line: table.lines[i] }));
   const idIndex = o.idColumn ? table.columns.indexOf(o.idColumn) : -1;
   const ids = table.rows.map((r) => (idIndex >= 0 ? r[idIndex] : null));
-  const key = cacheKey(['v1', fileBytes, JSON.stringify(tokenizer.toJSON()), source.describe, JSON.stringify(o.missingValues), o.missingText, String(o.maxLength), o.delimiter]);
-  let examples = o.cacheDir ? readTokenCache(o.cacheDir, key) : null;
+  const cacheDir = fileBytes ? o.cacheDir : null;
+  const key = cacheDir ? cacheKey(['v1', fileBytes as Uint8Array, JSON.stringify(tokenizer.toJSON()), source.describe, JSON.stringify(o.missingValues), o.missingText, String(o.maxLength), o.delimiter]) : '';
+  let examples = cacheDir ? readTokenCache(cacheDir, key) : null;
   const hit = examples !== null && examples.count === inputs.length;
   if (!hit) {
     examples = encodeExamples(tokenizer, inputs);
-    if (o.cacheDir) writeTokenCache(o.cacheDir, key, examples);
+    if (cacheDir) writeTokenCache(cacheDir, key, examples);
   }
-  return { file: table.file, rowCount: table.rows.length, lines: table.lines, ids, inputs, examples: examples as EncodedExamples, cache: o.cacheDir ? { key, hit } : null };
+  return { file: table.file, rowCount: table.rows.length, lines: table.lines, ids, inputs, examples: examples as EncodedExamples, cache: cacheDir ? { key, hit } : null };
 }
 
 function makeTokenizer(o: ResolvedDataOptions, trainTexts: () => TokenizerInput[]): Tokenizer {
@@ -273,6 +281,11 @@ export function prepareData(options: DataOptions = {}): PreparedData {
       const other = parseCsv(decodeCsvBytes(otherBytes, path), path, { delimiter: o.delimiter });
       for (const c of table.columns) if (c !== o.labelColumn) requireColumn(other, c, 'feature', 'textColumns');
       return encodeTable(other, o, source, tokenizer, otherBytes);
+    },
+    inputColumns: source.columns,
+    encodeTable(other: CsvTable): EncodedTable {
+      for (const c of source.columns) requireColumn(other, c, 'feature', 'textColumns');
+      return encodeTable(other, o, source, tokenizer, null);
     },
   };
 }
