@@ -6,6 +6,7 @@
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import type { BatchingOptions } from '../data/batching.js';
+import type { CsvTable } from '../data/csv.js';
 import { type EncodedTable, type PreparedData, predictionLoader } from '../data/dataset.js';
 import type { DataLoader } from '../data/loader.js';
 import { type ClassifierModule, type EvalSource, forEachBatchOutput } from './evaluate.js';
@@ -51,6 +52,8 @@ export interface FilePredictions {
   /** 1-based CSV line of each row. */
   lines: number[];
   numClasses: number;
+  /** Class names in probability-column order. */
+  classes: readonly string[];
   /** Row-major [rows, K]; the mean over the ensemble members. */
   probabilities: Float32Array;
   classIds: Int32Array;
@@ -69,15 +72,18 @@ function sameClasses(members: EnsembleMember[]): readonly string[] {
   return classes;
 }
 
-/** Predicts every row of `testPath` with one model or the average of an ensemble's probabilities. */
-export async function predictFile(members: EnsembleMember | EnsembleMember[], testPath: string, options: { batching?: BatchingOptions } = {}): Promise<FilePredictions> {
+/**
+ * Predicts every row of `testPath` (a CSV file, or rows already in memory such as a `serve` request) with
+ * one model or the average of an ensemble's probabilities.
+ */
+export async function predictFile(members: EnsembleMember | EnsembleMember[], testPath: string | CsvTable, options: { batching?: BatchingOptions } = {}): Promise<FilePredictions> {
   const list = Array.isArray(members) ? members : [members];
   if (list.length === 0) throw new RangeError('predict: no models given');
   const classes = sameClasses(list);
   let sum: Float64Array | null = null;
   let table: EncodedTable | null = null;
   for (const member of list) {
-    const encoded = member.data.encodeFile(testPath);
+    const encoded = typeof testPath === 'string' ? member.data.encodeFile(testPath) : member.data.encodeTable(testPath);
     table ??= encoded;
     const { probabilities, numClasses } = await predictProbabilities(member.model, predictionLoader(encoded, member.data.tokenizer, options.batching), encoded.rowCount);
     if (numClasses !== classes.length) throw new RangeError(`predict: the model outputs ${numClasses} classes but the label encoder has ${classes.length} (${classes.join(', ')})`);
@@ -92,10 +98,23 @@ export async function predictFile(members: EnsembleMember | EnsembleMember[], te
     ids: t.ids.map((id, i) => id ?? String(i)),
     lines: t.lines,
     numClasses: classes.length,
+    classes,
     probabilities,
     classIds,
     labels: Array.from(classIds, (c) => classes[c]),
   };
+}
+
+/** One prediction as `serve` answers it (MLflow's `predictions` records): the label and each class's probability. */
+export interface PredictionRecord {
+  label: string;
+  probabilities: Record<string, number>;
+}
+
+/** The rows of predictFile's result in their JSON form, in input order. */
+export function predictionRecords(p: Pick<FilePredictions, 'labels' | 'classes' | 'probabilities'>): PredictionRecord[] {
+  const k = p.classes.length;
+  return p.labels.map((label, i) => ({ label, probabilities: Object.fromEntries(p.classes.map((c, j) => [c, p.probabilities[i * k + j]])) }));
 }
 
 /** RFC 4180 quoting for a field that holds a delimiter, quote or line break. */
