@@ -357,3 +357,17 @@ export function restate<E extends MlxTrainError>(err: E, message: string): E {
   const { message: _message, stack: _stack, cause: _cause, ...fields } = err as E & { cause?: unknown };
   return Object.assign(out, fields) as E;
 }
+
+/**
+ * A `serve` request refused before it reaches the model. `status` is the HTTP status; `mlflowCode` the
+ * `error_code` MLflow's scoring server puts in its JSON error body for the same mistake.
+ */
+export class ServeRequestError extends MlxTrainError {
+  readonly status: number;
+  readonly mlflowCode: string;
+  constructor(message: string, status = 400, mlflowCode = 'BAD_REQUEST') {
+    super(message, 'SERVE_BAD_REQUEST');
+    this.status = status;
+    this.mlflowCode = mlflowCode;
+  }
+}

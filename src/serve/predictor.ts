@@ -1,0 +1,53 @@
+/**
+ * The model behind `serve`: request rows → the model's input columns → micro-batched calls of the
+ * trainer's one prediction function (predictFile on rows in memory) → its records. Label decoding and the
+ * output form belong to src/trainer/predict.ts; this file only routes rows there and back.
+ */
+import type { CsvTable } from '../data/csv.js';
+import { ServeRequestError } from '../errors.js';
+import { type EnsembleMember, type PredictionRecord, predictFile, predictionRecords } from '../trainer/predict.js';
+import { type BatcherOptions, type BatcherStats, MicroBatcher } from './batcher.js';
+import type { RequestRows } from './parse.js';
+
+export interface Predictor {
+  /** The columns a request must carry (others are ignored). */
+  readonly inputColumns: readonly string[];
+  /** The one input column when the model reads exactly one (then `inputs: ["text", …]` works), else null. */
+  readonly singleColumn: string | null;
+  predict(rows: RequestRows): Promise<PredictionRecord[]>;
+  readonly stats: BatcherStats;
+  close(): void;
+}
+
+/** One row of a request in the model's input-column order ('' for a missing cell, as an empty CSV field). */
+type InputRow = string[];
+
+function toInputRows(request: RequestRows, inputColumns: readonly string[]): InputRow[] {
+  if (request.rows.length === 0) return [];
+  const positions = inputColumns.map((c) => request.columns.indexOf(c));
+  const missing = inputColumns.filter((_, j) => positions[j] < 0);
+  if (missing.length) {
+    throw new ServeRequestError(
+      `missing input column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `'${c}'`).join(', ')}: the model reads ${inputColumns.join(', ')}; the request has ${request.columns.length ? request.columns.join(', ') : 'no columns'}`,
+    );
+  }
+  return request.rows.map((row) => positions.map((p) => row[p] ?? ''));
+}
+
+export function createPredictor(member: EnsembleMember, batching: BatcherOptions): Predictor {
+  const inputColumns = member.data.inputColumns;
+  const run = async (rows: InputRow[]): Promise<PredictionRecord[]> => {
+    const table: CsvTable = { file: 'the request', columns: [...inputColumns], rows, lines: rows.map((_, i) => i + 1) };
+    // One loader batch per micro-batch: batchSize is the micro-batch limit.
+    const predictions = await predictFile(member, table, { batching: { batchSize: Math.max(batching.maxBatchRows, 1) } });
+    return predictionRecords(predictions);
+  };
+  const batcher = new MicroBatcher(run, batching);
+  return {
+    inputColumns,
+    singleColumn: inputColumns.length === 1 ? inputColumns[0] : null,
+    predict: (rows) => batcher.submit(toInputRows(rows, inputColumns)),
+    stats: batcher.stats,
+    close: () => batcher.close(),
+  };
+}
