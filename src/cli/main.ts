@@ -180,6 +180,18 @@ export function buildProgram(): Command {
     .addHelpText('after', '\nExamples:\n  $ mlx-train launch -n 2 -- train -c run.yaml\n  $ mlx-train launch --hosts hosts.json -- train --preset quick')
     .action(lazy(() => import('./launch.js')));
 
+  configOptions(program
+    .command('serve')
+    .description("answer MLflow's scoring protocol (POST /invocations, GET /ping, /health, /version) with a trained model, batching concurrent requests"))
+    .option('--checkpoint <file|run id>', "checkpoint file, 'latest', 'best' in outputDir/checkpoints, a tracked run's id (its best checkpoint artifact), or 'none' for the model as the config builds it", 'best')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', '5001')
+    .option('--host <host>', 'address to bind; anything but 127.0.0.1 exposes the model to the network', '127.0.0.1')
+    .option('--max-batch <rows>', 'rows one forward pass may take across concurrent requests (1: no batching)', '32')
+    .option('--batch-wait-ms <ms>', 'how long a request may wait for others to share its forward pass', '5')
+    .option('--max-body-mb <mb>', 'largest request body accepted; larger ones get 413', '16')
+    .addHelpText('after', '\nExamples:\n  $ mlx-train serve --preset quick\n  $ mlx-train serve -c my-run.yaml --checkpoint 3f2a…(a run id) --port 8080\n  $ curl -s localhost:5001/invocations -H \'Content-Type: application/json\' -d \'{"dataframe_records": [{"Pclass": 1, "Sex": "female", …}]}\'')
+    .action(lazy(() => import('./serve.js')));
+
   program.addOption(new Option('--debug').hideHelp());
   return program;
 }
