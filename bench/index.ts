@@ -27,6 +27,7 @@ const BENCHMARKS: Record<string, string> = {
   'ui-first-paint': 'ui-first-paint.ts',
   'optimizer-update': 'optimizer-update.ts',
   'fused-kernels': 'fused-kernels.ts',
+  serve: 'serve.ts',
 };
 
 const args = process.argv.slice(2);
