@@ -21,6 +21,7 @@ export const ERROR_KINDS = {
   native: 1,
   distributed: 1,
   ui: 1,
+  serve: 1,
 } as const;
 export type ErrorKind = keyof typeof ERROR_KINDS;
 
@@ -77,6 +78,13 @@ export const ERROR_CODES = {
   UI_PATH_OUTSIDE_ROOT: 'ui',
   UI_ASSETS_MISSING: 'ui',
   UI_PORT_IN_USE: 'ui',
+  /** A `serve` request the scoring server refuses (bad JSON, a missing column…): HTTP 400. */
+  SERVE_BAD_REQUEST: 'serve',
+  /** A `serve` request in a content type or charset it cannot read: HTTP 415. */
+  SERVE_UNSUPPORTED_MEDIA_TYPE: 'serve',
+  /** A `serve` request body over --max-body-mb: HTTP 413. */
+  SERVE_BODY_TOO_LARGE: 'serve',
+  SERVE_PORT_IN_USE: 'serve',
 } as const satisfies Record<string, ErrorKind>;
 export type ErrorCode = keyof typeof ERROR_CODES;
 /** The codes of one kind. */
@@ -305,6 +313,27 @@ export class UiError extends MlxTrainError {
   }
 }
 
+/** The HTTP status `serve` answers each refusal with (the port error never reaches a client). */
+const SERVE_STATUS: Record<CodeOf<'serve'>, number> = { SERVE_BAD_REQUEST: 400, SERVE_UNSUPPORTED_MEDIA_TYPE: 415, SERVE_BODY_TOO_LARGE: 413, SERVE_PORT_IN_USE: 500 };
+
+/**
+ * A `serve` failure. A refused request is answered with `status` and, in the JSON body, `mlflowCode`: the
+ * `error_code` MLflow's scoring server gives for the same mistake.
+ */
+export class ServeError extends MlxTrainError {
+  static readonly kind = 'serve';
+  declare readonly code: CodeOf<'serve'>;
+  readonly mlflowCode: string;
+  constructor(message: string, code: CodeOf<'serve'> = 'SERVE_BAD_REQUEST', mlflowCode = 'BAD_REQUEST') {
+    super(message, code);
+    this.mlflowCode = mlflowCode;
+  }
+
+  get status(): number {
+    return SERVE_STATUS[this.code];
+  }
+}
+
 /** kind → its class (the test walks the code table through this). */
 export const ERROR_CLASSES = {
   usage: UsageError,
@@ -321,6 +350,7 @@ export const ERROR_CLASSES = {
   native: NativeLoadError,
   distributed: DistributedError,
   ui: UiError,
+  serve: ServeError,
 } as const satisfies { [K in ErrorKind]: { readonly kind: K } };
 
 /** `expected <what> for <name> but received <value> (<type>)` — the one wording for bad arguments. */
@@ -358,16 +388,3 @@ export function restate<E extends MlxTrainError>(err: E, message: string): E {
   return Object.assign(out, fields) as E;
 }
 
-/**
- * A `serve` request refused before it reaches the model. `status` is the HTTP status; `mlflowCode` the
- * `error_code` MLflow's scoring server puts in its JSON error body for the same mistake.
- */
-export class ServeRequestError extends MlxTrainError {
-  readonly status: number;
-  readonly mlflowCode: string;
-  constructor(message: string, status = 400, mlflowCode = 'BAD_REQUEST') {
-    super(message, 'SERVE_BAD_REQUEST');
-    this.status = status;
-    this.mlflowCode = mlflowCode;
-  }
-}

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { reportError } from '../src/cli/output.js';
 import {
   CheckpointError, ConfigError, DataError, ERROR_CLASSES, ERROR_CODES, ERROR_KINDS, type ErrorCode, type ErrorKind, exitCodeOf, MigrateError, MlxError, MlxTrainError,
-  RestError, StoreError, TrainingError, UiError, restate,
+  RestError, ServeError, StoreError, TrainingError, UiError, restate,
 } from '../src/errors.js';
 
 /** One way to build an error of each kind with a given code (a new kind fails here until it is added). */
@@ -24,6 +24,7 @@ const MAKERS: { [K in ErrorKind]: (code: ErrorCode) => MlxTrainError } = {
   native: () => new ERROR_CLASSES.native('m'),
   distributed: () => new ERROR_CLASSES.distributed('m'),
   ui: (code) => new UiError('m', 400, code as 'UI_BAD_REQUEST'),
+  serve: (code) => new ServeError('m', code as 'SERVE_BAD_REQUEST'),
 };
 
 function quietly<T>(fn: () => T): T {

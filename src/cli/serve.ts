@@ -26,7 +26,7 @@ export async function run(opts: Record<string, unknown>): Promise<void> {
 
   const log = (m: string) => process.stderr.write(`${m}\n`);
   const { Trainer } = await import('../trainer/index.js');
-  const { runIdOf, downloadRunCheckpoint } = await import('../serve/run-checkpoint.js');
+  const { runIdOf, downloadRunCheckpoint } = await import('../serve/checkpoint-from-run.js');
   const { createPredictor } = await import('../serve/predictor.js');
   const trainer = new Trainer(trainerOptions(opts, log));
   if (trainer.config.data.kFolds >= 2) {

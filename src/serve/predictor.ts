@@ -4,7 +4,7 @@
  * output form belong to src/trainer/predict.ts; this file only routes rows there and back.
  */
 import type { CsvTable } from '../data/csv.js';
-import { ServeRequestError } from '../errors.js';
+import { ServeError } from '../errors.js';
 import { type EnsembleMember, type PredictionRecord, predictFile, predictionRecords } from '../trainer/predict.js';
 import { type BatcherOptions, type BatcherStats, MicroBatcher } from './batcher.js';
 import type { RequestRows } from './parse.js';
@@ -27,7 +27,7 @@ function toInputRows(request: RequestRows, inputColumns: readonly string[]): Inp
   const positions = inputColumns.map((c) => request.columns.indexOf(c));
   const missing = inputColumns.filter((_, j) => positions[j] < 0);
   if (missing.length) {
-    throw new ServeRequestError(
+    throw new ServeError(
       `missing input column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `'${c}'`).join(', ')}: the model reads ${inputColumns.join(', ')}; the request has ${request.columns.length ? request.columns.join(', ') : 'no columns'}`,
     );
   }

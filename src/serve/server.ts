@@ -9,8 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DataError } from '../data/errors.js';
-import { MlxTrainError, ServeRequestError } from '../errors.js';
+import { DataError, MlxTrainError, ServeError } from '../errors.js';
 import { bodyFormat, parseRequestBody } from './parse.js';
 import type { Predictor } from './predictor.js';
 
@@ -39,7 +38,7 @@ export interface ScoringServer {
 
 /** Reads the body up to `limit` bytes; a larger one (by Content-Length or as it streams) is a 413. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = () => new ServeRequestError(`the request body is larger than the ${limit}-byte limit (--max-body-mb); send fewer rows per request`, 413, 'RESOURCE_LIMIT_EXCEEDED');
+  const tooLarge = () => new ServeError(`the request body is larger than the ${limit}-byte limit (--max-body-mb); send fewer rows per request`, 'SERVE_BODY_TOO_LARGE', 'RESOURCE_LIMIT_EXCEEDED');
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
@@ -72,7 +71,7 @@ export async function startScoringServer(options: ServeOptions): Promise<Scoring
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
 
   const fail = (req: IncomingMessage, res: ServerResponse, err: unknown) => {
-    if (err instanceof ServeRequestError) {
+    if (err instanceof ServeError) {
       // MLflow answers an unreadable content type in plain text, everything else as JSON.
       if (err.status === 415) send(res, 415, err.message, 'text/plain');
       else send(res, err.status, JSON.stringify({ error_code: err.mlflowCode, message: err.message }));
@@ -119,7 +118,7 @@ export async function startScoringServer(options: ServeOptions): Promise<Scoring
   const host = options.host ?? DEFAULT_SERVE_HOST;
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE' ? new MlxTrainError(`port ${options.port} on ${host} is already in use; pick another with --port`, 'SERVE_PORT_IN_USE') : err);
+      reject(err.code === 'EADDRINUSE' ? new ServeError(`port ${options.port} on ${host} is already in use; pick another with --port`, 'SERVE_PORT_IN_USE') : err);
     });
     server.listen(options.port ?? DEFAULT_SERVE_PORT, host, () => resolveListen());
   });

@@ -1,15 +1,15 @@
 /** Request bodies → rows, and the refusals MLflow's scoring server gives for the same bodies. */
 import { describe, expect, it } from 'vitest';
-import { ServeRequestError } from '../../src/errors.js';
+import { ServeError } from '../../src/errors.js';
 import { bodyFormat, parseJsonLenient, parseRequestBody } from '../../src/serve/parse.js';
 
 const json = (v: unknown, single: string | null = null) => parseRequestBody(Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)), 'json', single);
-const refusal = (fn: () => unknown): ServeRequestError => {
+const refusal = (fn: () => unknown): ServeError => {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(ServeRequestError);
-    return err as ServeRequestError;
+    expect(err).toBeInstanceOf(ServeError);
+    return err as ServeError;
   }
   throw new Error('expected a refusal');
 };

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCsvFile, TITANIC_TRAIN_PATH } from '../../src/data/index.js';
+import { mx, nn } from '../../src/index.js';
 import type { ClassifierModule } from '../../src/trainer/evaluate.js';
 import { Trainer } from '../../src/trainer/index.js';
 import { createPredictor } from '../../src/serve/predictor.js';
@@ -168,6 +169,25 @@ print(json.dumps({"client": resp["predictions"], "frame": resp.get_predictions()
 
     const ok = await post({ dataframe_records: records });
     expect(ok.status).toBe(200);
+  });
+
+  it('a failure of the model itself is a 500 with the reason; the request is not blamed', async () => {
+    // A real module whose output is not [batch, classes] logits: predict refuses it at run time.
+    class Broken extends nn.Module {
+      forward(ids: mx.Array): mx.Array {
+        return mx.zeros([ids.shape[0], 2, 2]);
+      }
+    }
+    const logged: string[] = [];
+    const broken = await startScoringServer({ predictor: createPredictor({ model: new Broken() as unknown as ClassifierModule, data: trainer.data }, { maxBatchRows: 8, maxWaitMs: 0 }), port: 0, version: 'x', log: (m) => logged.push(m) });
+    try {
+      const r = await post({ dataframe_records: records.slice(0, 2) }, 'application/json', broken);
+      expect(r.status).toBe(500);
+      expect(await r.json()).toMatchObject({ error_code: 'INTERNAL_ERROR', message: expect.stringMatching(/expected \[batch, numClasses\] logits/) });
+      expect(logged.join('\n')).toMatch(/prediction failed/);
+    } finally {
+      await broken.close();
+    }
   });
 
   it('a body over maxBodyBytes gets 413 (by Content-Length, before it is read)', async () => {

@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MlxTrainError } from '../errors.js';
+import { CheckpointError, UsageError } from '../errors.js';
 import { StoreError, type TrackingClient } from '../tracking/index.js';
 
 const RUN_ID = /^[0-9a-f]{32}$/;
@@ -37,14 +37,14 @@ export async function downloadRunCheckpoint(store: TrackingClient, runId: string
     await store.getRun(runId);
   } catch (err) {
     if (err instanceof StoreError && err.code === 'RESOURCE_DOES_NOT_EXIST') {
-      throw new MlxTrainError(`--checkpoint: no run ${runId} in the tracking store ${store.trackingUri} (list runs with: mlx-train runs)`, 'USAGE_ERROR');
+      throw new UsageError(`--checkpoint: no run ${runId} in the tracking store ${store.trackingUri} (list runs with: mlx-train runs)`);
     }
     throw err;
   }
   const listed = await store.listArtifacts(runId, 'checkpoints').catch(() => []);
   const artifact = pickCheckpoint(listed.filter((f) => !f.isDir && f.path.endsWith('.safetensors')).map((f) => f.path));
   if (!artifact) {
-    throw new MlxTrainError(`run ${runId} has no checkpoint artifact (checkpoints/*.safetensors): it logs one when training ends with tracking on; pass a checkpoint file instead`, 'CHECKPOINT_ERROR');
+    throw new CheckpointError(`run ${runId} has no checkpoint artifact (checkpoints/*.safetensors): it logs one when training ends with tracking on; pass a checkpoint file instead`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'mlx-train-serve-'));
   try {
