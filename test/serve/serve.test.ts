@@ -144,7 +144,11 @@ print(json.dumps({"client": resp["predictions"], "frame": resp.get_predictions()
     const out = JSON.parse(r.stdout);
     expectSameAsPredict(out.client);
     expect(out.frame[0].label).toBe(reference[0].label);
-    expect(out.plain.predictions).toEqual(out.client.slice(0, 3));
+    // Three rows pad to another length than forty: equal up to float rounding.
+    (out.plain.predictions as Prediction[]).forEach((p, i) => {
+      expect(p.label).toBe(out.client[i].label);
+      expect(Math.abs(p.probabilities['1'] - out.client[i].probabilities['1'])).toBeLessThan(1e-5);
+    });
     expect(out.version).toBe('0.1.0-test');
   }, 180_000);
 
