@@ -30,6 +30,7 @@ export const LAYERS = {
   distributed: 5,
   system: 5,
   ui: 6,
+  serve: 6,
   cli: 7,
   'index.ts': 8,
 };
