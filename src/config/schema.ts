@@ -20,6 +20,13 @@ export const ModelSchema = z
   })
   .strict();
 
+export const AugmentSchema = z
+  .object({
+    copies: positiveInt().max(100).default(1).describe('Training examples per row and epoch, each rendered on its own (1: the epoch has as many examples as training rows).'),
+    probability: z.number().min(0).max(1).default(1).describe('Chance that a copy is rendered by a template drawn uniformly from all of them (data.template and data.templates) instead of data.template.'),
+  })
+  .strict();
+
 export const DataSchema = z
   .object({
     trainPath: z.string().min(1).nullable().default(null).describe('Training CSV; null uses the embedded Kaggle Titanic training set.'),
@@ -29,11 +36,23 @@ export const DataSchema = z
     textColumns: z.array(z.string().min(1)).min(1).nullable().default(null).describe('Columns rendered into the text; null means every column but the label and id.'),
     dropColumns: z.array(z.string().min(1)).default([]).describe('Columns never rendered into the text.'),
     template: z.string().min(1).nullable().default(null).describe('Row-to-text template with {Column} placeholders; null renders "name: value" pairs; auto: the recommended template of the dataset being trained (the embedded Titanic set has one), else "name: value". A real template needs a {Column}, so the word auto is reserved safely.'),
+    templates: z.array(z.string().min(1)).min(1).nullable().default(null).describe('More row-to-text templates, for training only: each epoch renders each training row with data.template or one of these (see augment); validation, evaluation and prediction always use data.template.'),
+    augment: AugmentSchema.nullable().default(null).describe('Training-time text augmentation; null with templates: one copy per row, probability 1.'),
     validationSplit: z.number().gt(0).lt(1).default(0.2).describe('Fraction held out (stratified) for validation when kFolds is 0.'),
     kFolds: z.number().int().min(0).max(20).refine((k) => k !== 1, 'kFolds must be 0 (off) or at least 2').default(0).describe('Stratified k-fold cross-validation when >= 2.'),
     tokenizer: z.string().min(1).nullable().default(null).describe('tokenizer.json or vocab.txt; null trains a WordPiece vocabulary from the training texts (or uses the pretrained one).'),
     vocabSize: positiveInt().min(100).max(250_000).default(4000).describe('Vocabulary size when a WordPiece vocabulary is trained.'),
     cacheDir: z.string().min(1).default('.mlx-train-cache').describe('Where tokenized datasets are cached.'),
+  })
+  .strict()
+  .refine((d) => d.augment === null || d.templates !== null || d.augment.copies > 1, { message: 'augment does nothing with one template and copies 1: add data.templates, or raise augment.copies', path: ['augment'] })
+  .refine((d) => !d.templates?.includes('auto'), { message: "'auto' is only a value of data.template: list template strings in data.templates", path: ['templates'] });
+
+export const DistillationSchema = z
+  .object({
+    teacher: z.string().min(1).describe('The teacher: a checkpoint file, an output folder of a finished run (its best checkpoint; a k-fold run\'s folder gives each fold the teacher of the same fold) or a Hugging Face classifier folder.'),
+    temperature: z.number().gt(0).max(100).default(2).describe('Softmax temperature T of both models\' logits in the soft-target loss (KL, scaled by T²).'),
+    alpha: z.number().min(0).max(1).default(0.5).describe('Weight of the soft-target loss; 1 - alpha weighs the hard-label loss (training.loss).'),
   })
   .strict();
 
@@ -94,6 +113,7 @@ export const TrainingSchema = z
     labelSmoothing: z.number().min(0).lt(1).default(0).describe('Cross-entropy label smoothing (loss: cross_entropy only).'),
     focalGamma: z.number().min(0).max(10).default(2).describe('Focal loss focusing parameter: (1 - p)^gamma down-weights easy rows; 0 is cross-entropy (loss: focal only).'),
     classWeights: z.array(z.number().positive()).nullable().default(null),
+    distillation: DistillationSchema.nullable().default(null).describe('Train on a teacher\'s soft targets as well as the labels (the teacher runs forward only, once per training row).'),
     nanPolicy: z.enum(['stop', 'skip']).default('stop').describe('What a NaN/Inf loss does.'),
     memoryLimitMb: z.number().int().positive().nullable().default(null).describe('MLX memory and cache limit, set when the trainer starts; also the budget that drives batch back-off and the batch-size finder. null keeps MLX\'s defaults.'),
   })

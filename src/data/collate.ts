@@ -18,8 +18,21 @@ export interface HostBatch {
   attentionMask: Int32Array;
   tokenTypeIds: Int32Array;
   labels: Int32Array | null;
+  /** Row-major [size, softTargets.width] soft targets of the batch rows, when the loader has them. */
+  softTargets?: Float32Array;
   /** Real (non-padding) tokens in the batch. */
   tokens: number;
+}
+
+/**
+ * Per-example targets beside the class label (a teacher's logits for distillation): row-major
+ * [examples, width]. A batch then carries its labels as float32 [size, 1 + width], the class id in
+ * column 0 and the targets after it, so the compiled training step takes them through its one labels
+ * input unchanged (src/trainer/distill.ts unpacks them).
+ */
+export interface SoftTargets {
+  values: Float32Array;
+  width: number;
 }
 
 export interface Batch extends Disposable {
@@ -35,7 +48,7 @@ export interface Batch extends Disposable {
   attentionMask: MxArray;
   /** [size, seqLen] int32 */
   tokenTypeIds: MxArray;
-  /** [size] int32 class ids, or null for unlabeled data */
+  /** [size] int32 class ids, or null for unlabeled data; with soft targets, float32 [size, 1 + width] (see SoftTargets) */
   labels: MxArray | null;
   dispose(): void;
 }
@@ -45,7 +58,7 @@ export interface CollateOptions {
   padToMultipleOf?: number;
 }
 
-export function collate(e: EncodedExamples, rows: number[], labels: Int32Array | null, options: CollateOptions & { index: number; epoch: number }): HostBatch {
+export function collate(e: EncodedExamples, rows: number[], labels: Int32Array | null, options: CollateOptions & { index: number; epoch: number; softTargets?: SoftTargets | null }): HostBatch {
   let longest = 0;
   for (const r of rows) longest = Math.max(longest, e.offsets[r + 1] - e.offsets[r]);
   const seqLen = paddedLength(Math.max(1, longest), options.padToMultipleOf ?? 1);
@@ -72,8 +85,28 @@ export function collate(e: EncodedExamples, rows: number[], labels: Int32Array |
     attentionMask,
     tokenTypeIds,
     labels: labels ? Int32Array.from(rows, (r) => labels[r]) : null,
+    ...(options.softTargets ? { softTargets: gatherRows(options.softTargets, rows) } : {}),
     tokens,
   };
+}
+
+function gatherRows(t: SoftTargets, rows: number[]): Float32Array {
+  const out = new Float32Array(rows.length * t.width);
+  rows.forEach((r, b) => out.set(t.values.subarray(r * t.width, (r + 1) * t.width), b * t.width));
+  return out;
+}
+
+/** Labels as the batch carries them: int32 class ids, or the float32 [class id, targets…] rows of SoftTargets. */
+function labelArray(h: HostBatch): MxArray | null {
+  if (!h.labels) return null;
+  if (!h.softTargets) return mxArray(h.labels, { dtype: 'int32', shape: [h.size] });
+  const width = h.softTargets.length / h.size;
+  const packed = new Float32Array(h.size * (1 + width));
+  for (let b = 0; b < h.size; b++) {
+    packed[b * (1 + width)] = h.labels[b];
+    packed.set(h.softTargets.subarray(b * width, (b + 1) * width), b * (1 + width) + 1);
+  }
+  return mxArray(packed, { dtype: 'float32', shape: [h.size, 1 + width] });
 }
 
 export function toMxBatch(h: HostBatch): Batch {
@@ -82,7 +115,7 @@ export function toMxBatch(h: HostBatch): Batch {
     inputIds: mxArray(h.inputIds, { dtype: 'int32', shape }),
     attentionMask: mxArray(h.attentionMask, { dtype: 'int32', shape }),
     tokenTypeIds: mxArray(h.tokenTypeIds, { dtype: 'int32', shape }),
-    labels: h.labels ? mxArray(h.labels, { dtype: 'int32', shape: [h.size] }) : null,
+    labels: labelArray(h),
   };
   const dispose = (): void => {
     arrays.inputIds.dispose();

@@ -7,12 +7,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadTokenizer, Tokenizer, type TokenizerInput, trainWordPiece } from '../tokenizers/index.js';
+import { type AugmentOptions, augmentedEpoch, concatExamples, resolveAugment, tileRows } from './augment.js';
 import type { BatchingOptions } from './batching.js';
+import type { SoftTargets } from './collate.js';
 import { type ColumnInfo, DEFAULT_MISSING_VALUES, inferColumnTypes, isMissing } from './columns.js';
 import { type CsvTable, decodeCsvBytes, parseCsv } from './csv.js';
 import { type EncodedExamples, encodeExamples } from './encoded.js';
-import { AUTO_COLUMN, resolveIdColumn, resolveLabelColumn, resolveTemplate, TITANIC } from './embedded.js';
+import { AUTO_COLUMN, AUTO_TEMPLATE, resolveIdColumn, resolveLabelColumn, resolveTemplate, TITANIC } from './embedded.js';
 import { DataError } from './errors.js';
+import { ConfigError } from '../errors.js';
 import { LabelEncoder } from './labels.js';
 import { nearestName } from './nearest.js';
 import { DataLoader } from './loader.js';
@@ -39,6 +42,10 @@ export interface DataOptions {
    * 'auto' = the recommended template of the dataset at trainPath when it has one (see embedded.ts), else null.
    */
   template?: string | null;
+  /** More templates for training only (augment.ts): the main one above renders validation and prediction text. */
+  templates?: string[] | null;
+  /** Training copies per row and the chance a copy takes a template drawn from all of them (default with templates: 1 copy, probability 1). */
+  augment?: AugmentOptions | null;
   missingValues?: string[];
   missingText?: string;
   delimiter?: string;
@@ -66,6 +73,8 @@ const DEFAULTS = {
   textPair: false,
   dropColumns: [] as string[],
   template: null as string | null,
+  templates: null as string[] | null,
+  augment: null as AugmentOptions | null,
   missingValues: DEFAULT_MISSING_VALUES,
   missingText: 'unknown',
   delimiter: ',',
@@ -143,10 +152,7 @@ function textSource(table: CsvTable, o: ResolvedDataOptions): TextSource {
     if (c === o.labelColumn) throw new DataError(`the label column '${c}' cannot be part of the text (it would leak the answer)`, { key: 'textColumns' });
   }
   if (columns.length === 0) throw new DataError('no columns left to build the text from', { file: table.file, key: 'textColumns' });
-  if (o.template !== null) {
-    const t: CompiledTemplate = compileTemplate(o.template, table.columns.filter((c) => c !== o.labelColumn), { missingText: o.missingText });
-    return { describe: `template:${t.source}`, columns: t.columns, render: (row) => t.render(row) };
-  }
+  if (o.template !== null) return templateSource(table, o, o.template);
   if (o.textPair) {
     if (columns.length !== 2) throw new DataError(`textPair needs exactly two textColumns but got ${columns.length}`, { key: 'textPair' });
     const [a, b] = columns;
@@ -158,6 +164,25 @@ function textSource(table: CsvTable, o: ResolvedDataOptions): TextSource {
   }
   const t = defaultTemplate(columns);
   return { describe: t.source, columns, render: (row) => t.render(row) };
+}
+
+function templateSource(table: CsvTable, o: ResolvedDataOptions, template: string): TextSource {
+  const t: CompiledTemplate = compileTemplate(template, table.columns.filter((c) => c !== o.labelColumn), { missingText: o.missingText });
+  return { describe: `template:${t.source}`, columns: t.columns, render: (row) => t.render(row) };
+}
+
+/** data.templates as text sources; an error names the template's index. */
+function extraSources(table: CsvTable, o: ResolvedDataOptions): TextSource[] {
+  return (o.templates ?? []).map((template, i) => {
+    const key = `templates[${i}]`;
+    if (template === AUTO_TEMPLATE) throw new ConfigError(`option '${key}': 'auto' is only a value of data.template: list template strings here`, 'TEMPLATE_ERROR');
+    try {
+      return templateSource(table, o, template);
+    } catch (err) {
+      if (!(err instanceof ConfigError) || err.code !== 'TEMPLATE_ERROR') throw err;
+      throw new ConfigError(err.message.replace("option 'template': ", `option '${key}': `), 'TEMPLATE_ERROR', { cause: err });
+    }
+  });
 }
 
 export interface EncodedTable {
@@ -181,8 +206,10 @@ export interface PreparedData {
   folds: Split[] | null;
   tokenizer: Tokenizer;
   table: EncodedTable;
+  /** The training-time augmentation in effect (data.templates / data.augment), or null. */
+  augmentation: { templates: number; copies: number; probability: number } | null;
   /** Shuffled, bucketed batches of the training split. */
-  trainLoader(overrides?: { batching?: BatchingOptions; prefetch?: number }): DataLoader;
+  trainLoader(overrides?: { batching?: BatchingOptions; prefetch?: number; softTargets?: SoftTargets | null }): DataLoader;
   /** Validation batches in a fixed order. */
   validationLoader(overrides?: { batching?: BatchingOptions; prefetch?: number }): DataLoader;
   /** Encodes another CSV (e.g. Kaggle's test.csv, label optional) with the same text rules and tokenizer. */
@@ -258,10 +285,18 @@ export function prepareData(options: DataOptions = {}): PreparedData {
   }
 
   const source = textSource(table, o);
+  const sources = [source, ...extraSources(table, o)];
+  const augment = resolveAugment(o.augment, sources.length);
   const rows = rowObjects(table, o.missingValues);
-  const tokenizer = makeTokenizer(o, () => split.train.map((i) => source.render(rows[i], { file: table.file, line: table.lines[i] })));
+  // A vocabulary trained here learns the words of every template the training rows are rendered with.
+  const tokenizer = makeTokenizer(o, () => split.train.flatMap((i) => sources.map((s) => s.render(rows[i], { file: table.file, line: table.lines[i] }))));
   const encoded = encodeTable(table, o, source, tokenizer, bytes);
   const padId = tokenizer.tokenToId('[PAD]') ?? tokenizer.tokenToId('<pad>') ?? 0;
+  // Training examples: every template's encoding, variant-major (augment.ts); validation reads variant 0 only.
+  const n = table.rows.length;
+  const trainExamples = augment ? concatExamples([encoded.examples, ...sources.slice(1).map((s) => encodeTable(table, o, s, tokenizer, bytes).examples)]) : encoded.examples;
+  const trainLabels = tileRows(labelIds, sources.length);
+  const epochIndices = augment ? (epoch: number) => augmentedEpoch(split.train, n, sources.length, augment, o.seed, epoch) : undefined;
 
   return {
     options: o,
@@ -272,8 +307,16 @@ export function prepareData(options: DataOptions = {}): PreparedData {
     folds,
     tokenizer,
     table: encoded,
+    augmentation: augment ? { templates: sources.length, ...augment } : null,
     trainLoader: (over = {}) =>
-      new DataLoader(encoded.examples, split.train, labelIds, { padId, seed: o.seed, prefetch: over.prefetch ?? o.prefetch, batching: { ...o.batching, ...over.batching } }),
+      new DataLoader(trainExamples, epochIndices?.(0) ?? split.train, trainLabels, {
+        padId,
+        seed: o.seed,
+        prefetch: over.prefetch ?? o.prefetch,
+        batching: { ...o.batching, ...over.batching },
+        indicesForEpoch: epochIndices,
+        softTargets: over.softTargets ? { values: tileRows(over.softTargets.values, sources.length), width: over.softTargets.width } : null,
+      }),
     validationLoader: (over = {}) =>
       new DataLoader(encoded.examples, split.validation, labelIds, { padId, seed: o.seed, prefetch: over.prefetch ?? o.prefetch, batching: { ...o.batching, shuffle: false, dropLast: false, ...over.batching } }),
     encodeFile(path: string): EncodedTable {

@@ -3,7 +3,7 @@
  * only as each batch is handed out. `epoch(e, {startBatch})` resumes mid-epoch exactly.
  */
 import { type BatchingOptions, DEFAULT_BATCHING, planBatches } from './batching.js';
-import { type Batch, collate, type HostBatch, toMxBatch } from './collate.js';
+import { type Batch, collate, type HostBatch, type SoftTargets, toMxBatch } from './collate.js';
 import { type EncodedExamples, exampleLength } from './encoded.js';
 import { DataError } from './errors.js';
 import { prefetch } from './prefetch.js';
@@ -14,6 +14,10 @@ export interface DataLoaderOptions {
   /** Batches prepared ahead of the one in use (0 = none). */
   prefetch?: number;
   padId: number;
+  /** The examples of each epoch, when they change per epoch (augment.ts); default: `indices` every epoch. */
+  indicesForEpoch?: (epoch: number) => readonly number[];
+  /** Per-example soft targets (distillation), packed beside the labels of each batch (collate.ts). */
+  softTargets?: SoftTargets | null;
 }
 
 export class DataLoader {
@@ -21,7 +25,7 @@ export class DataLoader {
   /** Example indices (into `examples`) of this split. */
   readonly indices: readonly number[];
   readonly labels: Int32Array | null;
-  private readonly options: Required<Omit<DataLoaderOptions, 'batching'>> & { batching: BatchingOptions };
+  private readonly options: Required<Omit<DataLoaderOptions, 'batching' | 'indicesForEpoch' | 'softTargets'>> & Pick<DataLoaderOptions, 'indicesForEpoch' | 'softTargets'> & { batching: BatchingOptions };
   private readonly lengths: Int32Array;
   private planned: { epoch: number; batches: number[][] } | null = null;
 
@@ -41,8 +45,11 @@ export class DataLoader {
   /** The epoch's batches as example indices (deterministic in seed and epoch). */
   plan(epoch: number): number[][] {
     if (this.planned?.epoch !== epoch) {
-      const positions = planBatches(this.lengths, this.options.batching, this.options.seed, epoch);
-      this.planned = { epoch, batches: positions.map((b) => b.map((p) => this.indices[p])) };
+      const perEpoch = this.options.indicesForEpoch?.(epoch);
+      const indices = perEpoch ?? this.indices;
+      const lengths = perEpoch ? Int32Array.from(perEpoch, (i) => exampleLength(this.examples, i)) : this.lengths;
+      const positions = planBatches(lengths, this.options.batching, this.options.seed, epoch);
+      this.planned = { epoch, batches: positions.map((b) => b.map((p) => indices[p])) };
     }
     return this.planned.batches;
   }
@@ -58,7 +65,7 @@ export class DataLoader {
       throw new DataError(`startBatch ${startBatch} is outside 0..${batches.length} for epoch ${epoch}`, { key: 'startBatch' });
     }
     for (let index = startBatch; index < batches.length; index++) {
-      yield collate(this.examples, batches[index], this.labels, { padId: this.options.padId, padToMultipleOf: this.options.batching.padToMultipleOf, index, epoch });
+      yield collate(this.examples, batches[index], this.labels, { padId: this.options.padId, padToMultipleOf: this.options.batching.padToMultipleOf, index, epoch, softTargets: this.options.softTargets });
     }
   }
 

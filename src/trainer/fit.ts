@@ -44,7 +44,7 @@ export async function fitRun(run: PreparedRun, options: FitOptions): Promise<Fit
     state,
     control,
     // Each rank trains on its shard of every batch of the shared-seed order.
-    trainLoader: (batching) => shardLoader(run.data.trainLoader({ batching }), rank(), worldSize()),
+    trainLoader: (batching) => shardLoader(run.data.trainLoader({ batching, softTargets: run.softTargets }), rank(), worldSize()),
     evaluate: () => evaluateRun(run),
     save: async () => (lastCheckpoint = saveRunCheckpoint(run, state, callbacks, isMain)),
     warn: (m) => run.log(`warning: ${m}`),

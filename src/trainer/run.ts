@@ -16,6 +16,8 @@ import type { ProgressBarOptions } from './callbacks/progress-bar.js';
 import { guardStepDeadline, rank, worldSize } from './distributed.js';
 import type { CrossValidationResult } from './kfold.js';
 import { classificationLoss } from './loss.js';
+import { distillationLoss, distillationTargets } from './distill.js';
+import type { SoftTargets } from '../data/collate.js';
 import { applyMemoryLimit } from './memory.js';
 import { buildModel, pretrainedTokenizer, type ModelFactory } from './model-setup.js';
 import { makeOptimizer } from './optimizer-setup.js';
@@ -110,6 +112,8 @@ export interface PreparedRun {
   totalSteps: number;
   /** How many LoRA layers fuseAdapters merged (0: the adapters, if any, are still separate). */
   fusedLayers: number;
+  /** training.distillation: the teacher's logits per row, batched beside the labels (distill.ts). */
+  softTargets: SoftTargets | null;
 }
 
 export const checkpointDirOf = (config: TrainingConfig): string => join(config.outputDir, 'checkpoints');
@@ -123,6 +127,8 @@ export function dataOptionsOf(c: TrainingConfig, fold = 0): DataOptions {
     textColumns: c.data.textColumns,
     dropColumns: c.data.dropColumns,
     template: c.data.template,
+    templates: c.data.templates,
+    augment: c.data.augment,
     validationSplit: c.data.validationSplit,
     kFolds: c.data.kFolds,
     fold,
@@ -151,6 +157,8 @@ export function prepareRun(config: TrainingConfig, options: RunOptions, reuseSav
     labelClasses: saved.labelClasses,
     tokenizer: pretrainedTok ?? saved.tokenizer ?? c.data.tokenizer,
   });
+  // The teacher's logits, before the reseed below (its setup draws from the global key too).
+  const softTargets = t.distillation ? distillationTargets(c, options.fold, data, (tc) => prepareRun(tc, { log, progress: false }, true, (m) => log(`teacher: ${m}`)), log) : null;
   const numLabels = data.labels.numClasses;
   const padTokenId = data.tokenizer.tokenToId('[PAD]') ?? 0;
   // Model init draws from the global key: reseed so the weights do not depend on what data prep drew.
@@ -164,7 +172,7 @@ export function prepareRun(config: TrainingConfig, options: RunOptions, reuseSav
   model.train();
   mx.eval(model.parameters());
   const scaler = t.mixedPrecision === 'fp16' ? new DynamicLossScaler() : null;
-  const lossFn = classificationLoss(t);
+  const lossFn = t.distillation ? distillationLoss(classificationLoss(t), t.distillation) : classificationLoss(t);
   const resolved = resolveAutoBatchSize(c, { model, lossFn, vocabSize: data.tokenizer.vocabSize, log });
   const sizer = new BatchSizer({
     batchSize: batchSizeOf(resolved.training),
@@ -183,7 +191,7 @@ export function prepareRun(config: TrainingConfig, options: RunOptions, reuseSav
   const totalSteps = t.epochs * Math.ceil(perEpoch / t.gradientAccumulationSteps);
   const optimizer = makeOptimizer(resolved, totalSteps);
   const step = buildStep(resolved, model, optimizer, lossFn, scaler);
-  return { config: resolved, options, log, data, model, optimizer, step, lossFn, sizer, scaler, totalSteps, fusedLayers: 0 };
+  return { config: resolved, options, log, data, model, optimizer, step, lossFn, sizer, scaler, totalSteps, fusedLayers: 0, softTargets };
 }
 
 /** The training step for `model` under `optimizer` (the loss scale changes at run time, so fp16 runs eagerly). */

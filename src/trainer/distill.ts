@@ -1,0 +1,197 @@
+/**
+ * Knowledge distillation (training.distillation): the student learns from a teacher's soft targets as
+ * well as from the labels. The loss is
+ *
+ *   alpha · T² · KL(softmax(teacher / T) ‖ softmax(student / T)) + (1 − alpha) · hard-label loss,
+ *
+ * the KL summed over classes and averaged over rows (PyTorch's `kl_div(…, reduction='batchmean')`), scaled
+ * by T² so its gradients keep their size as T changes (Hinton et al.). The hard-label loss is whatever
+ * training.loss builds, composed rather than re-implemented.
+ *
+ * The teacher runs forward once per training row before training starts (in eval mode, no gradients),
+ * with its own tokenizer and text rules, and its logits travel with each batch as soft targets
+ * (data/collate.ts packs them beside the labels). Precomputing is cheaper than a teacher forward pass per
+ * step (a row is seen every epoch), and it keeps the teacher out of the compiled step; a resumed run
+ * recomputes the same logits from the same teacher weights.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import * as mx from '../core/index.js';
+import { tidy } from '../core/scope.js';
+import type { TrainingConfig } from '../config/schema.js';
+import { type SoftTargets, toMxBatch } from '../data/collate.js';
+import { type PreparedData, predictionLoader } from '../data/dataset.js';
+import { ConfigError } from '../errors.js';
+import type { Module } from '../nn/index.js';
+import { bestCheckpoint, loadCheckpoint, loadCheckpointWeights } from './run-checkpoint.js';
+import type { ClassifierModule } from './evaluate.js';
+import type { LossFn, StepBatch } from './step.js';
+
+export interface DistillationSettings {
+  temperature: number;
+  alpha: number;
+}
+
+/** T² · KL(softmax(teacher/T) ‖ softmax(student/T)): summed over classes, mean over rows. */
+export function softTargetLoss(studentLogits: mx.Array, teacherLogits: mx.Array, temperature: number): mx.Array {
+  const logProbs = (logits: mx.Array) => {
+    const z = mx.divide(logits.astype('float32'), temperature);
+    return mx.subtract(z, mx.logsumexp(z, -1, true));
+  };
+  const s = logProbs(studentLogits);
+  const t = logProbs(teacherLogits);
+  const kl = mx.sum(mx.multiply(mx.exp(t), mx.subtract(t, s)), -1);
+  return mx.multiply(mx.mean(kl), temperature * temperature);
+}
+
+/**
+ * The distillation loss around `hard` (training.loss). Batches with soft targets carry float32 labels
+ * [rows, 1 + classes] (class id, then the teacher's logits); a batch with plain class ids (the batch-size
+ * finder's synthetic ones) gets the hard-label loss alone.
+ */
+export function distillationLoss(hard: LossFn, settings: DistillationSettings): LossFn {
+  const { temperature, alpha } = settings;
+  const unpack = (batch: StepBatch): { classes: mx.Array; teacher: mx.Array | null } => {
+    const labels = batch.labels;
+    if (labels.ndim === 1) return { classes: labels, teacher: null };
+    const [rows, width] = labels.shape;
+    return { classes: mx.slice(labels, [0, 0], [rows, 1]).reshape([rows]).astype('int32'), teacher: mx.slice(labels, [0, 1], [rows, width]) };
+  };
+  const fn: LossFn = (model: Module, batch: StepBatch): mx.Array => {
+    const logits = model.forward(batch.inputIds, { attentionMask: batch.attentionMask, tokenTypeIds: batch.tokenTypeIds }) as mx.Array;
+    // The hard loss gets a stand-in model that returns these logits: one forward pass serves both terms.
+    const computed = { forward: () => logits } as unknown as Module;
+    const { classes, teacher } = unpack(batch);
+    const hardLoss = () => hard(computed, { ...batch, labels: classes });
+    if (!teacher) return hardLoss();
+    if (teacher.shape[1] !== logits.shape[1]) throw new ConfigError(`training.distillation: the teacher gives ${teacher.shape[1]} logits per row but the student ${logits.shape[1]}`);
+    const soft = softTargetLoss(logits, teacher, temperature);
+    if (alpha === 1) return soft;
+    return mx.add(mx.multiply(soft, alpha), mx.multiply(hardLoss(), 1 - alpha));
+  };
+  if (hard.normalizer) {
+    const normalizer = hard.normalizer;
+    fn.normalizer = (batch) => normalizer({ ...batch, labels: unpack(batch).classes });
+  }
+  return fn;
+}
+
+/** A teacher ready to run: its model and the data pipeline (tokenizer, text rules, classes) it was trained with. */
+export interface Teacher {
+  model: ClassifierModule;
+  data: PreparedData;
+}
+
+/** Prepares a run of a teacher's config with the tokenizer and labels its run saved (run.ts passes prepareRun in, so the two modules do not import each other). */
+export type PrepareTeacher = (config: TrainingConfig) => { model: Module; data: PreparedData };
+
+/** The soft targets of training.distillation for the student's data (`fold`: the student's k-fold index). */
+export function distillationTargets(student: TrainingConfig, fold: number | undefined, data: PreparedData, prepareTeacher: PrepareTeacher, log: (message: string) => void): SoftTargets {
+  const d = student.training.distillation;
+  if (!d) throw new ConfigError('distillationTargets: training.distillation is not set');
+  const { config, checkpoint } = resolveTeacher(d.teacher, student, fold);
+  const trainer = prepareTeacher(config);
+  if (checkpoint) loadCheckpointWeights(trainer.model, loadCheckpoint(checkpoint));
+  const started = performance.now();
+  const targets = teacherLogits({ model: trainer.model as ClassifierModule, data: trainer.data }, data, 32);
+  log(`distillation: teacher ${checkpoint ?? config.model.pretrained} scored ${targets.values.length / targets.width} rows in ${((performance.now() - started) / 1000).toFixed(1)} s (T ${d.temperature}, alpha ${d.alpha})`);
+  return targets;
+}
+
+/**
+ * What `teacher` names, as the config and checkpoint a TeacherFactory builds it from: a checkpoint file
+ * (its stored config; tokenizer and labels from the run's output folder), a run's output folder (its best
+ * checkpoint; a k-fold run's folder: the teacher of `fold`) or a Hugging Face classifier folder (the
+ * student's text rules, the folder's tokenizer).
+ */
+export function resolveTeacher(teacher: string, student: TrainingConfig, fold: number | undefined): { config: TrainingConfig; checkpoint: string | null } {
+  const where = `training.distillation.teacher '${teacher}'`;
+  if (!existsSync(teacher)) throw new ConfigError(`${where}: no such file or folder`);
+  if (statSync(teacher).isFile()) {
+    const ck = loadCheckpoint(teacher);
+    const runDir = basename(dirname(teacher)) === 'checkpoints' ? dirname(dirname(teacher)) : dirname(teacher);
+    const config = { ...ck.config, outputDir: runDir, tracking: { ...ck.config.tracking, enabled: false } } as TrainingConfig;
+    checkFolds(config, student, where);
+    return { config, checkpoint: teacher };
+  }
+  if (existsSync(join(teacher, 'config.json'))) return { config: hfTeacherConfig(teacher, student, where), checkpoint: null };
+  const folded = join(teacher, `fold-${fold ?? 0}`);
+  if (!existsSync(join(teacher, 'checkpoints')) && existsSync(folded)) {
+    if (fold === undefined) throw new ConfigError(`${where} is a k-fold run (fold-<i> folders): distill a student with the same data.kFolds, whose fold i learns from the teacher of fold i, or name one checkpoint file`);
+    return resolveTeacher(folded, student, fold);
+  }
+  const best = bestCheckpoint(join(teacher, 'checkpoints'));
+  if (!best) throw new ConfigError(`${where}: neither a checkpoint file, a run's output folder with checkpoints/, nor a Hugging Face folder with config.json`);
+  return resolveTeacher(best, student, fold);
+}
+
+/** A k-fold teacher's validation rows must be the student's, or the teacher would have trained on them. */
+function checkFolds(teacher: TrainingConfig, student: TrainingConfig, where: string): void {
+  const k = teacher.data.kFolds;
+  if (k < 2) return;
+  if (student.data.kFolds !== k || student.training.seed !== teacher.training.seed || !sameFile(student.data.trainPath, teacher.data.trainPath)) {
+    throw new ConfigError(
+      `${where} is a fold model of a ${k}-fold run (seed ${teacher.training.seed}); its folds must be the student's, or it would have trained on the student's validation rows: set data.kFolds=${k} and training.seed=${teacher.training.seed} on the same data.trainPath`,
+    );
+  }
+}
+
+/** The same training data: the same path (null: the embedded set) or the same bytes elsewhere. */
+function sameFile(a: string | null, b: string | null): boolean {
+  if (a === b) return true;
+  return a !== null && b !== null && existsSync(a) && existsSync(b) && readFileSync(a).equals(readFileSync(b));
+}
+
+/** The student's config with the folder as its model: no adapters, no distillation, nothing tracked. */
+function hfTeacherConfig(dir: string, student: TrainingConfig, where: string): TrainingConfig {
+  let labels: unknown;
+  try {
+    labels = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { id2label?: unknown }).id2label;
+  } catch (err) {
+    throw new ConfigError(`${where}: cannot read config.json: ${(err as Error).message}`);
+  }
+  if (!labels || typeof labels !== 'object') {
+    throw new ConfigError(`${where}: config.json has no id2label, so the folder is no classifier fine-tuned for these labels (a fused run's folder has one: mlx-train fuse)`);
+  }
+  const t = student.training;
+  return {
+    ...student,
+    model: { ...student.model, pretrained: dir },
+    data: { ...student.data, tokenizer: null, templates: null, augment: null },
+    training: { ...t, distillation: null, lora: { ...t.lora, enabled: false }, quantization: { ...t.quantization, enabled: false }, batchSize: t.batchSize === 'auto' ? 32 : t.batchSize },
+    tracking: { ...student.tracking, enabled: false },
+  };
+}
+
+/** The teacher's logits for every row of the student's training CSV, in file order. */
+export function teacherLogits(teacher: Teacher, student: PreparedData, batchSize: number): SoftTargets {
+  const teacherClasses = teacher.data.labels.classes;
+  const studentClasses = student.labels.classes;
+  if (teacherClasses.join('\u0000') !== studentClasses.join('\u0000')) {
+    throw new ConfigError(`training.distillation.teacher was trained on the classes [${teacherClasses.join(', ')}] but the student's are [${studentClasses.join(', ')}]`);
+  }
+  const table = teacher.data.encodeFile(student.options.trainPath);
+  const width = studentClasses.length;
+  const values = new Float32Array(table.rowCount * width);
+  const model = teacher.model;
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    for (const host of predictionLoader(table, teacher.data.tokenizer, { batchSize }).hostBatches(0)) {
+      const batch = toMxBatch(host);
+      try {
+        const logits = tidy(() => {
+          const out = model.forward(batch.inputIds, { attentionMask: batch.attentionMask, tokenTypeIds: batch.tokenTypeIds }).astype('float32');
+          mx.eval(out);
+          return out.toTypedArray() as Float32Array;
+        });
+        host.rows.forEach((row, b) => values.set(logits.subarray(b * width, (b + 1) * width), row * width));
+      } finally {
+        batch.dispose();
+      }
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  return { values, width };
+}
