@@ -28,6 +28,8 @@ const BENCHMARKS: Record<string, string> = {
   'optimizer-update': 'optimizer-update.ts',
   'fused-kernels': 'fused-kernels.ts',
   serve: 'serve.ts',
+  'augment-templates': 'augment-templates.ts',
+  distill: 'distill.ts',
 };
 
 const args = process.argv.slice(2);

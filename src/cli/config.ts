@@ -5,6 +5,7 @@ import { resolveConfig } from '../config/load.js';
 import type { TrainingConfig } from '../config/schema.js';
 import { readCsvFile } from '../data/csv.js';
 import { AUTO_TEMPLATE, embeddedDatasetAt, resolveLabelColumn, resolveTemplate, TITANIC_TRAIN_PATH } from '../data/embedded.js';
+import { compileExtraTemplate } from '../data/augment.js';
 import { compileTemplate } from '../data/template.js';
 import { printJson, UsageError } from './output.js';
 
@@ -62,11 +63,13 @@ export async function run(opts: Record<string, unknown>): Promise<void> {
 function checkTemplate(config: TrainingConfig): void {
   const trainPath = config.data.trainPath ?? TITANIC_TRAIN_PATH;
   const template = resolveTemplate(config.data.template, trainPath);
-  if (template === null || !existsSync(trainPath)) return;
+  const extra = config.data.templates ?? [];
+  if ((template === null && extra.length === 0) || !existsSync(trainPath)) return;
   const header = readCsvFile(trainPath).columns;
   const label = resolveLabelColumn(config.data.labelColumn, header);
   const columns = header.filter((c) => c !== label);
-  compileTemplate(template, columns);
+  if (template !== null) compileTemplate(template, columns);
+  extra.forEach((t, i) => compileExtraTemplate(t, i, columns));
 }
 
 /** What `template: auto` renders with for the configured training CSV, in words (resolved as the data pipeline does). */

@@ -8,9 +8,11 @@
  * uniformly from all the templates. The draws depend only on (seed, epoch), like the batch order, so a
  * run resumed mid-epoch sees exactly the examples it would have seen.
  */
+import { AUTO_TEMPLATE } from './embedded.js';
 import type { EncodedExamples } from './encoded.js';
 import { ConfigError } from '../errors.js';
 import { SeededRandom } from './seeded-random.js';
+import { type CompiledTemplate, compileTemplate, type TemplateOptions } from './template.js';
 
 export interface AugmentOptions {
   /** Training examples per row and epoch (default 1). */
@@ -33,6 +35,19 @@ export function resolveAugment(augment: AugmentOptions | null | undefined, templ
   if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) throw new ConfigError(`option 'augment.probability': expected a number in [0, 1] but received ${probability}`);
   if (templates < 2 && copies === 1) throw new ConfigError("option 'augment': augment does nothing with one template and copies 1: add data.templates, or raise augment.copies");
   return { copies, probability };
+}
+
+/** data.templates[index] compiled against the CSV's columns; an error names that key. */
+export function compileExtraTemplate(template: string, index: number, columns: readonly string[], options: TemplateOptions = {}): CompiledTemplate {
+  const key = `templates[${index}]`;
+  if (template === AUTO_TEMPLATE) throw new ConfigError(`option '${key}': 'auto' is only a value of data.template: list template strings here`, 'TEMPLATE_ERROR');
+  try {
+    return compileTemplate(template, columns, options);
+  } catch (err) {
+    if (!(err instanceof ConfigError) || err.code !== 'TEMPLATE_ERROR') throw err;
+    // The template compiler names 'template'; this one is data.templates[index].
+    throw new ConfigError(err.message.replace("option 'template': ", `option '${key}': `), 'TEMPLATE_ERROR', { cause: err });
+  }
 }
 
 /** One table holding every example of `parts`, in order (example i of part p becomes p * count + i). */

@@ -7,15 +7,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadTokenizer, Tokenizer, type TokenizerInput, trainWordPiece } from '../tokenizers/index.js';
-import { type AugmentOptions, augmentedEpoch, concatExamples, resolveAugment, tileRows } from './augment.js';
+import { type AugmentOptions, augmentedEpoch, compileExtraTemplate, concatExamples, resolveAugment, tileRows } from './augment.js';
 import type { BatchingOptions } from './batching.js';
 import type { SoftTargets } from './collate.js';
 import { type ColumnInfo, DEFAULT_MISSING_VALUES, inferColumnTypes, isMissing } from './columns.js';
 import { type CsvTable, decodeCsvBytes, parseCsv } from './csv.js';
 import { type EncodedExamples, encodeExamples } from './encoded.js';
-import { AUTO_COLUMN, AUTO_TEMPLATE, resolveIdColumn, resolveLabelColumn, resolveTemplate, TITANIC } from './embedded.js';
+import { AUTO_COLUMN, resolveIdColumn, resolveLabelColumn, resolveTemplate, TITANIC } from './embedded.js';
 import { DataError } from './errors.js';
-import { ConfigError } from '../errors.js';
 import { LabelEncoder } from './labels.js';
 import { nearestName } from './nearest.js';
 import { DataLoader } from './loader.js';
@@ -166,23 +165,16 @@ function textSource(table: CsvTable, o: ResolvedDataOptions): TextSource {
   return { describe: t.source, columns, render: (row) => t.render(row) };
 }
 
-function templateSource(table: CsvTable, o: ResolvedDataOptions, template: string): TextSource {
-  const t: CompiledTemplate = compileTemplate(template, table.columns.filter((c) => c !== o.labelColumn), { missingText: o.missingText });
+function templateSource(table: CsvTable, o: ResolvedDataOptions, template: string, index?: number): TextSource {
+  const columns = table.columns.filter((c) => c !== o.labelColumn);
+  const options = { missingText: o.missingText };
+  const t: CompiledTemplate = index === undefined ? compileTemplate(template, columns, options) : compileExtraTemplate(template, index, columns, options);
   return { describe: `template:${t.source}`, columns: t.columns, render: (row) => t.render(row) };
 }
 
-/** data.templates as text sources; an error names the template's index. */
+/** data.templates as text sources. */
 function extraSources(table: CsvTable, o: ResolvedDataOptions): TextSource[] {
-  return (o.templates ?? []).map((template, i) => {
-    const key = `templates[${i}]`;
-    if (template === AUTO_TEMPLATE) throw new ConfigError(`option '${key}': 'auto' is only a value of data.template: list template strings here`, 'TEMPLATE_ERROR');
-    try {
-      return templateSource(table, o, template);
-    } catch (err) {
-      if (!(err instanceof ConfigError) || err.code !== 'TEMPLATE_ERROR') throw err;
-      throw new ConfigError(err.message.replace("option 'template': ", `option '${key}': `), 'TEMPLATE_ERROR', { cause: err });
-    }
-  });
+  return (o.templates ?? []).map((template, i) => templateSource(table, o, template, i));
 }
 
 export interface EncodedTable {
