@@ -40,7 +40,9 @@ const settings = [
 ];
 const results = settings.map((s) => {
   process.stderr.write(`augment-templates: ${s.name}…\n`);
-  return { name: s.name, r: runOnce<Result>({ ...nodeCase(s.name, 'cv-fit.ts', s.args), timeoutMs: 3_600_000 }) };
+  const r = runOnce<Result>({ ...nodeCase(s.name, 'cv-fit.ts', s.args), timeoutMs: 3_600_000 });
+  process.stderr.write(`augment-templates: ${JSON.stringify(r)}\n`);
+  return { name: s.name, r };
 });
 
 console.log(`## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — several templates per row (data.templates) on Titanic, ${preset} preset, 5-fold CV (augment-templates)\n`);

@@ -46,6 +46,7 @@ for (const fold of folds) {
     const args = ['--preset', 'quick', '--fold', String(fold), '--set', 'data.kFolds=5', ...s.sets.flatMap((x) => ['--set', x])];
     const r = runOnce<Result>({ ...nodeCase(s.name, 'cv-fit.ts', args), timeoutMs: 3_600_000 });
     (rows[s.name] ??= []).push({ ...r.folds[0], seconds: r.seconds });
+    process.stderr.write(`distill: ${JSON.stringify(r)}\n`);
   }
 }
 

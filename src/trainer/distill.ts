@@ -18,6 +18,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as mx from '../core/index.js';
 import { tidy } from '../core/scope.js';
+import { parseConfig } from '../config/load.js';
 import type { TrainingConfig } from '../config/schema.js';
 import { type SoftTargets, toMxBatch } from '../data/collate.js';
 import { type PreparedData, predictionLoader } from '../data/dataset.js';
@@ -110,7 +111,15 @@ export function resolveTeacher(teacher: string, student: TrainingConfig, fold: n
   if (statSync(teacher).isFile()) {
     const ck = loadCheckpoint(teacher);
     const runDir = basename(dirname(teacher)) === 'checkpoints' ? dirname(dirname(teacher)) : dirname(teacher);
-    const config = { ...ck.config, outputDir: runDir, tracking: { ...ck.config.tracking, enabled: false } } as TrainingConfig;
+    // Forward only: the teacher's own teacher and augmentation play no part (its saved tokenizer is read back).
+    // Parsed again: a checkpoint written by an older version lacks newer keys, which get their defaults.
+    const config = parseConfig({
+      ...ck.config,
+      outputDir: runDir,
+      data: { ...ck.config.data, templates: null, augment: null },
+      training: { ...ck.config.training, distillation: null },
+      tracking: { ...ck.config.tracking, enabled: false },
+    });
     checkFolds(config, student, where);
     return { config, checkpoint: teacher };
   }
