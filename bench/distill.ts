@@ -8,7 +8,7 @@
  * model.pretrained=<MiniLM folder> --set data.kFolds=5 --set data.template=auto`; --teacher names one, or
  * the benchmark trains it first (about 2 CPU-minutes per fold on a quiet 2-core box, far more when loaded);
  * --folds picks the folds to run (default: those the teacher has).
- * Run: npm run bench -- distill [--teacher <dir>] [--folds 0,1] [--model <MiniLM folder>]
+ * Run: npm run bench -- distill [--teacher <dir> [--teacher-name <words for the table>]] [--folds 0,1] [--model <MiniLM folder>]
  */
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,7 +53,7 @@ for (const fold of folds) {
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 console.log(`## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — distillation: MiniLM teacher → quick student on Titanic text (distill)\n`);
 console.log(describeMachine());
-console.log(`- Teacher: all-MiniLM-L6-v2 fully fine-tuned per fold (configs/examples/minilm-full.yaml, template auto), ${teacher}; its logits precomputed once per row\n- Student: \`quick\` preset (tiny BERT from scratch, name: value text), fold i of the stratified 5-fold split (seed 42); best = checkpoint fit() returns, last = last epoch\n`);
+console.log(`- Teacher: ${arg('--teacher-name') ?? 'all-MiniLM-L6-v2 fully fine-tuned per fold (configs/examples/minilm-full.yaml, template auto)'}, ${teacher}; its logits precomputed once per row\n- Student: \`quick\` preset (tiny BERT from scratch, name: value text), fold i of the stratified 5-fold split (seed 42); best = checkpoint fit() returns, last = last epoch\n`);
 console.log(table(
   ['setting', ...folds.map((f) => `fold ${f + 1} best / last`), 'mean best', 'mean last', 'wall s per fold'],
   settings.map((s) => [s.name, ...rows[s.name].map((r) => `${fmt(r.best, 3)} / ${fmt(r.last, 3)}`), fmt(mean(rows[s.name].map((r) => r.best)), 4), fmt(mean(rows[s.name].map((r) => r.last)), 4), fmt(mean(rows[s.name].map((r) => r.seconds)), 0)]),

@@ -20,7 +20,7 @@ export const ModelSchema = z
   })
   .strict();
 
-export const AugmentSchema = z
+const AugmentSchema = z
   .object({
     copies: positiveInt().max(100).default(1).describe('Training examples per row and epoch, each rendered on its own (1: the epoch has as many examples as training rows).'),
     probability: z.number().min(0).max(1).default(1).describe('Chance that a copy is rendered by a template drawn uniformly from all of them (data.template and data.templates) instead of data.template.'),
@@ -48,7 +48,7 @@ export const DataSchema = z
   .refine((d) => d.augment === null || d.templates !== null || d.augment.copies > 1, { message: 'augment does nothing with one template and copies 1: add data.templates, or raise augment.copies', path: ['augment'] })
   .refine((d) => !d.templates?.includes('auto'), { message: "'auto' is only a value of data.template: list template strings in data.templates", path: ['templates'] });
 
-export const DistillationSchema = z
+const DistillationSchema = z
   .object({
     teacher: z.string().min(1).describe('The teacher: a checkpoint file, an output folder of a finished run (its best checkpoint; a k-fold run\'s folder gives each fold the teacher of the same fold) or a Hugging Face classifier folder.'),
     temperature: z.number().gt(0).max(100).default(2).describe('Softmax temperature T of both models\' logits in the soft-target loss (KL, scaled by T²).'),
