@@ -151,21 +151,24 @@ function sameFile(a: string | null, b: string | null): boolean {
   return a !== null && b !== null && existsSync(a) && existsSync(b) && readFileSync(a).equals(readFileSync(b));
 }
 
-/** The student's config with the folder as its model: no adapters, no distillation, nothing tracked. */
+/**
+ * The student's config with the folder as its model (pooled as the folder's config.json says, which the
+ * model built from a config would otherwise override): no adapters, no distillation, nothing tracked.
+ */
 function hfTeacherConfig(dir: string, student: TrainingConfig, where: string): TrainingConfig {
-  let labels: unknown;
+  let json: { id2label?: unknown; classifier_pooling?: unknown };
   try {
-    labels = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { id2label?: unknown }).id2label;
+    json = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   } catch (err) {
     throw new ConfigError(`${where}: cannot read config.json: ${(err as Error).message}`);
   }
-  if (!labels || typeof labels !== 'object') {
+  if (!json.id2label || typeof json.id2label !== 'object') {
     throw new ConfigError(`${where}: config.json has no id2label, so the folder is no classifier fine-tuned for these labels (a fused run's folder has one: mlx-train fuse)`);
   }
   const t = student.training;
   return {
     ...student,
-    model: { ...student.model, pretrained: dir },
+    model: { ...student.model, pretrained: dir, pooling: json.classifier_pooling === 'mean' ? 'mean' : 'cls' },
     data: { ...student.data, tokenizer: null, templates: null, augment: null },
     training: { ...t, distillation: null, lora: { ...t.lora, enabled: false }, quantization: { ...t.quantization, enabled: false }, batchSize: t.batchSize === 'auto' ? 32 : t.batchSize },
     tracking: { ...student.tracking, enabled: false },

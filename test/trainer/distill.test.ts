@@ -152,6 +152,19 @@ describe('training.distillation in the trainer', () => {
     for (const [k, v] of Object.entries(x)) expect(Buffer.from(y[k].buffer).equals(Buffer.from(v.buffer)), k).toBe(true);
   }, 120_000);
 
+  it('takes a fine-tuned Hugging Face folder (fuse output) as the teacher, with the folder\'s tokenizer', async () => {
+    const lora = teacherConfig(join(root, 'hf-teacher'));
+    (lora.training as Record<string, unknown>).lora = { enabled: true, rank: 4, alpha: 8, targetModules: ['query', 'value'] };
+    const tuned = Trainer.fromConfig(lora, { log: () => {}, progress: false, plots: false });
+    await tuned.fit();
+    const folder = tuned.saveFused(join(root, 'hf-teacher', 'fused'));
+    const { trainer } = await losses(join(root, 's-hf'), { epochs: 1, distillation: { teacher: folder } });
+    const targets = trainer.setup().softTargets!;
+    // The fused model in memory scores the same rows the same way.
+    const e = await evaluateDetailed(tuned.model as ClassifierModule, tuned.data.validationLoader());
+    e.rows!.forEach((row, i) => expect(1 / (1 + Math.exp(targets.values[2 * row] - targets.values[2 * row + 1]))).toBeCloseTo(e.probabilities[2 * i + 1], 4));
+  }, 120_000);
+
   it('rejects a teacher that cannot teach this student, naming the problem', async () => {
     const fit = (teacher: string, dir: string, data: Record<string, unknown> = {}) => student(join(root, dir), { epochs: 1, distillation: { teacher } }, data).trainer.fit();
     await expect(fit(join(root, 'nowhere'), 'e1')).rejects.toThrow(/training\.distillation\.teacher '.*nowhere': no such file or folder/);
