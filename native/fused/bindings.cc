@@ -10,6 +10,7 @@
 #include "dropout.h"
 #include "embedding.h"
 #include "gelu.h"
+#include "heads.h"
 #include "layer_norm.h"
 #include "parallel_for.h"
 #include "softmax.h"
@@ -43,6 +44,14 @@ void InitFused(Napi::Object exports) {
     return Wrap(info.Env(), FusedAttention(Unwrap(info[0], "q"), Unwrap(info[1], "k"), Unwrap(info[2], "v"),
                                            static_cast<float>(ToDouble(info[3], "scale")), OptArray(info[4], "mask"),
                                            ToStream(info[5])));
+  });
+  // (x, heads, stream)
+  MLXT_EXPORT(exports, "fusedSplitHeads", {
+    return Wrap(info.Env(), FusedSplitHeads(Unwrap(info[0], "x"), static_cast<int>(ToDouble(info[1], "heads")), ToStream(info[2])));
+  });
+  // (x, stream)
+  MLXT_EXPORT(exports, "fusedMergeHeads", {
+    return Wrap(info.Env(), FusedMergeHeads(Unwrap(info[0], "x"), ToStream(info[1])));
   });
   // (x, weight | null, bias | null, eps, stream)
   MLXT_EXPORT(exports, "fusedLayerNorm", {

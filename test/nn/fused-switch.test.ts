@@ -47,6 +47,8 @@ describe('fused kernel switch reaches every kernel', () => {
       const x = mx.ones([1, 3, 8]);
       return new nn.MultiHeadAttention(8, 2).forward(x, x, x, { attentionMask: mx.array([[1, 1, 0]]) });
     }],
+    ['nn.MultiHeadAttention (its heads)', 'FusedSplitHeads', () => { const x = mx.ones([1, 3, 8]); return new nn.MultiHeadAttention(8, 2).forward(x, x, x); }],
+    ['nn.MultiHeadAttention (its output)', 'FusedMergeHeads', () => { const x = mx.ones([1, 3, 8]); return new nn.MultiHeadAttention(8, 2).forward(x, x, x); }],
     ['nn.gelu', 'FusedGelu', () => nn.gelu(mx.ones([4]))],
   ];
   it.each(layers)('%s: %s when on, stock ops when off', (_, fusedName, build) => {

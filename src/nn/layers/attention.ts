@@ -9,7 +9,7 @@ import { type Dtype } from '../../core/dtype.js';
 import { astype, greaterEqual, less, logicalAnd, multiply, notEqual } from '../../core/ops.js';
 import { expandDims, flatten, reshape, transpose, unflatten } from '../../core/shape.js';
 import * as fast from '../../core/fast.js';
-import { attention as fusedAttention } from '../../core/fused.js';
+import { attention as fusedAttention, mergeHeads, splitHeads } from '../../core/fused.js';
 import { fusedKernelsEnabled } from '../../core/fused-kernels.js';
 import { formatShape } from '../../core/op-args.js';
 import { describeValue, ShapeError } from '../../errors.js';
@@ -79,8 +79,16 @@ export class MultiHeadAttention extends Module {
     return `dims=${this.queryProj.outputDims}, numHeads=${this.numHeads}, bias=${this.queryProj.bias !== undefined}`;
   }
 
+  // float32 with the fused kernels on: one threaded block copy each way, instead of a transpose that the
+  // matmuls (and the reshape after them) copy again on one thread, forward and backward.
   private heads(x: MxArray): MxArray {
+    if (x.dtype === 'float32' && fusedKernelsEnabled()) return splitHeads(x, this.numHeads);
     return transpose(unflatten(x, -1, [this.numHeads, -1]), [0, 2, 1, 3]);
+  }
+
+  private merge(out: MxArray): MxArray {
+    if (out.dtype === 'float32' && fusedKernelsEnabled()) return mergeHeads(out);
+    return flatten(transpose(out, [0, 2, 1, 3]), -2, -1);
   }
 
   /** queries [B, Tq, Dq], keys [B, Tk, Dk], values [B, Tk, Dv] → [B, Tq, valueOutputDims]. */
@@ -100,7 +108,7 @@ export class MultiHeadAttention extends Module {
     const v = this.heads(this.valueProj.forward(values));
     const scale = Math.sqrt(1 / q.shape[3]);
     const out = scaledDotProductAttention(q, k, v, scale, this.resolveMask(mask, queries.shape[1], keys.shape[1]));
-    return this.outProj.forward(flatten(transpose(out, [0, 2, 1, 3]), -2, -1));
+    return this.outProj.forward(this.merge(out));
   }
 
   private resolveMask(mask: AttentionMask, tq: number, tk: number): MxArray | 'causal' | null {
