@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureGemmGflops } from '../src/system/blas.js';
+import { encoderTrainingFlops } from './lib/flops.js';
 import { chooseOpenBlasCore } from '../src/native/load.js';
 import { argValue, fmt, median, minilmFolder, nodeCase, pythonCase, root, runOnce, table, type Contender } from './lib/harness.js';
 import { describeMachine } from './lib/machine.js';
@@ -40,11 +41,8 @@ interface Dumped {
 /** Useful training GFLOP per sample, averaged over the training rows, for a BERT config. */
 function gflopPerSample(model: string, rows: number[][], frozenBase: boolean): number {
   const c = JSON.parse(readFileSync(join(model, 'config.json'), 'utf8')) as Record<string, number>;
-  const [L, H, F] = [c.num_hidden_layers, c.hidden_size, c.intermediate_size];
-  const params = L * (4 * H * H + 2 * H * F);
-  const [k1, k2] = frozenBase ? [4, 8] : [6, 12];
-  const flops = rows.reduce((sum, r) => sum + k1 * params * r.length + k2 * L * H * r.length ** 2, 0);
-  return flops / rows.length / 1e9;
+  const shape = { layers: c.num_hidden_layers, hidden: c.hidden_size, ffn: c.intermediate_size };
+  return encoderTrainingFlops(shape, rows.map((r) => r.length), frozenBase) / rows.length / 1e9;
 }
 
 export function run(): string {

@@ -17,6 +17,8 @@ import { argValue, fmt, median, nodeCase, pythonCase, runTrials, table } from '.
 import { describeMachine } from './lib/machine.js';
 import { pythonMlxWithOpenBlas } from './lib/python-openblas.js';
 import { chooseOpenBlasCore } from '../src/native/load.js';
+import { measureGemmGflops } from '../src/system/blas.js';
+import { encoderTrainingFlops } from './lib/flops.js';
 
 interface Result {
   forwardMs: number; backwardMs: number; optimizerMs: number; stepMs: number; compiledStepMs: number; samplesPerSec: number; compiledSamplesPerSec: number;
@@ -37,6 +39,9 @@ export function run(trials = argValue('trials', 3)): string {
     pythonCase('python-mlx', 'train_step.py', args, { PYTHONPATH: withOpenBlas, OPENBLAS_CORETYPE: core }),
     pythonCase('pytorch', 'train_step_torch.py', args, { OPENBLAS_CORETYPE: undefined, OMP_NUM_THREADS: '2' }),
   ];
+  // MFU: useful GFLOP per step (BERT-mini: 4 × 256, FFN 1024) over doctor's fp32 GEMM peak, measured here.
+  const peak = measureGemmGflops(1024, 5).gflops;
+  const gflop = encoderTrainingFlops({ layers: 4, hidden: 256, ffn: 1024 }, Array(batch).fill(seq)) / 1e9;
   const results = runTrials<Result>(contenders, trials, (name, r) => process.stderr.write(`  ${name}: ${JSON.stringify(r)}\n`));
   const node = results.get('node')!;
   const py = results.get('python-mlx')!;
@@ -47,8 +52,10 @@ export function run(trials = argValue('trials', 3)): string {
   const row = (label: string, k: keyof Result, digits = 0) => [
     label, cell(m(node, k), digits), cell(m(py, k), digits), cell(m(torch, k), digits), ratio(m(node, k), m(py, k)), ratio(m(node, k), m(torch, k)),
   ];
+  const pct = (x: number) => (Number.isNaN(x) ? '—' : `${fmt(x, 0)}%`);
+  const mfu = (label: string, k: keyof Result) => [label, ...[node, py, torch].map((rs) => pct((100 * gflop * 1000) / m(rs, k) / peak)), '', ''];
   return [
-    `### Training step: BERT-mini classifier, batch ${batch} × seq ${seq}, AdamW (${trials} trial(s) in fresh processes, ${steps} timed steps each; medians, wall clock; both MLX on OpenBLAS${core ? ` ${core}` : ''}, PyTorch on 2 threads)`,
+    `### Training step: BERT-mini classifier, batch ${batch} × seq ${seq}, AdamW (${trials} trial(s) in fresh processes, ${steps} timed steps each; medians, wall clock; both MLX on OpenBLAS${core ? ` ${core}` : ''}, PyTorch on 2 threads; ${fmt(gflop, 1)} useful GFLOP per step, fp32 GEMM peak ${fmt(peak, 1)} GFLOP/s)`,
     '',
     header,
     '',
@@ -62,6 +69,8 @@ export function run(trials = argValue('trials', 3)): string {
       row('compiled samples/s', 'compiledSamplesPerSec', 2),
       row('uncompiled step, process CPU ms (all threads)', 'stepCpuMs'),
       row('compiled step, process CPU ms (all threads)', 'compiledStepCpuMs'),
+      mfu('uncompiled step MFU', 'stepMs'),
+      mfu('compiled step MFU', 'compiledStepMs'),
     ]),
   ].join('\n');
 }
