@@ -22,22 +22,24 @@ struct HeadsArgs {
   float* y;
   std::size_t tokens, heads, dims;  // T, H, D
   bool split;                       // [B, T, H·D] → [B, H, T, D], else the reverse
+  // The input's element strides seen as [B, H, T, D], whichever direction: a transposed input (the
+  // gradient of a swapaxes'd key) is read as it is, D floats at a time, memcpy when they are adjacent.
+  int64_t sb, sh, st, sd;
 };
 
 // Rows [begin, end) of B·T (batch, token) rows.
 void HeadsRows(std::size_t begin, std::size_t end, void* ctx) {
   const auto& a = *static_cast<const HeadsArgs*>(ctx);
-  const std::size_t row = a.heads * a.dims, block = a.dims * sizeof(float);
   for (std::size_t r = begin; r < end; ++r) {
-    std::size_t b = r / a.tokens, t = r % a.tokens;
-    const std::size_t packed = r * row;                              // (b, t, 0) in [B, T, H·D]
-    const std::size_t headed = (b * a.heads * a.tokens + t) * a.dims;  // (b, 0, t) in [B, H, T, D]
+    const int64_t b = static_cast<int64_t>(r / a.tokens), t = static_cast<int64_t>(r % a.tokens);
     for (std::size_t h = 0; h < a.heads; ++h) {
-      std::size_t at_heads = headed + h * a.tokens * a.dims, at_packed = packed + h * a.dims;
-      if (a.split) {
-        std::memcpy(a.y + at_heads, a.x + at_packed, block);
+      const float* src = a.x + b * a.sb + static_cast<int64_t>(h) * a.sh + t * a.st;
+      float* dst = a.split ? a.y + ((b * a.heads + h) * a.tokens + t) * a.dims  // (b, h, t, 0) in [B, H, T, D]
+                           : a.y + (r * a.heads + h) * a.dims;                   // (b, t, h·D) in [B, T, H·D]
+      if (a.sd == 1) {
+        std::memcpy(dst, src, a.dims * sizeof(float));
       } else {
-        std::memcpy(a.y + at_packed, a.x + at_heads, block);
+        for (std::size_t d = 0; d < a.dims; ++d) dst[d] = src[static_cast<int64_t>(d) * a.sd];
       }
     }
   }
@@ -81,11 +83,25 @@ class HeadsPrimitive : public mx::UnaryPrimitive {
     std::size_t h = static_cast<std::size_t>(split_ ? heads_ : s[n - 3]);
     std::size_t t = static_cast<std::size_t>(s[n - 2]);
     std::size_t d = static_cast<std::size_t>(split_ ? s[n - 1] / heads_ : s[n - 1]);
-    HeadsArgs args{FloatInput::Of(x), nullptr, out.data<float>(), t, h, d, split_};
+    HeadsArgs args{FloatInput::Of(x), nullptr, out.data<float>(), t, h, d, split_, 0, 0, 0, 0};
+    // The exact ranks attention uses ([B, T, H·D] in, [B, H, T, D] back) are read through their strides;
+    // other ranks through a row-major copy first (their leading axes need not collapse into one stride).
+    const auto& st = x.strides();
+    bool strided = n == (split_ ? 3u : 4u);
+    if (split_ && strided) {
+      args.sb = st[0], args.sh = static_cast<int64_t>(d) * st[2], args.st = st[1], args.sd = st[2];
+    } else if (strided) {
+      args.sb = st[0], args.sh = st[1], args.st = st[2], args.sd = st[3];
+    }
+    if (!strided) {  // row-major strides of the copy Rows() makes
+      args.sd = 1, args.st = split_ ? static_cast<int64_t>(h * d) : static_cast<int64_t>(d);
+      args.sh = split_ ? static_cast<int64_t>(d) : static_cast<int64_t>(t * d);
+      args.sb = static_cast<int64_t>(t * h * d);
+    }
     std::size_t rows = h * d == 0 ? 0 : x.size() / (h * d);  // B·T
-    encoder.dispatch([args = std::move(args), rows]() mutable {
+    encoder.dispatch([args = std::move(args), rows, strided]() mutable {
       std::vector<float> scratch;
-      args.x = args.input.Rows(scratch);
+      args.x = strided ? args.input.data : args.input.Rows(scratch);
       ParallelFor(rows, RowGrain(args.heads * args.dims), HeadsRows, &args);
     });
   }

@@ -60,10 +60,20 @@ describe('fused.splitHeads / mergeHeads', () => {
     });
   });
 
-  it('take non-contiguous inputs as they are', () => {
+  it('take non-contiguous inputs as they are, and other ranks', () => {
     mx.tidy(() => {
       const x = mx.transpose(mx.random.normal([H * D, T, B], { key: mx.random.key(7) }), [2, 1, 0]);
       expect(bits(mx.fused.splitHeads(x, H))).toEqual(bits(stockSplit(x, H)));
+      // The key's gradient arrives as [B, H, D, T] swapped back to [B, H, T, D].
+      const k = mx.swapaxes(mx.random.normal([B, H, D, T], { key: mx.random.key(9) }), -1, -2);
+      expect(bits(mx.fused.mergeHeads(k))).toEqual(bits(stockMerge(k)));
+      const x5 = mx.random.normal([2, 3, 7, 12], { key: mx.random.key(10) });
+      const s5 = mx.fused.splitHeads(x5, 3);
+      expect(s5.shape).toEqual([2, 3, 3, 7, 4]);
+      expect(bits(s5)).toEqual(bits(mx.swapaxes(mx.reshape(x5, [2, 3, 7, 3, 4]), -3, -2)));
+      expect(bits(mx.fused.mergeHeads(s5))).toEqual(bits(x5));
+      const x2 = mx.random.normal([7, 12], { key: mx.random.key(11) });
+      expect(bits(mx.fused.splitHeads(x2, 2))).toEqual(bits(mx.swapaxes(mx.reshape(x2, [7, 2, 6]), 0, 1)));
     });
   });
 
