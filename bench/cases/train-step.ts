@@ -2,7 +2,8 @@
 // (token + position embeddings, LayerNorm, 4 post-norm encoder layers, hidden 256, 4 heads, FFN 1024,
 // GELU, dropout 0.1, [CLS] classifier) and AdamW. Prints one JSON line of wall-clock medians (ms):
 // uncompiled forward / backward / optimizer split, and the compiled step (forward + backward + update).
-// Args: batch seq steps [layers dims heads ffn] (default 4 256 4 1024; MiniLM-L6 is 6 384 12 1536).
+// Args: batch seq steps [layers dims heads ffn] [compiled] (default 4 256 4 1024; MiniLM-L6 is 6 384 12 1536);
+// 'compiled' skips the uncompiled steps (for profiling the compiled step alone with perf).
 import { mx, nn, optim } from '../../src/index.js';
 
 const batch = Number(process.argv[2] ?? 32);
@@ -13,6 +14,7 @@ const LAYERS = Number(process.argv[5] ?? 4);
 const DIMS = Number(process.argv[6] ?? 256);
 const HEADS = Number(process.argv[7] ?? 4);
 const FFN = Number(process.argv[8] ?? 1024);
+const COMPILED_ONLY = process.argv[9] === 'compiled';
 
 class BertMini extends nn.Module {
   tokens = new nn.Embedding(VOCAB, DIMS);
@@ -51,7 +53,7 @@ const fwd: number[] = [];
 const fwdBwd: number[] = [];
 const upd: number[] = [];
 const stepCpu: number[] = [];
-for (let s = 0; s < steps + 1; s++) {
+for (let s = 0; s < (COMPILED_ONLY ? 0 : steps + 1); s++) {
   let t0 = process.hrtime.bigint();
   mx.tidy(() => mx.eval(lossFn(ids, attentionMask, labels)));
   const f = ms(t0);
