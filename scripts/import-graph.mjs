@@ -31,6 +31,7 @@ export const LAYERS = {
   system: 5,
   ui: 6,
   serve: 6,
+  sweep: 6,
   cli: 7,
   'index.ts': 8,
 };

@@ -45,6 +45,12 @@ export const ERROR_CODES = {
   /** A model folder that would overwrite something. */
   OUTPUT_EXISTS: 'checkpoint',
   NON_FINITE_LOSS: 'training',
+  /** A sweep trial stopped by its pruner (the worker's signal; the trial run ends KILLED). */
+  TRIAL_PRUNED: 'training',
+  /** A sweep stopped by Ctrl-C; `sweep --resume` continues it. */
+  SWEEP_INTERRUPTED: 'training',
+  /** A sweep that cannot run its trials (e.g. the worker script is missing from the build). */
+  SWEEP_ERROR: 'training',
   INVALID_PARAMETER_VALUE: 'store',
   RESOURCE_DOES_NOT_EXIST: 'store',
   RESOURCE_ALREADY_EXISTS: 'store',

@@ -19,3 +19,4 @@ export * as distributed from './distributed/index.js';
 export { resolveConfig, loadPreset } from './config/index.js';
 export { Trainer } from './trainer/index.js';
 export * as trainer from './trainer/index.js';
+export { sweep } from './sweep/index.js';

@@ -48,6 +48,17 @@ export function buildProgram(): Command {
     .addHelpText('after', '\nExamples:\n  $ mlx-train train --preset quick\n  $ mlx-train train --preset quick --batch-size auto --set training.memoryLimitMb=512\n  $ mlx-train train -c my-run.yaml --set training.epochs=5 -e titanic\n  $ mlx-train train --preset quick --resume\n  $ MLFLOW_TRACKING_URI=http://127.0.0.1:5000 mlx-train train --preset quick')
     .action(lazy(() => import('./train.js')));
 
+  program
+    .command('sweep')
+    .description("hyperparameter search over config keys (the config's sweep section): trials as nested MLflow runs, pruning, resume")
+    .requiredOption('-c, --config <file>', 'a YAML config file with a sweep section (may `extends` a preset)')
+    .option('-s, --set <key=value>', 'override one config key (repeatable)', collect, [])
+    .option('-e, --experiment <name>', 'tracking experiment name (tracking.experimentName)')
+    .option('--resume <sweepRunId>', 'continue this sweep from the store: finished trials are kept, unfinished ones restart')
+    .option('--json', 'print the ranked trials and the best config as JSON')
+    .addHelpText('after', '\nExamples:\n  $ mlx-train sweep -c configs/examples/sweep-quick.yaml\n  $ mlx-train sweep -c my-sweep.yaml -e tuning --json\n  $ mlx-train sweep -c my-sweep.yaml --resume 0f3c…')
+    .action(lazy(() => import('./sweep.js')));
+
   configOptions(program
     .command('eval')
     .description('validation metrics (accuracy, precision, recall, F1, ROC-AUC, confusion matrix) of a checkpoint'))

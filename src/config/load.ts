@@ -357,7 +357,20 @@ export function parseConfig(data: Plain, sources: Sources = new Map()): Training
   const result = TrainingConfigSchema.safeParse(data);
   if (!result.success) throw new ConfigError(formatIssues(result.error.issues, data, sources));
   const { extends: _, ...config } = result.data;
+  if (config.sweep) checkSweepKeys(Object.keys(config.sweep.parameters), sources);
   return config;
+}
+
+/** Each swept key must be a config key the sweep can set (not the sweep section itself). */
+function checkSweepKeys(keys: string[], sources: Sources): void {
+  const valid = leafPaths().map((p) => p.join('.')).filter((k) => !k.startsWith('sweep.'));
+  for (const key of keys) {
+    if (valid.includes(key)) continue;
+    const full = `sweep.parameters.${key}`;
+    const from = sources.get(full) ?? [...sources.entries()].find(([p]) => p.startsWith(`${full}.`))?.[1];
+    const why = key.startsWith('sweep.') ? 'the sweep section itself cannot be swept' : 'unknown config key';
+    throw new ConfigError(`${full}: ${why}${from ? ` (${from})` : ''}${suggestion(key, valid)}`);
+  }
 }
 
 export function resolveConfig(options: ResolveOptions = {}): ResolvedConfig {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_TRACKING_URI } from '../tracking/uri.js';
+import { SweepSchema } from './sweep-schema.js';
 
 const positiveInt = () => z.number().int().positive();
 
@@ -148,6 +149,7 @@ export const TrainingConfigSchema = z
     training: TrainingSchema.default(TrainingSchema.parse({})),
     tracking: TrackingSchema.default(TrackingSchema.parse({})),
     outputDir: z.string().min(1).default('outputs').describe('Checkpoints, predictions and plots go here.'),
+    sweep: SweepSchema.optional().describe('Hyperparameter search run by `mlx-train sweep`; training ignores it.'),
   })
   .strict();
 

@@ -1,0 +1,84 @@
+// ASHA and median pruning decisions at epoch boundaries; each pruner setting changes a decision.
+import { describe, expect, it } from 'vitest';
+import { Pruner } from '../../src/sweep/pruners.js';
+
+const asha = (minEpochs = 1, reductionFactor = 3, mode: 'min' | 'max' = 'max') => new Pruner({ type: 'asha', minEpochs, reductionFactor }, mode, 'val_accuracy');
+
+describe('ASHA pruner', () => {
+  it('places rungs at minEpochs × factor^k below the trial length', () => {
+    expect(asha(1, 3).rungs(10)).toEqual([1, 3, 9]);
+    expect(asha(2, 2).rungs(10)).toEqual([2, 4, 8]);
+    expect(asha(1, 3).rungs(3)).toEqual([1]);
+  });
+
+  it('keeps the best ⌊n/η⌋ (at least one) at a rung and prunes the rest, naming why', () => {
+    const p = asha(1, 3);
+    expect(p.report(0, 1, 0.8, 9).prune).toBe(false); // first at the rung: the best so far
+    expect(p.report(1, 1, 0.7, 9).prune).toBe(true); // 2 values, keep 1: 0.7 is second
+    expect(p.report(2, 1, 0.85, 9).prune).toBe(false); // 3 values, keep 1: best
+    const d = p.report(3, 1, 0.82, 9); // 4 values, keep 1: second
+    expect(d.prune).toBe(true);
+    expect(d.reason).toMatch(/asha: val_accuracy 0\.82.* rung epoch 1 ranks 2 of 4; only the best 1 \(1\/3\)/);
+    for (let t = 4; t < 8; t++) p.report(t, 1, 0.5, 9);
+    // 9 values, keep 3: 0.81 is third behind 0.85 and 0.82.
+    expect(p.report(8, 1, 0.81, 9).prune).toBe(false);
+  });
+
+  it('decides only at rungs, from minEpochs on, never at a trial\'s last epoch', () => {
+    const p = asha(2, 2);
+    p.report(0, 1, 0.9, 8);
+    expect(p.report(1, 1, 0.1, 8).prune).toBe(false); // epoch 1 < minEpochs 2
+    p.report(0, 2, 0.9, 8);
+    expect(p.report(1, 2, 0.1, 8).prune).toBe(true); // rung 2
+    p.report(0, 3, 0.9, 8);
+    expect(p.report(2, 3, 0.1, 8).prune).toBe(false); // 3 is not a rung
+    expect(p.report(3, 2, 0.1, 2).prune).toBe(false); // a 2-epoch trial's end
+  });
+
+  it('the reduction factor changes who goes on', () => {
+    const run = (eta: number) => {
+      const p = asha(1, eta);
+      [0.9, 0.8, 0.7, 0.6, 0.5].forEach((v, t) => p.report(t, 1, v, 5));
+      return p.report(5, 1, 0.75, 5).prune; // third of 6
+    };
+    expect(run(2)).toBe(false); // keep 3
+    expect(run(3)).toBe(true); // keep 2
+  });
+
+  it('follows the mode (min for losses)', () => {
+    const p = asha(1, 2, 'min');
+    p.report(0, 1, 0.3, 4);
+    expect(p.report(1, 1, 0.2, 4).prune).toBe(false);
+    expect(p.report(2, 1, 0.5, 4).prune).toBe(true);
+  });
+});
+
+describe('median pruner', () => {
+  it('stops a trial worse than the median of at least 3 others at the same epoch, from minEpochs on', () => {
+    const p = new Pruner({ type: 'median', minEpochs: 2, reductionFactor: 3 }, 'max', 'val_accuracy');
+    for (const [t, v] of [[0, 0.8], [1, 0.7], [2, 0.9]] as const) {
+      p.report(t, 1, v, 5);
+      p.report(t, 2, v, 5);
+    }
+    expect(p.report(3, 1, 0.1, 5).prune).toBe(false); // before minEpochs
+    const d = p.report(3, 2, 0.75, 5);
+    expect(d.prune).toBe(true);
+    expect(d.reason).toMatch(/median 0\.8000 of 3 other trials/);
+    expect(p.report(4, 2, 0.85, 5).prune).toBe(false);
+  });
+
+  it('waits for 3 other trials at that epoch', () => {
+    const p = new Pruner({ type: 'median', minEpochs: 1, reductionFactor: 3 }, 'max');
+    p.report(0, 1, 0.9, 5);
+    p.report(1, 1, 0.8, 5);
+    expect(p.report(2, 1, 0.1, 5).prune).toBe(false);
+  });
+});
+
+describe('no pruner', () => {
+  it('never stops a trial', () => {
+    const p = new Pruner({ type: 'none', minEpochs: 1, reductionFactor: 2 }, 'max');
+    p.report(0, 1, 0.9, 5);
+    expect(p.report(1, 1, 0.1, 5).prune).toBe(false);
+  });
+});

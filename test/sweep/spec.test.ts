@@ -1,0 +1,87 @@
+// The sweep section: validated by the config schema, swept keys checked against it, the search space.
+import { describe, expect, it } from 'vitest';
+import { parseConfig, resolveConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/errors.js';
+import { parameterImportance, rankTrials } from '../../src/sweep/report.js';
+import { checkSpace, dimensionsOf, gridOf, trialConfig, trialCount } from '../../src/sweep/space.js';
+import type { TrialRecord } from '../../src/sweep/study.js';
+
+const withSweep = (sweep: Record<string, unknown>) => parseConfig({ sweep: { parameters: { 'training.learningRate': { distribution: 'log_uniform', min: 1e-5, max: 1e-3 } }, ...sweep } });
+
+describe('sweep section', () => {
+  it('fills defaults and keeps the spec', () => {
+    const c = withSweep({ trials: 4 });
+    expect(c.sweep).toMatchObject({ method: 'tpe', trials: 4, parallel: 1, metric: 'val_accuracy', folds: null, pruner: { type: 'asha', minEpochs: 1, reductionFactor: 3 } });
+    expect(parseConfig({}).sweep).toBeUndefined();
+  });
+
+  it('names an unknown swept key, where it came from, and the closest valid key', () => {
+    const err = (() => {
+      try {
+        resolveConfig({ env: {}, overrides: { sweep: { trials: 2, parameters: { 'training.learningRat': { values: [1e-4] } } } } });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.message).toMatch(/sweep\.parameters\.training\.learningRat: unknown config key \(library overrides\); did you mean 'training\.learningRate'\?/);
+  });
+
+  it('refuses to sweep the sweep section', () => {
+    expect(() => withSweep({ parameters: { 'sweep.trials': { values: [1, 2] } } })).toThrow(/sweep\.parameters\.sweep\.trials: the sweep section itself cannot be swept/);
+  });
+
+  it('rejects malformed distributions naming the key path', () => {
+    expect(() => withSweep({ parameters: { 'training.learningRate': { distribution: 'log_uniform', min: 0, max: 1e-3 } } })).toThrow(/sweep\.parameters\.training\.learningRate/);
+    expect(() => withSweep({ parameters: { 'training.epochs': { distribution: 'int', min: 5, max: 2 } } })).toThrow(/max must be greater than min/);
+    expect(() => withSweep({ method: 'annealing' })).toThrow(/sweep\.method/);
+    expect(() => withSweep({ pruner: { type: 'asha', reductionFactor: 1 } })).toThrow(/sweep\.pruner\.reductionFactor/);
+    expect(() => withSweep({ parameters: {} })).toThrow(/at least one parameter/);
+  });
+
+  it('checks every bound and value against the training schema before any trial', () => {
+    const base = parseConfig({});
+    expect(() => checkSpace(base, dimensionsOf(withSweep({ parameters: { 'training.learningRate': { distribution: 'uniform', min: 0.1, max: 20 } } }).sweep!))).toThrow(/sweep\.parameters\.training\.learningRate.*training\.learningRate: Too big/);
+    expect(() => checkSpace(base, dimensionsOf(withSweep({ parameters: { 'model.pooling': { values: ['mean', 'max'] } } }).sweep!))).toThrow(/the value "max" of sweep\.parameters\.model\.pooling/);
+    expect(() => checkSpace(base, dimensionsOf(withSweep({ parameters: { 'model.pooling': { values: ['mean', 'cls'] } } }).sweep!))).not.toThrow();
+  });
+
+  it('sets each value at its key path in a config without the sweep section', () => {
+    const c = trialConfig(withSweep({}), { 'training.learningRate': 1e-4, 'model.pooling': 'mean', 'training.earlyStopping.patience': 7 });
+    expect(c.training.learningRate).toBe(1e-4);
+    expect(c.model.pooling).toBe('mean');
+    expect(c.training.earlyStopping.patience).toBe(7);
+    expect(c.sweep).toBeUndefined();
+  });
+
+  it('grids lists and int ranges, refuses continuous ranges, and counts trials', () => {
+    const spec = withSweep({ method: 'grid', parameters: { 'model.pooling': { values: ['cls', 'mean'] }, 'training.epochs': { distribution: 'int', min: 2, max: 6, step: 2 } } }).sweep!;
+    expect(gridOf(dimensionsOf(spec))).toEqual([
+      { 'model.pooling': 'cls', 'training.epochs': 2 }, { 'model.pooling': 'cls', 'training.epochs': 4 }, { 'model.pooling': 'cls', 'training.epochs': 6 },
+      { 'model.pooling': 'mean', 'training.epochs': 2 }, { 'model.pooling': 'mean', 'training.epochs': 4 }, { 'model.pooling': 'mean', 'training.epochs': 6 },
+    ]);
+    expect(trialCount(spec)).toBe(6);
+    expect(trialCount({ ...spec, trials: 4 })).toBe(4);
+    expect(() => trialCount(withSweep({ method: 'grid' }).sweep!)).toThrow(/method grid needs a list of values or an int range/);
+    expect(() => trialCount(withSweep({ method: 'random' }).sweep!)).toThrow(/sweep\.trials: method random needs a number of trials/);
+  });
+});
+
+const trial = (index: number, state: TrialRecord['state'], value: number | null, params: Record<string, string | number>, epochs = 3): TrialRecord =>
+  ({ index, state, value, params, epochs, plannedEpochs: 3, attempt: '', history: new Map() });
+
+describe('sweep report', () => {
+  it('ranks complete trials by objective, then pruned (longest first), then failed', () => {
+    const ranked = rankTrials([trial(0, 'pruned', 0.9, {}, 1), trial(1, 'complete', 0.7, {}), trial(2, 'failed', null, {}), trial(3, 'complete', 0.8, {}), trial(4, 'pruned', 0.6, {}, 2)], 'max');
+    expect(ranked.map((t) => t.index)).toEqual([3, 1, 4, 0, 2]);
+    expect(rankTrials([trial(0, 'complete', 0.3, {}), trial(1, 'complete', 0.2, {})], 'min').map((t) => t.index)).toEqual([1, 0]);
+  });
+
+  it('importance (η²) is 1 for the parameter that explains the objective and 0 for noise', () => {
+    const dims = dimensionsOf(withSweep({ parameters: { 'model.pooling': { values: ['cls', 'mean'] }, 'training.learningRate': { distribution: 'uniform', min: 0.001, max: 0.01 } } }).sweep!);
+    const ts = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => trial(i, 'complete', i % 2 ? 0.9 : 0.6, { 'model.pooling': i % 2 ? 'mean' : 'cls', 'training.learningRate': [0.002, 0.004, 0.006, 0.008][Math.floor(i / 2)] }));
+    const imp = parameterImportance(ts, dims);
+    expect(imp['model.pooling']).toBeCloseTo(1, 10);
+    expect(imp['training.learningRate']).toBeCloseTo(0, 10);
+  });
+});
