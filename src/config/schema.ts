@@ -18,6 +18,7 @@ export const ModelSchema = z
     dropout: z.number().min(0).max(0.9).default(0.1).describe('Dropout probability in the encoder and head.'),
     maxLength: positiveInt().max(8192).default(128).describe('Maximum tokens per example; longer texts are truncated.'),
     gradientCheckpointing: z.boolean().default(false).describe('Recompute each encoder layer in the backward pass instead of keeping its activations: less memory for roughly one more forward pass per step.'),
+    task: z.enum(['auto', 'classification', 'multilabel', 'regression', 'ordinal']).default('auto').describe('What the head predicts; auto infers it from the labels (rule in src/data/targets.ts; `mlx-train config` prints the task and why).'),
   })
   .strict();
 
@@ -44,6 +45,9 @@ export const DataSchema = z
     tokenizer: z.string().min(1).nullable().default(null).describe('tokenizer.json or vocab.txt; null trains a WordPiece vocabulary from the training texts (or uses the pretrained one).'),
     vocabSize: positiveInt().min(100).max(250_000).default(4000).describe('Vocabulary size when a WordPiece vocabulary is trained.'),
     cacheDir: z.string().min(1).default('.mlx-train-cache').describe('Where tokenized datasets are cached.'),
+    labelDelimiter: z.string().min(1).nullable().default(null).describe('Multi-label: the label column holds several labels joined by this delimiter (e.g. "|"); makes the task multilabel.'),
+    labelColumns: z.array(z.string().min(1)).min(1).nullable().default(null).describe('Multi-label: several 0/1 columns, one per label (replaces labelColumn); makes the task multilabel.'),
+    targetScaling: z.enum(['standardize', 'none']).default('standardize').describe('Regression: standardise the target for training (mean/std saved in the checkpoint, undone at prediction).'),
   })
   .strict()
   .refine((d) => d.augment === null || d.templates !== null || d.augment.copies > 1, { message: 'augment does nothing with one template and copies 1: add data.templates, or raise augment.copies', path: ['augment'] })
@@ -110,7 +114,8 @@ export const TrainingSchema = z
     quantization: QuantizationSchema.default(QuantizationSchema.parse({})),
     lora: LoraSchema.default(LoraSchema.parse({})),
     compile: z.boolean().default(true).describe('Compile the training step with mx.compile.'),
-    loss: z.enum(['cross_entropy', 'focal']).default('cross_entropy'),
+    loss: z.enum(['auto', 'cross_entropy', 'focal', 'bce', 'mse', 'huber', 'coral']).default('auto').describe("auto: the task's loss (classification cross_entropy, multilabel bce, regression mse, ordinal coral); focal is for classification, huber for regression."),
+    huberDelta: z.number().positive().default(1).describe('Huber loss threshold, in standardised target units (loss: huber only).'),
     labelSmoothing: z.number().min(0).lt(1).default(0).describe('Cross-entropy label smoothing (loss: cross_entropy only).'),
     focalGamma: z.number().min(0).max(10).default(2).describe('Focal loss focusing parameter: (1 - p)^gamma down-weights easy rows; 0 is cross-entropy (loss: focal only).'),
     classWeights: z.array(z.number().positive()).nullable().default(null),
@@ -122,7 +127,7 @@ export const TrainingSchema = z
   .refine((t) => t.batchSize === 'auto' || t.maxBatchSize >= t.batchSize, { message: 'maxBatchSize must be >= batchSize', path: ['maxBatchSize'] })
   .refine((t) => t.batchSize !== 'auto' || t.memoryLimitMb !== null, { message: 'batchSize: auto fits the batch to training.memoryLimitMb; set memoryLimitMb too', path: ['batchSize'] })
   // The focal loss has no smoothed form here: reject the pair rather than ignore the smoothing.
-  .refine((t) => t.loss !== 'focal' || t.labelSmoothing === 0, { message: 'labelSmoothing applies to loss: cross_entropy only; with loss: focal set it to 0 (or use cross_entropy)', path: ['labelSmoothing'] });
+  .refine((t) => (t.loss !== 'focal' && t.loss !== 'bce' && t.loss !== 'mse' && t.loss !== 'huber' && t.loss !== 'coral') || t.labelSmoothing === 0, { message: 'labelSmoothing applies to loss: cross_entropy only; with another loss set it to 0 (or use cross_entropy)', path: ['labelSmoothing'] });
 
 export const TrackingSchema = z
   .object({

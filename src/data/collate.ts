@@ -17,7 +17,10 @@ export interface HostBatch {
   inputIds: Int32Array;
   attentionMask: Int32Array;
   tokenTypeIds: Int32Array;
-  labels: Int32Array | null;
+  /** Class ids, or `labelWidth` float targets per row (multi-label, regression). */
+  labels: Int32Array | Float32Array | null;
+  /** Label values per row (1 unless multi-label). */
+  labelWidth?: number;
   /** Row-major [size, softTargets.width] soft targets of the batch rows, when the loader has them. */
   softTargets?: Float32Array;
   /** Real (non-padding) tokens in the batch. */
@@ -48,7 +51,7 @@ export interface Batch extends Disposable {
   attentionMask: MxArray;
   /** [size, seqLen] int32 */
   tokenTypeIds: MxArray;
-  /** [size] int32 class ids, or null for unlabeled data; with soft targets, float32 [size, 1 + width] (see SoftTargets) */
+  /** [size] int32 class ids, [size] float32 targets, [size, labels] float32 0/1, or null for unlabeled data; with soft targets, float32 [size, 1 + width] (see SoftTargets) */
   labels: MxArray | null;
   dispose(): void;
 }
@@ -58,7 +61,7 @@ export interface CollateOptions {
   padToMultipleOf?: number;
 }
 
-export function collate(e: EncodedExamples, rows: number[], labels: Int32Array | null, options: CollateOptions & { index: number; epoch: number; softTargets?: SoftTargets | null }): HostBatch {
+export function collate(e: EncodedExamples, rows: number[], labels: Int32Array | Float32Array | null, options: CollateOptions & { index: number; epoch: number; softTargets?: SoftTargets | null; labelWidth?: number }): HostBatch {
   let longest = 0;
   for (const r of rows) longest = Math.max(longest, e.offsets[r + 1] - e.offsets[r]);
   const seqLen = paddedLength(Math.max(1, longest), options.padToMultipleOf ?? 1);
@@ -84,7 +87,8 @@ export function collate(e: EncodedExamples, rows: number[], labels: Int32Array |
     inputIds,
     attentionMask,
     tokenTypeIds,
-    labels: labels ? Int32Array.from(rows, (r) => labels[r]) : null,
+    labels: labels ? gatherLabelRows(labels, rows, options.labelWidth ?? 1) : null,
+    labelWidth: options.labelWidth ?? 1,
     ...(options.softTargets ? { softTargets: gatherRows(options.softTargets, rows) } : {}),
     tokens,
   };
@@ -99,7 +103,7 @@ function gatherRows(t: SoftTargets, rows: number[]): Float32Array {
 /** Labels as the batch carries them: int32 class ids, or the float32 [class id, targets…] rows of SoftTargets. */
 function labelArray(h: HostBatch): MxArray | null {
   if (!h.labels) return null;
-  if (!h.softTargets) return mxArray(h.labels, { dtype: 'int32', shape: [h.size] });
+  if (!h.softTargets) return mxArray(h.labels, { dtype: h.labels instanceof Float32Array ? 'float32' : 'int32', shape: (h.labelWidth ?? 1) > 1 ? [h.size, h.labelWidth!] : [h.size] });
   const width = h.softTargets.length / h.size;
   const packed = new Float32Array(h.size * (1 + width));
   for (let b = 0; b < h.size; b++) {
@@ -107,6 +111,13 @@ function labelArray(h: HostBatch): MxArray | null {
     packed.set(h.softTargets.subarray(b * width, (b + 1) * width), b * (1 + width) + 1);
   }
   return mxArray(packed, { dtype: 'float32', shape: [h.size, 1 + width] });
+}
+
+/** The label values of `rows`, `width` per row, in the labels' own typed array kind. */
+function gatherLabelRows<T extends Int32Array | Float32Array>(labels: T, rows: number[], width: number): T {
+  const out = new (labels.constructor as new (n: number) => T)(rows.length * width);
+  rows.forEach((r, b) => out.set(labels.subarray(r * width, (r + 1) * width), b * width));
+  return out;
 }
 
 export function toMxBatch(h: HostBatch): Batch {

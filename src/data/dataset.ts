@@ -15,7 +15,8 @@ import { type CsvTable, decodeCsvBytes, parseCsv } from './csv.js';
 import { type EncodedExamples, encodeExamples } from './encoded.js';
 import { AUTO_COLUMN, resolveIdColumn, resolveLabelColumn, resolveTemplate, TITANIC } from './embedded.js';
 import { DataError } from './errors.js';
-import { LabelEncoder } from './labels.js';
+import type { LabelEncoder } from './labels.js';
+import { readTargets, scaleTargets, type TargetScaling, type Targets, type TaskKind } from './targets.js';
 import { nearestName } from './nearest.js';
 import { DataLoader } from './loader.js';
 import { kFold, type Split, trainValidationSplit } from './split.js';
@@ -66,6 +67,16 @@ export interface DataOptions {
   prefetch?: number;
   /** Fixed class order (e.g. from a saved label map) instead of the sorted distinct labels. */
   labelClasses?: string[] | null;
+  /** What the labels are (targets.ts): a task, or auto to infer it. */
+  task?: TaskKind | 'auto';
+  /** Multi-label: several 0/1 label columns (replaces labelColumn). */
+  labelColumns?: string[] | null;
+  /** Multi-label: labels joined by this delimiter in the label column. */
+  labelDelimiter?: string | null;
+  /** Regression: standardise the target (mean/std of the training rows) or not. */
+  targetScaling?: 'standardize' | 'none';
+  /** Regression: a saved scaling (a trained model's) instead of the training rows' one. */
+  savedScaling?: TargetScaling | null;
 }
 
 const DEFAULTS = {
@@ -92,6 +103,11 @@ const DEFAULTS = {
   prefetch: 2,
   labelClasses: null as string[] | null,
   textColumns: null as string[] | null,
+  task: 'auto' as TaskKind | 'auto',
+  labelColumns: null as string[] | null,
+  labelDelimiter: null as string | null,
+  targetScaling: 'standardize' as 'standardize' | 'none',
+  savedScaling: null as TargetScaling | null,
 };
 
 const KNOWN_KEYS = ['trainPath', 'labelColumn', 'idColumn', ...Object.keys(DEFAULTS)];
@@ -142,13 +158,13 @@ interface TextSource {
   render(row: Row, where: { file: string; line: number }): TokenizerInput;
 }
 
-function textSource(table: CsvTable, o: ResolvedDataOptions): TextSource {
+function textSource(table: CsvTable, o: ResolvedDataOptions, labelColumns: readonly string[]): TextSource {
   for (const c of o.dropColumns) requireColumn(table, c, 'dropped', 'dropColumns');
-  const excluded = new Set([o.labelColumn, ...(o.idColumn ? [o.idColumn] : []), ...o.dropColumns]);
+  const excluded = new Set([...labelColumns, ...(o.idColumn ? [o.idColumn] : []), ...o.dropColumns]);
   const columns = o.textColumns ?? table.columns.filter((c) => !excluded.has(c));
   for (const c of columns) {
     requireColumn(table, c, 'text', 'textColumns');
-    if (c === o.labelColumn) throw new DataError(`the label column '${c}' cannot be part of the text (it would leak the answer)`, { key: 'textColumns' });
+    if (labelColumns.includes(c)) throw new DataError(`the label column '${c}' cannot be part of the text (it would leak the answer)`, { key: 'textColumns' });
   }
   if (columns.length === 0) throw new DataError('no columns left to build the text from', { file: table.file, key: 'textColumns' });
   if (o.template !== null) return templateSource(table, o, o.template);
@@ -191,9 +207,12 @@ export interface EncodedTable {
 export interface PreparedData {
   options: ResolvedDataOptions;
   columns: ColumnInfo[];
+  /** Class values (classification, ordinal), label names (multilabel) or the target column (regression). */
   labels: LabelEncoder;
-  /** Class id of each row. */
+  /** Class id of each row (zeros for multilabel and regression, whose splits are not stratified). */
   labelIds: Int32Array;
+  /** The task and the per-row targets batches carry (targets.ts). */
+  targets: Targets;
   split: Split;
   folds: Split[] | null;
   tokenizer: Tokenizer;
@@ -251,19 +270,17 @@ export function prepareData(options: DataOptions = {}): PreparedData {
   const bytes = readBytes(o.trainPath);
   const table = parseCsv(decodeCsvBytes(bytes, o.trainPath), o.trainPath, { delimiter: o.delimiter });
   o.idColumn = resolveIdColumn(o.idColumn, table.columns);
-  const label = resolveLabelColumn(o.labelColumn, table.columns);
-  if (label === null) throw new DataError(`labelColumn is required: ${table.file} has none of the known label columns; set it to one of: ${table.columns.join(', ')}`, { key: 'labelColumn' });
-  o.labelColumn = label;
-  const labelIndex = requireColumn(table, o.labelColumn, 'label', 'labelColumn');
+  if (!o.labelColumns) {
+    const label = resolveLabelColumn(o.labelColumn, table.columns);
+    if (label === null) throw new DataError(`labelColumn is required: ${table.file} has none of the known label columns; set it to one of: ${table.columns.join(', ')}`, { key: 'labelColumn' });
+    o.labelColumn = label;
+    requireColumn(table, o.labelColumn, 'label', 'labelColumn');
+  }
   if (o.idColumn) requireColumn(table, o.idColumn, 'id', 'idColumn');
   if (table.rows.length < 2) throw new DataError(`only ${table.rows.length} data row(s); at least 2 are needed to train and validate`, { file: table.file });
-  const rawLabels = table.rows.map((r, i) => {
-    const v = r[labelIndex];
-    if (isMissing(v, o.missingValues)) throw new DataError('missing label', { file: table.file, line: table.lines[i], column: o.labelColumn });
-    return v.trim();
-  });
-  const labels = o.labelClasses ? new LabelEncoder(o.labelColumn, o.labelClasses) : LabelEncoder.fit(o.labelColumn, rawLabels);
-  const labelIds = Int32Array.from(rawLabels, (v, i) => labels.encode(v, { file: table.file, line: table.lines[i] }));
+  const targets = readTargets(table, { ...o, classes: o.labelClasses });
+  const labels = targets.encoder;
+  const labelIds = targets.ids;
   const labelList = Array.from(labelIds);
 
   let split: Split;
@@ -276,7 +293,8 @@ export function prepareData(options: DataOptions = {}): PreparedData {
     split = trainValidationSplit(labelList, { fraction: o.validationSplit, seed: o.seed, stratify: o.stratify });
   }
 
-  const source = textSource(table, o);
+  scaleTargets(targets, split.train, o.targetScaling, o.savedScaling);
+  const source = textSource(table, o, targets.columns);
   const sources = [source, ...extraSources(table, o)];
   const augment = resolveAugment(o.augment, sources.length);
   const rows = rowObjects(table, o.missingValues);
@@ -287,7 +305,7 @@ export function prepareData(options: DataOptions = {}): PreparedData {
   // Training examples: every template's encoding, variant-major (augment.ts); validation reads variant 0 only.
   const n = table.rows.length;
   const trainExamples = augment ? concatExamples([encoded.examples, ...sources.slice(1).map((s) => encodeTable(table, o, s, tokenizer, bytes).examples)]) : encoded.examples;
-  const trainLabels = tileRows(labelIds, sources.length);
+  const trainLabels = tileRows(targets.values, sources.length);
   const epochIndices = augment ? (epoch: number) => augmentedEpoch(split.train, n, sources.length, augment, o.seed, epoch) : undefined;
 
   return {
@@ -295,6 +313,7 @@ export function prepareData(options: DataOptions = {}): PreparedData {
     columns: inferColumnTypes(table, o.missingValues),
     labels,
     labelIds,
+    targets,
     split,
     folds,
     tokenizer,
@@ -302,6 +321,7 @@ export function prepareData(options: DataOptions = {}): PreparedData {
     augmentation: augment ? { templates: sources.length, ...augment } : null,
     trainLoader: (over = {}) =>
       new DataLoader(trainExamples, epochIndices?.(0) ?? split.train, trainLabels, {
+        labelWidth: targets.width,
         padId,
         seed: o.seed,
         prefetch: over.prefetch ?? o.prefetch,
@@ -310,11 +330,11 @@ export function prepareData(options: DataOptions = {}): PreparedData {
         softTargets: over.softTargets ? { values: tileRows(over.softTargets.values, sources.length), width: over.softTargets.width } : null,
       }),
     validationLoader: (over = {}) =>
-      new DataLoader(encoded.examples, split.validation, labelIds, { padId, seed: o.seed, prefetch: over.prefetch ?? o.prefetch, batching: { ...o.batching, shuffle: false, dropLast: false, ...over.batching } }),
+      new DataLoader(encoded.examples, split.validation, targets.values, { labelWidth: targets.width, padId, seed: o.seed, prefetch: over.prefetch ?? o.prefetch, batching: { ...o.batching, shuffle: false, dropLast: false, ...over.batching } }),
     encodeFile(path: string): EncodedTable {
       const otherBytes = readBytes(path);
       const other = parseCsv(decodeCsvBytes(otherBytes, path), path, { delimiter: o.delimiter });
-      for (const c of table.columns) if (c !== o.labelColumn) requireColumn(other, c, 'feature', 'textColumns');
+      for (const c of table.columns) if (!targets.columns.includes(c)) requireColumn(other, c, 'feature', 'textColumns');
       return encodeTable(other, o, source, tokenizer, otherBytes);
     },
     inputColumns: source.columns,

@@ -12,8 +12,9 @@ export class LabelEncoder {
   readonly classes: readonly string[];
   private readonly ids: Map<string, number>;
 
-  constructor(column: string, classes: readonly string[]) {
-    if (classes.length < 2) throw new DataError(`label column '${column}' has ${classes.length} distinct value(s); classification needs at least 2`, { column });
+  /** `minClasses` 1: a regression target's one output (its name is the column). */
+  constructor(column: string, classes: readonly string[], minClasses = 2) {
+    if (classes.length < minClasses) throw new DataError(`label column '${column}' has ${classes.length} distinct value(s); classification needs at least 2`, { column });
     this.column = column;
     this.classes = [...classes];
     this.ids = new Map(classes.map((c, i) => [c, i]));

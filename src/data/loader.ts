@@ -18,23 +18,26 @@ export interface DataLoaderOptions {
   indicesForEpoch?: (epoch: number) => readonly number[];
   /** Per-example soft targets (distillation), packed beside the labels of each batch (collate.ts). */
   softTargets?: SoftTargets | null;
+  /** Label values per row: 1 (a class id or a scalar target) or the label count of a multi-label task. */
+  labelWidth?: number;
 }
 
 export class DataLoader {
   readonly examples: EncodedExamples;
   /** Example indices (into `examples`) of this split. */
   readonly indices: readonly number[];
-  readonly labels: Int32Array | null;
+  /** Class ids (int32), or `labelWidth` float targets per example. */
+  readonly labels: Int32Array | Float32Array | null;
   private readonly options: Required<Omit<DataLoaderOptions, 'batching' | 'indicesForEpoch' | 'softTargets'>> & Pick<DataLoaderOptions, 'indicesForEpoch' | 'softTargets'> & { batching: BatchingOptions };
   private readonly lengths: Int32Array;
   private planned: { epoch: number; batches: number[][] } | null = null;
 
-  constructor(examples: EncodedExamples, indices: readonly number[], labels: Int32Array | null, options: DataLoaderOptions) {
+  constructor(examples: EncodedExamples, indices: readonly number[], labels: Int32Array | Float32Array | null, options: DataLoaderOptions) {
     if (indices.length === 0) throw new DataError('the split has no rows to batch');
     this.examples = examples;
     this.indices = indices;
     this.labels = labels;
-    this.options = { seed: 0, prefetch: 2, ...options, batching: { ...DEFAULT_BATCHING, ...options.batching } };
+    this.options = { seed: 0, prefetch: 2, labelWidth: 1, ...options, batching: { ...DEFAULT_BATCHING, ...options.batching } };
     this.lengths = Int32Array.from(indices, (i) => exampleLength(examples, i));
   }
 
@@ -65,7 +68,7 @@ export class DataLoader {
       throw new DataError(`startBatch ${startBatch} is outside 0..${batches.length} for epoch ${epoch}`, { key: 'startBatch' });
     }
     for (let index = startBatch; index < batches.length; index++) {
-      yield collate(this.examples, batches[index], this.labels, { padId: this.options.padId, padToMultipleOf: this.options.batching.padToMultipleOf, index, epoch, softTargets: this.options.softTargets });
+      yield collate(this.examples, batches[index], this.labels, { padId: this.options.padId, padToMultipleOf: this.options.batching.padToMultipleOf, index, epoch, softTargets: this.options.softTargets, labelWidth: this.options.labelWidth });
     }
   }
 
