@@ -7,6 +7,8 @@ import { readCsvFile } from '../data/csv.js';
 import { AUTO_TEMPLATE, embeddedDatasetAt, resolveLabelColumn, resolveTemplate, TITANIC_TRAIN_PATH } from '../data/embedded.js';
 import { compileExtraTemplate } from '../data/augment.js';
 import { compileTemplate } from '../data/template.js';
+import { DEFAULT_MISSING_VALUES } from '../data/columns.js';
+import { taskOf } from '../data/targets.js';
 import { printJson, UsageError } from './output.js';
 
 const STARTER = `# mlx-train config. Every key is optional: unset keys take the preset's or the schema's default.
@@ -72,6 +74,23 @@ function checkTemplate(config: TrainingConfig): void {
   extra.forEach((t, i) => compileExtraTemplate(t, i, columns));
 }
 
+/**
+ * The task training will run and why (the rule of src/data/targets.ts applied to the training CSV's
+ * label column), e.g. `regression (inferred: label column 'y' holds 214 distinct integers …)`.
+ */
+export function explainTask(config: TrainingConfig): string {
+  const trainPath = config.data.trainPath ?? TITANIC_TRAIN_PATH;
+  if (!existsSync(trainPath)) return `${config.model.task}: decided when ${trainPath} exists`;
+  try {
+    const table = readCsvFile(trainPath);
+    const labelColumn = config.data.labelColumns ? '' : (resolveLabelColumn(config.data.labelColumn, table.columns) ?? config.data.labelColumn);
+    const choice = taskOf(table, { task: config.model.task, labelColumn, labelColumns: config.data.labelColumns, labelDelimiter: config.data.labelDelimiter, missingValues: DEFAULT_MISSING_VALUES });
+    return `→ ${choice.task} (${choice.reason})${choice.warning ? `. WARNING: ${choice.warning}` : ''}`;
+  } catch (err) {
+    return `cannot tell yet: ${(err as Error).message}`;
+  }
+}
+
 /** What `template: auto` renders with for the configured training CSV, in words (resolved as the data pipeline does). */
 export function explainAutoTemplate(config: TrainingConfig): string {
   const trainPath = config.data.trainPath ?? TITANIC_TRAIN_PATH;
@@ -86,6 +105,8 @@ export function explainAutoTemplate(config: TrainingConfig): string {
  */
 export function explainedConfigYaml(config: TrainingConfig): string {
   const doc = new Document(config);
+  const task = doc.getIn(['model', 'task'], true) as Scalar | undefined;
+  if (task) task.comment = ` ${explainTask(config)}`;
   if (config.data.template === AUTO_TEMPLATE) {
     const node = doc.getIn(['data', 'template'], true) as Scalar;
     node.comment = explainAutoTemplate(config)

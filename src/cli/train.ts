@@ -5,6 +5,7 @@ import type { FitResult } from '../trainer/trainer.js';
 import type { TrainingConfig } from '../config/schema.js';
 import type { EvalMetrics } from '../trainer/types.js';
 import { describeCrossValidation } from '../trainer/kfold-report.js';
+import { headline } from '../trainer/tasks/metric-table.js';
 import { returnedModel } from '../trainer/returned-model.js';
 import { trainerOptions } from './trainer-options.js';
 
@@ -29,7 +30,8 @@ export async function run(opts: Record<string, unknown>): Promise<void> {
   if (result.status === 'KILLED') process.exitCode = 130;
 }
 
-const metricLine = (m: EvalMetrics) => `accuracy ${m.accuracy.toFixed(4)}  f1 ${m.f1.toFixed(4)}  loss ${m.loss.toFixed(4)}${m.rocAuc !== undefined ? `  roc_auc ${m.rocAuc.toFixed(4)}` : ''}`;
+// Classification's line as before; other tasks print their own figures (rmse, r2, qwk, …).
+const metricLine = (m: EvalMetrics) => (m.confusionMatrix.length === 0 || m.qwk !== undefined ? headline(m) : `accuracy ${m.accuracy.toFixed(4)}  f1 ${m.f1.toFixed(4)}  loss ${m.loss.toFixed(4)}${m.rocAuc !== undefined ? `  roc_auc ${m.rocAuc.toFixed(4)}` : ''}`);
 
 /**
  * The lines `train` prints: the model fit() returns (the restored best checkpoint, or the last weights)

@@ -14,6 +14,7 @@
  */
 import type { CsvTable } from './csv.js';
 import { isMissing } from './columns.js';
+import { ConfigError, formatDataLocation } from '../errors.js';
 import { DataError } from './errors.js';
 import { LabelEncoder } from './labels.js';
 import { nearestName } from './nearest.js';
@@ -69,8 +70,8 @@ const isNumber = (v: string) => v !== '' && Number.isFinite(Number(v));
 export function chooseTask(options: Pick<TargetOptions, 'task' | 'labelColumns' | 'labelDelimiter'>, column: string, values: readonly string[]): TaskChoice {
   const multi = options.labelColumns ? `data.labelColumns lists ${options.labelColumns.length} 0/1 columns` : options.labelDelimiter ? `data.labelDelimiter is '${options.labelDelimiter}'` : null;
   if (options.task !== 'auto') {
-    if (multi && options.task !== 'multilabel') throw new DataError(`model.task is ${options.task} but ${multi}, which only a multilabel task reads; set model.task: multilabel (or auto), or unset it`, { key: 'model.task' }, { code: 'CONFIG_ERROR' });
-    if (!multi && options.task === 'multilabel') throw new DataError("model.task is multilabel but neither data.labelDelimiter nor data.labelColumns says where the labels are; set one (e.g. data.labelDelimiter: '|')", { key: 'model.task' }, { code: 'CONFIG_ERROR' });
+    if (multi && options.task !== 'multilabel') throw new ConfigError(formatDataLocation({ key: 'model.task' }) + `model.task is ${options.task} but ${multi}, which only a multilabel task reads; set model.task: multilabel (or auto), or unset it`);
+    if (!multi && options.task === 'multilabel') throw new ConfigError(formatDataLocation({ key: 'model.task' }) + "model.task is multilabel but neither data.labelDelimiter nor data.labelColumns says where the labels are; set one (e.g. data.labelDelimiter: '|')");
     return { task: options.task, reason: 'set by model.task' };
   }
   if (multi) return { task: 'multilabel', reason: `inferred: ${multi}` };
@@ -157,7 +158,7 @@ export function readTargets(table: CsvTable, options: TargetOptions): Targets {
 }
 
 function multiHotColumns(table: CsvTable, names: readonly string[], options: TargetOptions, n: number): Omit<Targets, keyof TaskChoice> {
-  if (names.length < 2) throw new DataError(`data.labelColumns needs at least 2 columns (one 0/1 column is a binary labelColumn) but lists ${names.length}`, { key: 'labelColumns' }, { code: 'CONFIG_ERROR' });
+  if (names.length < 2) throw new ConfigError(formatDataLocation({ key: 'labelColumns' }) + `data.labelColumns needs at least 2 columns (one 0/1 column is a binary labelColumn) but lists ${names.length}`);
   const indices = names.map((name) => requireLabelColumn(table, name, 'labelColumns'));
   const values = new Float32Array(n * names.length);
   indices.forEach((c, j) => {

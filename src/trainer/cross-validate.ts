@@ -19,6 +19,7 @@ import type { EnsembleMember } from './predict.js';
 import { dataOptionsOf, type FitResult, type RunOptions } from './run.js';
 import { latestCheckpoint } from './run-checkpoint.js';
 import { createState } from './state.js';
+import { checkKFoldTask } from './tasks/session.js';
 import type { EvalMetrics } from './types.js';
 
 /** What this module needs of a fold's Trainer. */
@@ -48,6 +49,7 @@ export async function crossValidateRun(c: TrainingConfig, options: RunOptions, l
       data: { ...dataOptionsOf(c), tokenizer },
       k,
       trainFold: async ({ fold, data }) => {
+        checkKFoldTask(data, c);
         log(`fold ${fold + 1}/${k}: ${data.split.train.length} training rows, ${data.split.validation.length} validation rows`);
         // The last-epoch model on the fold, before fit() puts the checkpoint selected on the fold back.
         let lastEpoch: EvaluationResult | undefined;

@@ -11,6 +11,7 @@ import { nearestName } from '../data/nearest.js';
 import { crossEntropy } from '../nn/losses.js';
 import type { Module } from '../nn/module.js';
 import { classificationMetrics, MetricAccumulator } from './metrics.js';
+import { modeOf } from './tasks/metric-table.js';
 import type { EvalMetrics } from './types.js';
 
 type MxArray = mx.Array;
@@ -37,6 +38,8 @@ export const meanCrossEntropy: EvalLossFn = (logits, labels) => crossEntropy(log
 /** A classifier: token ids (+ mask, type ids) → [batch, numClasses] logits. */
 export type ClassifierModule = Module & { forward(inputIds: MxArray, inputs?: { attentionMask?: MxArray | null; tokenTypeIds?: MxArray | null }): MxArray };
 
+const softmaxOutputs = (logits: MxArray) => mx.softmax(logits.astype('float32'), -1);
+
 function batchesOf(source: EvalSource): Iterable<EvalBatch> | AsyncIterable<EvalBatch> {
   const loader = source as DataLoader;
   if (typeof loader.epoch === 'function' && typeof loader.numBatches === 'function') return loader.epoch(0) as AsyncIterable<Batch>;
@@ -45,8 +48,9 @@ function batchesOf(source: EvalSource): Iterable<EvalBatch> | AsyncIterable<Eval
 
 export interface BatchOutputs {
   rows: number[] | undefined;
-  labels: Int32Array | null;
-  /** Row-major [size, numClasses] softmax probabilities. */
+  /** Class ids, or float targets (multi-label, regression). */
+  labels: Int32Array | Float32Array | null;
+  /** Row-major [size, numClasses] softmax probabilities (or what `outputs` makes of the logits: [size, width]). */
   probabilities: Float32Array;
   numClasses: number;
   /** Mean loss of the batch (labelled batches only). */
@@ -58,7 +62,13 @@ export interface BatchOutputs {
  * host outputs to `onBatch`. Each batch is one eval of its loss and probabilities; its arrays are freed
  * before the next batch.
  */
-export async function forEachBatchOutput(model: ClassifierModule, source: EvalSource, onBatch: (out: BatchOutputs) => void, lossFn: EvalLossFn = meanCrossEntropy): Promise<void> {
+export async function forEachBatchOutput(
+  model: ClassifierModule,
+  source: EvalSource,
+  onBatch: (out: BatchOutputs) => void,
+  lossFn: EvalLossFn = meanCrossEntropy,
+  outputs: (logits: MxArray) => MxArray = softmaxOutputs,
+): Promise<void> {
   const wasTraining = model.training;
   model.eval();
   try {
@@ -68,14 +78,15 @@ export async function forEachBatchOutput(model: ClassifierModule, source: EvalSo
           tidy(() => {
             const logits = model.forward(batch.inputIds, { attentionMask: batch.attentionMask, tokenTypeIds: batch.tokenTypeIds ?? null });
             if (logits.ndim !== 2) throw new RangeError(`evaluate: expected [batch, numClasses] logits but the model returned shape [${logits.shape.join(', ')}]`);
-            const probabilities = mx.softmax(logits.astype('float32'), -1);
+            const probabilities = outputs(logits);
             const loss = batch.labels ? lossFn(logits, batch.labels) : null;
             mx.eval(probabilities, loss ?? []);
+            const labels = batch.labels ? batch.labels.astype(batch.labels.dtype === 'float32' ? 'float32' : 'int32').toTypedArray() : null;
             return {
               rows: batch.rows,
-              labels: batch.labels ? (batch.labels.astype('int32').toTypedArray() as Int32Array) : null,
+              labels: labels as Int32Array | Float32Array | null,
               probabilities: probabilities.toTypedArray() as Float32Array,
-              numClasses: logits.shape[1],
+              numClasses: probabilities.shape[1],
               loss: loss ? (loss.item() as number) : undefined,
             };
           }),
@@ -186,9 +197,9 @@ export function checkMonitorName(monitor: string): void {
   monitoredValue(sample, monitor);
 }
 
-/** 'min' for losses and errors, 'max' for everything else (accuracy, f1, AUC…). */
+/** The metric table's mode (rmse: min, r2: max, …); else 'min' for losses and errors, 'max' for everything else. */
 export function defaultMode(monitor: string): MonitorMode {
-  return /loss|error/i.test(monitor) ? 'min' : 'max';
+  return modeOf(monitor) ?? (/loss|error/i.test(monitor) ? 'min' : 'max');
 }
 
 /** Whether `value` beats `best` by more than `minDelta` in the given direction (any finite value beats none). */

@@ -2,7 +2,9 @@
  * One fit of a prepared run: callbacks, resume, the loop, the best checkpoint put back, and the tracked
  * run marked FINISHED, FAILED or KILLED (callbacks' onException on failure).
  */
-import { evaluate as evaluateModel, metricsForLogging, nanWeights, type ClassifierModule } from './evaluate.js';
+import { metricsForLogging, nanWeights, type ClassifierModule } from './evaluate.js';
+import { evaluateTask } from './tasks/evaluate.js';
+import { checkTaskMonitor } from './tasks/session.js';
 import { rank, worldSize } from './distributed.js';
 import { emit, trainLoop, type LoopContext } from './loop.js';
 import { savePipeline } from './pipeline-files.js';
@@ -16,7 +18,7 @@ import type { EvalMetrics } from './types.js';
 
 /** Validation metrics of the run's model (a warning when NaN weights make them meaningless). */
 export async function evaluateRun(run: PreparedRun): Promise<EvalMetrics> {
-  const metrics = await evaluateModel(run.model as ClassifierModule, run.data.validationLoader());
+  const { metrics } = await evaluateTask(run.model as ClassifierModule, run.data.validationLoader(), run.head, run.options.metrics);
   if (!Number.isFinite(metrics.loss)) {
     const nan = nanWeights(run.model);
     if (nan.count) run.log(`warning: the model weights contain NaN (${nan.count} tensor(s), e.g. ${nan.paths.join(', ')}): the validation loss is ${metrics.loss} and the metrics are meaningless`);
@@ -31,6 +33,8 @@ export async function fitRun(run: PreparedRun, options: FitOptions): Promise<Fit
   const control = createControl();
   const isMain = rank() === 0;
   if (o.fold !== undefined) state.fold = o.fold;
+  const es = c.training.earlyStopping;
+  checkTaskMonitor(es.monitor, es.mode, run.head.task, o.metrics !== undefined, (m) => run.log(`warning: ${m}`));
   if (isMain) savePipeline(c.outputDir, run.data);
   const { list: callbacks, history, tracking } = runCallbacks(run, isMain);
   if (options.resumeFrom) resumeRun(run, options.resumeFrom, state, callbacks);
@@ -46,6 +50,8 @@ export async function fitRun(run: PreparedRun, options: FitOptions): Promise<Fit
     // Each rank trains on its shard of every batch of the shared-seed order.
     trainLoader: (batching) => shardLoader(run.data.trainLoader({ batching, softTargets: run.softTargets }), rank(), worldSize()),
     evaluate: () => evaluateRun(run),
+    // The monitor was checked for the task above (checkTaskMonitor).
+    checkMonitor: () => {},
     save: async () => (lastCheckpoint = saveRunCheckpoint(run, state, callbacks, isMain)),
     warn: (m) => run.log(`warning: ${m}`),
   };

@@ -28,6 +28,8 @@ export interface LoopContext {
   control: TrainerControl;
   trainLoader: (batching: Record<string, number>) => DataLoader;
   evaluate: () => Promise<EvalMetrics>;
+  /** Checks the monitor name before the first step (default: a classification metric); the Trainer checks it per task. */
+  checkMonitor?: (monitor: string) => void;
   save: () => Promise<string>;
   /** Called after a memory back-off so the loop can log it. */
   warn: (message: string) => void;
@@ -119,7 +121,7 @@ function nonFinite(ctx: LoopContext, result: StepResult, batchIndex: number): Tr
 export async function trainLoop(ctx: LoopContext): Promise<void> {
   const { state, control, callbacks } = ctx;
   const t = state.config.training;
-  checkMonitor(t.earlyStopping.monitor);
+  (ctx.checkMonitor ?? checkMonitor)(t.earlyStopping.monitor);
   let interrupted = false;
   const onSigint = () => {
     if (interrupted) process.exit(130);

@@ -10,19 +10,23 @@ import type { TrainingConfig } from '../config/schema.js';
 import type { PreparedData } from '../data/dataset.js';
 import { CheckpointError } from '../errors.js';
 import { loadTokenizer, type Tokenizer } from '../tokenizers/index.js';
+import type { TargetScaling } from '../data/targets.js';
+import { savedTaskInfo, scalingFrom } from './tasks/session.js';
 
 export const TOKENIZER_FILE = 'tokenizer.json';
 export const LABELS_FILE = 'labels.json';
 
 /** What fit() saved in config.outputDir (a tokenizer named in the config is loaded from there instead, as in training). */
-export function readSavedPipeline(config: TrainingConfig): { tokenizer?: Tokenizer; labelClasses?: string[] } {
-  const out: { tokenizer?: Tokenizer; labelClasses?: string[] } = {};
+export function readSavedPipeline(config: TrainingConfig): { tokenizer?: Tokenizer; labelClasses?: string[]; scaling?: TargetScaling | null } {
+  const out: { tokenizer?: Tokenizer; labelClasses?: string[]; scaling?: TargetScaling | null } = {};
   const tokenizerPath = join(config.outputDir, TOKENIZER_FILE);
   if (config.data.tokenizer === null && existsSync(tokenizerPath)) out.tokenizer = loadTokenizer(tokenizerPath);
   const labelsPath = join(config.outputDir, LABELS_FILE);
   if (existsSync(labelsPath)) {
     try {
-      out.labelClasses = (JSON.parse(readFileSync(labelsPath, 'utf8')) as { classes: string[] }).classes;
+      const saved = JSON.parse(readFileSync(labelsPath, 'utf8')) as { classes: string[]; scaling?: unknown };
+      out.labelClasses = saved.classes;
+      out.scaling = scalingFrom(saved.scaling);
     } catch (err) {
       throw new CheckpointError(`cannot read the saved label map ${labelsPath}: ${(err as Error).message}`);
     }
@@ -35,6 +39,6 @@ export function savePipeline(dir: string, data: PreparedData): void {
   mkdirSync(dir, { recursive: true });
   data.tokenizer.save(join(dir, TOKENIZER_FILE));
   const labelsPath = join(dir, LABELS_FILE);
-  writeFileSync(`${labelsPath}.tmp-${process.pid}`, `${JSON.stringify({ column: data.labels.column, classes: data.labels.classes }, null, 2)}\n`);
+  writeFileSync(`${labelsPath}.tmp-${process.pid}`, `${JSON.stringify({ column: data.labels.column, classes: data.labels.classes, ...savedTaskInfo(data) }, null, 2)}\n`);
   renameSync(`${labelsPath}.tmp-${process.pid}`, labelsPath);
 }

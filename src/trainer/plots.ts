@@ -57,7 +57,9 @@ export function trainingCurvesSpec(history: CurveData): TopLevelSpec {
     { step: e.step, value: e.metrics.accuracy, series: 'accuracy' },
     { step: e.step, value: e.metrics.f1, series: 'f1' },
     ...(e.metrics.rocAuc !== undefined ? [{ step: e.step, value: e.metrics.rocAuc, series: 'roc auc' }] : []),
-  ]);
+    // Regression has no accuracy/f1 (NaN, dropped below): its R² instead.
+    ...(typeof e.metrics.r2 === 'number' ? [{ step: e.step, value: e.metrics.r2, series: 'r2' }] : []),
+  ]).filter((p) => Number.isFinite(p.value));
   const width = 560;
   const panel = (title: string, values: object[], y: string, extra: object = {}) => ({
     title,

@@ -5,6 +5,7 @@
  * each member encodes the file with its own data pipeline, since folds may train their own vocabularies.
  */
 import { renameSync, writeFileSync } from 'node:fs';
+import type * as mx from '../core/index.js';
 import type { BatchingOptions } from '../data/batching.js';
 import type { CsvTable } from '../data/csv.js';
 import { type EncodedTable, type PreparedData, predictionLoader } from '../data/dataset.js';
@@ -22,7 +23,13 @@ export interface EnsembleMember {
  * Class probabilities of every example a loader yields, as a row-major [rowCount, K] matrix placed by
  * each batch's example indices (so bucketed or shuffled loaders still land in file order).
  */
-export async function predictProbabilities(model: ClassifierModule, source: DataLoader | EvalSource, rowCount: number): Promise<{ probabilities: Float32Array; numClasses: number }> {
+export async function predictProbabilities(
+  model: ClassifierModule,
+  source: DataLoader | EvalSource,
+  rowCount: number,
+  /** What the logits become (default softmax; task heads pass their own, tasks/heads.ts). */
+  outputs?: (logits: mx.Array) => mx.Array,
+): Promise<{ probabilities: Float32Array; numClasses: number }> {
   let probabilities: Float32Array | null = null;
   let numClasses = 0;
   const seen = new Uint8Array(rowCount);
@@ -38,7 +45,7 @@ export async function predictProbabilities(model: ClassifierModule, source: Data
       probabilities.set(out.probabilities.subarray(b * numClasses, (b + 1) * numClasses), row * numClasses);
     }
     next += size;
-  });
+  }, undefined, outputs);
   if (!probabilities) throw new RangeError('predict: the loader produced no batches');
   const missing = seen.indexOf(0);
   if (missing >= 0) throw new RangeError(`predict: no prediction for example ${missing} of ${rowCount} (the loader skipped rows; use dropLast: false)`);
@@ -118,7 +125,7 @@ export function predictionRecords(p: Pick<FilePredictions, 'labels' | 'classes' 
 }
 
 /** RFC 4180 quoting for a field that holds a delimiter, quote or line break. */
-function csvField(value: string): string {
+export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 

@@ -9,7 +9,8 @@ import { EarlyStopping } from './callbacks/early-stopping.js';
 import { builtinCallbacks } from './callbacks/index.js';
 import { plotsDirOf, RunReport } from './callbacks/run-report.js';
 import { TrackingCallback } from './callbacks/tracking.js';
-import { evaluateDetailed, type ClassifierModule } from './evaluate.js';
+import type { ClassifierModule } from './evaluate.js';
+import { reportEvaluation } from './tasks/session.js';
 import { checkpointDirOf, type PreparedRun } from './run.js';
 import type { RunHistory } from './summary.js';
 import type { Callback } from './types.js';
@@ -47,7 +48,7 @@ export function runCallbacks(run: PreparedRun, isMain: boolean): RunCallbacks {
           mode: es.mode,
           log,
           plotsDir: o.plots === false ? null : plotsDirOf(c.outputDir),
-          evaluate: () => evaluateDetailed(run.model as ClassifierModule, run.data.validationLoader()),
+          evaluate: () => reportEvaluation(run.model as ClassifierModule, run.data.validationLoader(), run.head, run.options.metrics),
           classNames: run.data.labels.classes,
           tracking,
         }),

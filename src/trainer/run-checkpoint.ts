@@ -41,6 +41,8 @@ export interface TrainerCheckpointState {
   dataSeed: number;
   /** The tracked run this training logs to, so a resume continues it. */
   runId?: string;
+  /** Regression: the target standardisation the model was trained with (undone at prediction). */
+  targetScaling?: { mean: number; std: number };
 }
 
 export interface CheckpointContents {

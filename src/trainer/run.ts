@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import * as mx from '../core/index.js';
+import { ConfigError } from '../errors.js';
 import type { ResolveOptions } from '../config/load.js';
 import type { TrainingConfig } from '../config/schema.js';
 import { type DataOptions, prepareData, type PreparedData } from '../data/dataset.js';
@@ -15,7 +16,6 @@ import { BatchSizer } from './batch-size.js';
 import type { ProgressBarOptions } from './callbacks/progress-bar.js';
 import { guardStepDeadline, rank, worldSize } from './distributed.js';
 import type { CrossValidationResult } from './kfold.js';
-import { classificationLoss } from './loss.js';
 import { distillationLoss, distillationTargets } from './distill.js';
 import type { SoftTargets } from '../data/collate.js';
 import { applyMemoryLimit } from './memory.js';
@@ -27,6 +27,10 @@ import { seedEverything } from './rng.js';
 import { shardLoader } from './shard-loader.js';
 import { TrainStep, type LossFn } from './step.js';
 import type { Callback, EvalMetrics, TrainerState } from './types.js';
+import type { TargetScaling } from '../data/targets.js';
+import { taskHead, type CustomLoss, type TaskHead } from './tasks/heads.js';
+import type { CustomMetrics } from './tasks/hooks.js';
+import { describeTask, taskDataOptions } from './tasks/session.js';
 
 /** How a run behaves beyond its config (both ways of making a Trainer take these). */
 export interface RunOptions {
@@ -48,13 +52,17 @@ export interface RunOptions {
   trackingTags?: Record<string, string>;
   /** Called at the end of fit() with the last weights, before the best checkpoint is put back (k-fold folds score the last-epoch model here). */
   beforeRestore?: (model: Module) => Promise<void> | void;
+  /** A custom training loss replacing the task's (logits + batch → scalar mean); see tasks/heads.ts. */
+  loss?: CustomLoss;
+  /** Custom validation metrics, logged as val_<name> and usable as early stopping's monitor; see tasks/hooks.ts. */
+  metrics?: CustomMetrics;
 }
 
 /** `new Trainer(options)`: where the config comes from (preset, file, --set, overrides) and the run options. */
 export interface TrainerOptions extends ResolveOptions, RunOptions {}
 
 export const RESOLVE_OPTION_KEYS = ['preset', 'file', 'set', 'env', 'overrides', 'flags'] as const;
-export const RUN_OPTION_KEYS = ['callbacks', 'createModel', 'log', 'preparedData', 'fold', 'progress', 'plots', 'trackingTags', 'beforeRestore'] as const;
+export const RUN_OPTION_KEYS = ['callbacks', 'createModel', 'log', 'preparedData', 'fold', 'progress', 'plots', 'trackingTags', 'beforeRestore', 'loss', 'metrics'] as const;
 
 export interface FitOptions {
   /** A checkpoint file to continue from, or 'latest' for the newest one in outputDir/checkpoints. */
@@ -91,8 +99,14 @@ export interface SaveFusedOptions {
 
 export interface Prediction {
   id: string;
+  /** The predicted class, value (regression) or labels joined by the delimiter (multilabel). */
   label: string;
+  /** Class or label probabilities (none for regression). */
   probabilities: number[];
+  /** Regression: the predicted value. */
+  value?: number;
+  /** Multilabel: the predicted labels. */
+  labels?: string[];
 }
 
 /** Everything a run is made of, built once by prepareRun. fuseAdapters replaces config, optimizer and step. */
@@ -114,6 +128,8 @@ export interface PreparedRun {
   fusedLayers: number;
   /** training.distillation: the teacher's logits per row, batched beside the labels (distill.ts). */
   softTargets: SoftTargets | null;
+  /** The task's head: output width, losses, metrics, predictions (tasks/heads.ts). */
+  head: TaskHead;
 }
 
 export const checkpointDirOf = (config: TrainingConfig): string => join(config.outputDir, 'checkpoints');
@@ -137,6 +153,7 @@ export function dataOptionsOf(c: TrainingConfig, fold = 0): DataOptions {
     vocabSize: c.data.vocabSize,
     maxLength: c.model.maxLength,
     cacheDir: c.data.cacheDir,
+    ...taskDataOptions(c),
   };
 }
 
@@ -144,7 +161,7 @@ export function dataOptionsOf(c: TrainingConfig, fold = 0): DataOptions {
  * Data, model, optimizer and step for `config`. With `reuseSavedPipeline` the tokenizer and label map
  * that fit() saved in outputDir are read back (a model loaded for evaluate/predict encodes as it trained).
  */
-export function prepareRun(config: TrainingConfig, options: RunOptions, reuseSavedPipeline: boolean, log: (message: string) => void): PreparedRun {
+export function prepareRun(config: TrainingConfig, options: RunOptions, reuseSavedPipeline: boolean, log: (message: string) => void, savedScaling: TargetScaling | null = null): PreparedRun {
   const c = config;
   const t = c.training;
   seedEverything(t.seed);
@@ -156,10 +173,15 @@ export function prepareRun(config: TrainingConfig, options: RunOptions, reuseSav
     ...dataOptionsOf(c, options.fold ?? 0),
     labelClasses: saved.labelClasses,
     tokenizer: pretrainedTok ?? saved.tokenizer ?? c.data.tokenizer,
+    savedScaling: savedScaling ?? saved.scaling ?? null,
   });
+  const head = taskHead(c, data.targets, options.loss);
+  log(describeTask(data));
+  if (data.targets.warning) log(`warning: ${data.targets.warning}`);
+  if (t.distillation && head.task !== 'classification') throw new ConfigError(`training.distillation supports model.task classification only, not ${head.task}`);
   // The teacher's logits, before the reseed below (its setup draws from the global key too).
   const softTargets = t.distillation ? distillationTargets(c, options.fold, data, (tc) => prepareRun(tc, { log, progress: false }, true, (m) => log(`teacher: ${m}`)), log) : null;
-  const numLabels = data.labels.numClasses;
+  const numLabels = head.width;
   const padTokenId = data.tokenizer.tokenToId('[PAD]') ?? 0;
   // Model init draws from the global key: reseed so the weights do not depend on what data prep drew.
   seedEverything(t.seed);
@@ -172,7 +194,7 @@ export function prepareRun(config: TrainingConfig, options: RunOptions, reuseSav
   model.train();
   mx.eval(model.parameters());
   const scaler = t.mixedPrecision === 'fp16' ? new DynamicLossScaler() : null;
-  const lossFn = t.distillation ? distillationLoss(classificationLoss(t), t.distillation) : classificationLoss(t);
+  const lossFn = t.distillation ? distillationLoss(head.trainLoss, t.distillation) : head.trainLoss;
   const resolved = resolveAutoBatchSize(c, { model, lossFn, vocabSize: data.tokenizer.vocabSize, log });
   const sizer = new BatchSizer({
     batchSize: batchSizeOf(resolved.training),
@@ -191,7 +213,7 @@ export function prepareRun(config: TrainingConfig, options: RunOptions, reuseSav
   const totalSteps = t.epochs * Math.ceil(perEpoch / t.gradientAccumulationSteps);
   const optimizer = makeOptimizer(resolved, totalSteps);
   const step = buildStep(resolved, model, optimizer, lossFn, scaler);
-  return { config: resolved, options, log, data, model, optimizer, step, lossFn, sizer, scaler, totalSteps, fusedLayers: 0, softTargets };
+  return { config: resolved, options, log, data, model, optimizer, step, lossFn, sizer, scaler, totalSteps, fusedLayers: 0, softTargets, head };
 }
 
 /** The training step for `model` under `optimizer` (the loss scale changes at run time, so fp16 runs eagerly). */

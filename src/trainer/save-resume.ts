@@ -37,6 +37,7 @@ export function saveRunCheckpoint(run: PreparedRun, state: LoopState, callbacks:
     skippedSteps: state.skippedSteps,
     dataSeed: run.config.training.seed,
     ...(state.runId ? { runId: state.runId } : {}),
+    ...(run.data.targets.scaling ? { targetScaling: run.data.targets.scaling } : {}),
   };
   if (!isMain) return '';
   return saveCheckpoint(checkpointDirOf(run.config), { model: run.model, optimizer: run.optimizer, trainer, callbacks: callbackStates, config: run.config });

@@ -22,12 +22,14 @@ import { crossValidateRun, loadFoldWeights, outOfFoldMetrics, type MakeTrainer }
 import type { ClassifierModule } from './evaluate.js';
 import { evaluateRun, fitRun } from './fit.js';
 import type { CrossValidationResult } from './kfold.js';
-import { checkMonitor } from './loop.js';
 import { predict as predictCsv, type EnsembleMember } from './predict.js';
 import { checkpointDirOf, prepareRun, RESOLVE_OPTION_KEYS, RUN_OPTION_KEYS, type FitOptions, type FitResult, type Prediction, type PreparedRun, type RunOptions, type SaveFusedOptions, type TrainerOptions } from './run.js';
 import { latestCheckpoint, loadCheckpoint, loadCheckpointWeights } from './run-checkpoint.js';
 import { checkpointPath } from './save-resume.js';
 import type { EvalMetrics } from './types.js';
+import type { TargetScaling } from '../data/targets.js';
+import { predictTask, writeTaskPredictions } from './tasks/predict.js';
+import { checkTaskMonitor, scalingFrom } from './tasks/session.js';
 
 /** Kept here for callers of the Trainer module; the model building lives in model-setup.ts. */
 export { applyAdapters } from './model-setup.js';
@@ -52,6 +54,8 @@ export class Trainer {
   private crossValidation?: CrossValidationResult;
   /** Set by loadWeightsFrom: setup() reuses the tokenizer and label map that fit() saved in outputDir. */
   private reuseSavedPipeline = false;
+  /** A regression scaling read from the checkpoint loadWeightsFrom loads (used when setup() runs). */
+  private savedScaling: TargetScaling | null = null;
 
   /** Resolves the config from `options` (preset, file, set, overrides; env only when given) like the CLI does. */
   constructor(options: TrainerOptions = {}) {
@@ -88,7 +92,7 @@ export class Trainer {
 
   /** Prepares data, model, optimizer and step (once): the record every other method works on. */
   setup(): PreparedRun {
-    this.run ??= prepareRun(this.initialConfig, this.options, this.reuseSavedPipeline, this.log);
+    this.run ??= prepareRun(this.initialConfig, this.options, this.reuseSavedPipeline, this.log, this.savedScaling);
     return this.run;
   }
 
@@ -119,6 +123,7 @@ export class Trainer {
     const path = checkpointPath(this.checkpointDir, checkpoint);
     const ck = loadCheckpoint(path);
     if (!this.run) this.reuseSavedPipeline = true;
+    this.savedScaling = scalingFrom(ck.trainer.targetScaling) ?? this.savedScaling;
     loadCheckpointWeights(this.setup().model, ck);
     return path;
   }
@@ -129,7 +134,8 @@ export class Trainer {
    * charts to outputDir/plots (see callbacks/run-report.ts).
    */
   async fit(options: FitOptions = {}): Promise<FitResult> {
-    checkMonitor(this.config.training.earlyStopping.monitor);
+    const es = this.config.training.earlyStopping;
+    checkTaskMonitor(es.monitor, es.mode, this.config.model.task === 'auto' ? undefined : this.config.model.task, this.options.metrics !== undefined);
     // A k-fold config trains one Trainer per fold (each of those has options.fold set).
     if (this.config.data.kFolds >= 2 && this.options.fold === undefined) {
       if (options.resumeFrom) throw new ConfigError('resumeFrom is not supported with data.kFolds ≥ 2 (each fold trains from scratch)');
@@ -167,6 +173,12 @@ export class Trainer {
     const path = testCsv ?? this.config.data.testPath;
     if (!path) throw new ConfigError('predict: no CSV given and data.testPath is not set');
     mkdirSync(this.config.outputDir, { recursive: true });
+    const batching = { batchSize: batchSizeOf(this.config.training) };
+    if (!this.ensemble && this.setup().head.task !== 'classification') {
+      const file = await predictTask(members as EnsembleMember, this.setup().head, path, { batching });
+      writeTaskPredictions(join(this.config.outputDir, 'predictions.csv'), file);
+      return file.predictions;
+    }
     const out = await predictCsv({ members, testPath: path, outputPath: join(this.config.outputDir, 'predictions.csv'), batching: { batchSize: batchSizeOf(this.config.training) } });
     const k = out.numClasses;
     return out.ids.map((id, i) => ({ id, label: out.labels[i], probabilities: Array.from(out.probabilities.subarray(i * k, (i + 1) * k)) }));

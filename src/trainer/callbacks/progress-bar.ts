@@ -5,6 +5,7 @@
  * and never when NO_COLOR is set (https://no-color.org).
  */
 import cliProgress from 'cli-progress';
+import { headline } from '../tasks/metric-table.js';
 import type { Callback, EvalMetrics, TrainerControl, TrainerState } from '../types.js';
 
 export interface ProgressBarOptions {
@@ -33,6 +34,8 @@ const fmtLr = (x: number | undefined) => (x === undefined ? '-' : x.toExponentia
 
 /** The headline validation metrics as `name value` pairs. */
 export function formatEval(m: EvalMetrics): string {
+  // Regression has no accuracy (NaN): its own figures instead.
+  if (Number.isNaN(m.accuracy)) return `loss ${m.loss.toFixed(4)} ${headline(m).replace(/ {2}loss \S+/, '').replace(/ {2}/g, ' ')}`;
   const parts = [`loss ${m.loss.toFixed(4)}`, `accuracy ${m.accuracy.toFixed(4)}`, `f1 ${m.f1.toFixed(4)}`];
   if (m.rocAuc !== undefined) parts.push(`roc_auc ${m.rocAuc.toFixed(4)}`);
   return parts.join(' ');
@@ -110,7 +113,7 @@ export class ProgressBar implements Callback {
 
   onEvaluate(state: TrainerState, _control: TrainerControl, metrics: EvalMetrics): void {
     if (this.bar) {
-      this.lastEval = ` | val ${this.paint(33, `loss ${metrics.loss.toFixed(4)} acc ${metrics.accuracy.toFixed(4)}`)}`;
+      this.lastEval = ` | val ${this.paint(33, Number.isNaN(metrics.accuracy) ? formatEval(metrics) : `loss ${metrics.loss.toFixed(4)} acc ${metrics.accuracy.toFixed(4)}`)}`;
       this.bar.update(state.globalStep, { val: this.lastEval });
       return;
     }

@@ -19,7 +19,7 @@ export interface RunReportOptions {
   /** Where the PNG charts go; null skips the charts. */
   plotsDir: string | null;
   /** The final model on the validation split (labels and probabilities, for the confusion matrix and ROC). */
-  evaluate: () => Promise<EvaluationResult>;
+  evaluate: () => Promise<EvaluationResult | undefined>;
   classNames?: readonly string[];
   tracking?: TrackingCallback | null;
 }
