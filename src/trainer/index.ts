@@ -9,3 +9,5 @@ export {
   type TrackingCallbackOptions, type EarlyStoppingOptions, type LearningRateMonitorOptions, type ProgressBarOptions, type MemoryProfilerOptions, type MemorySummary,
   type RunReportOptions, type BuiltinCallbacks,
 } from './callbacks/index.js';
+// Tasks beyond classification (issue #22): heads, metrics, the metric table sweeps and early stopping read, hooks.
+export * from './tasks/index.js';
