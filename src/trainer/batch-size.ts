@@ -144,7 +144,7 @@ export function findBatchSize(o: FindBatchSizeOptions): { batchSize: number; pea
           inputIds: mx.random.randint(1, Math.max(2, o.vocabSize), shape, { dtype: 'int32' }),
           attentionMask: mx.ones(shape, 'int32'),
           tokenTypeIds: mx.zeros(shape, 'int32'),
-          labels: mx.zeros([size], 'int32'),
+          labels: o.lossFn.probeLabels?.(size) ?? mx.zeros([size], 'int32'),
           size,
         };
         const [loss, grads] = vg(batch);

@@ -34,7 +34,11 @@ export interface StepBatch {
  * says what the mean divides by when that is not the row count (e.g. a class-weight sum), so split
  * steps weigh their parts right (loss-shares.ts).
  */
-export type LossFn = ((model: Module, batch: StepBatch) => MxArray) & { normalizer?: (batch: StepBatch) => number };
+export type LossFn = ((model: Module, batch: StepBatch) => MxArray) & {
+  normalizer?: (batch: StepBatch) => number;
+  /** Labels of the shape and dtype this loss expects for a batch of `size` (the batch-size finder's probe; default int32 class ids). */
+  probeLabels?: (size: number) => MxArray;
+};
 
 export interface TrainStepOptions {
   /** Clip the global gradient norm to this value; null disables clipping. */

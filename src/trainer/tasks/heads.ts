@@ -188,6 +188,9 @@ export function taskHead(config: TrainingConfig, targets: Targets, customLoss?: 
   const { builtinLoss, values, ...rest } = head;
   const width = head.width;
   const predictions = (outputs: Float32Array): TaskPredictions => ({ task, values: values(outputs), outputs, width });
-  if (!customLoss) return { ...rest, predictions, loss, trainLoss: builtinLoss };
-  return { ...rest, predictions, loss: 'custom', trainLoss: (model, batch) => customLoss(forward(model, batch), batch) };
+  const trainLoss: LossFn = customLoss ? (model, batch) => customLoss(forward(model, batch), batch) : builtinLoss;
+  // What a batch's labels look like to this task (the batch-size finder builds a probe batch with them).
+  if (task === 'multilabel') trainLoss.probeLabels = (size) => mx.zeros([size, K], 'float32');
+  if (task === 'regression') trainLoss.probeLabels = (size) => mx.zeros([size], 'float32');
+  return { ...rest, predictions, loss: customLoss ? 'custom' : loss, trainLoss };
 }

@@ -102,3 +102,16 @@ describe('the metric table', () => {
     }
   });
 });
+
+describe('the batch-size finder', () => {
+  it('probes a multi-label or regression loss with labels of that task\'s shape', async () => {
+    const { findBatchSize } = await import('../../../src/trainer/batch-size.js');
+    const { tinyModel } = await import('../../helpers/tiny-model.js');
+    for (const [task, classes] of [['multilabel', ['a', 'b', 'c']], ['regression', ['y']]] as const) {
+      const head = taskHead(parseConfig({}), targets(task, [...classes], { width: classes.length }));
+      const model = tinyModel(0, { vocabSize: 50, numLabels: head.width });
+      const found = findBatchSize({ model, lossFn: head.trainLoss, maxLength: 8, vocabSize: 50, start: 1, max: 4, memoryLimitBytes: 2 ** 30 });
+      expect(found.batchSize, task).toBe(4);
+    }
+  });
+});
