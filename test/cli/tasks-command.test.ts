@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readTrainerState, latestCheckpoint } from '../../src/trainer/checkpoint.js';
+import { readTrainerState, latestCheckpoint } from '../../src/trainer/run-checkpoint.js';
 import { TrackingStore } from '../../src/tracking/index.js';
 import { multilabelCsv, ordinalCsv, regressionCsv } from '../trainer/tasks/task-csvs.js';
 import { cli } from './helpers.js';

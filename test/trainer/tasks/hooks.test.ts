@@ -19,7 +19,7 @@ describe('Trainer hooks', () => {
   it('a custom loss is what trains: the weights differ from the built-in loss\'s, and it sees logits and labels', async () => {
     const seen: number[][] = [];
     const trained = async (loss?: (logits: mx.Array, batch: { labels: mx.Array }) => mx.Array) => {
-      const t = new Trainer(toyConfig(join(root, loss ? 'custom' : 'builtin'), { epochs: 1 }), { createModel: tinyModelFactory(0), log: () => {}, progress: false, plots: false, loss });
+      const t = Trainer.fromConfig(toyConfig(join(root, loss ? 'custom' : 'builtin'), { epochs: 1 }), { createModel: tinyModelFactory(0), log: () => {}, progress: false, plots: false, loss });
       await t.fit();
       return snapshot(t.model);
     };
@@ -50,7 +50,7 @@ describe('Trainer hooks', () => {
     const config = toyConfig(dir, { epochs: 10, earlyStopping: { enabled: true, monitor: 'val_agreement_score', mode: 'max', patience: 1 } }, {
       tracking: { enabled: true, trackingUri: `sqlite:///${db}`, artifactLocation: join(dir, 'artifacts') },
     });
-    const t = new Trainer(config, { createModel: tinyModelFactory(0), log: () => {}, progress: false, plots: false, metrics });
+    const t = Trainer.fromConfig(config, { createModel: tinyModelFactory(0), log: () => {}, progress: false, plots: false, metrics });
     const r = await t.fit();
     expect(r.state.epoch).toBe(2); // stopped after 2 of 10 epochs
     expect(r.restoredBest?.metric).toBe('val_agreement_score');
@@ -67,7 +67,7 @@ describe('Trainer hooks', () => {
   it('custom metrics of a regression see values in target units', async () => {
     const dir = join(root, 'reg');
     let seen: { values: ArrayLike<number>; labels: ArrayLike<number> } | null = null;
-    const t = new Trainer(
+    const t = Trainer.fromConfig(
       { data: { trainPath: regressionCsv(dir, 64), labelColumn: 'price', idColumn: 'id', vocabSize: 100, cacheDir: join(dir, 'cache') }, model: { maxLength: 16 }, training: { epochs: 1, batchSize: 16, compile: false }, tracking: { enabled: false }, outputDir: join(dir, 'out') },
       { createModel: tinyModelFactory(0), log: () => {}, progress: false, plots: false, metrics: (p, labels) => ((seen = { values: p.values, labels }), { n: labels.length }) },
     );
@@ -79,7 +79,7 @@ describe('Trainer hooks', () => {
   }, 120_000);
 
   it('a hook that returns a non-number is an error naming the metric', async () => {
-    const t = new Trainer(toyConfig(join(root, 'bad')), { createModel: tinyModelFactory(0), log: () => {}, progress: false, plots: false, metrics: () => ({ oops: 'x' as unknown as number }) });
+    const t = Trainer.fromConfig(toyConfig(join(root, 'bad')), { createModel: tinyModelFactory(0), log: () => {}, progress: false, plots: false, metrics: () => ({ oops: 'x' as unknown as number }) });
     await expect(t.evaluate()).rejects.toThrow(/the metrics hook returned "x" for 'oops'; expected a number/);
   });
 });
