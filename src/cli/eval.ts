@@ -12,8 +12,9 @@ export async function run(opts: Record<string, unknown>): Promise<void> {
   const metrics = await trainer.evaluate();
   if (opts.json) return printJson({ checkpoint, metrics });
   const rows = Object.entries(metrics)
-    .filter(([, v]) => typeof v === 'number')
+    // Regression has no accuracy/precision/recall/f1 (NaN) and no confusion matrix.
+    .filter(([, v]) => typeof v === 'number' && !Number.isNaN(v))
     .map(([k, v]) => [k, (v as number).toFixed(4)]);
   printTable(['metric', 'value'], rows);
-  process.stdout.write(`confusion matrix (rows: true, columns: predicted): ${JSON.stringify(metrics.confusionMatrix)}\n`);
+  if (metrics.confusionMatrix.length) process.stdout.write(`confusion matrix (rows: true, columns: predicted): ${JSON.stringify(metrics.confusionMatrix)}\n`);
 }
