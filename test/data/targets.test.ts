@@ -79,3 +79,27 @@ describe('reading targets', () => {
     expect(() => readTargets(table(['a,1', 'b,NA']), base)).toThrow("test.csv, line 3, column 'y': missing label");
   });
 });
+
+describe('through the data pipeline', () => {
+  it('data.targetScaling reaches the batches: standardised by default, target units with none', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { prepareData } = await import('../../src/data/dataset.js');
+    const dir = mkdtempSync(join(tmpdir(), 'mlxt-targets-'));
+    const csv = join(dir, 'r.csv');
+    writeFileSync(csv, `x,y\n${Array.from({ length: 20 }, (_, i) => `w${i % 3},${100 + i * 0.5}`).join('\n')}\n`);
+    const opts = { trainPath: csv, labelColumn: 'y', cacheDir: null, vocabSize: 100 };
+    const scaled = prepareData(opts);
+    const raw = prepareData({ ...opts, targetScaling: 'none' });
+    expect(scaled.targets.task).toBe('regression');
+    expect(Math.max(...Array.from(scaled.targets.values).map(Math.abs))).toBeLessThan(3);
+    expect(raw.targets.scaling).toEqual({ mean: 0, std: 1 });
+    expect(Math.min(...Array.from(raw.targets.values))).toBeGreaterThanOrEqual(100);
+    for await (const b of raw.validationLoader().epoch(0)) {
+      expect(b.labels!.dtype).toBe('float32');
+      expect((b.labels!.toList() as number[]).every((v) => v >= 100)).toBe(true);
+      b.dispose();
+    }
+  });
+});
