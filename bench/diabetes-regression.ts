@@ -33,7 +33,8 @@ const bin = (c: string) => `{${c}:bin(${Q[c].map((b, i) => `${levels[i]}<${b}`).
 const template = `age ${bin('age')}, sex {sex}, bmi ${bin('bmi')}, bp ${bin('bp')}, tc ${bin('tc')}, ldl ${bin('ldl')}, hdl ${bin('hdl')}, tch ${bin('tch')}, ltg ${bin('ltg')}, glu ${bin('glu')}`;
 
 const rows: string[] = [];
-const startLoad = loadavg()[0];
+// Described before the runs, so its load average is the one at the start.
+const machine = describeMachine();
 for (const seed of seeds) {
   const dir = mkdtempSync(join(tmpdir(), 'mlx-train-diabetes-'));
   const started = performance.now();
@@ -65,8 +66,8 @@ for (const seed of seeds) {
 }
 console.log(`## Regression on the diabetes data (issue #22): mlx-train vs scikit-learn, same split
 
-${describeMachine()}
-- Load average at end: ${loadavg()[0].toFixed(2)} (start ${startLoad.toFixed(2)})
+${machine}
+- Load average at end: ${loadavg()[0].toFixed(2)}
 - Data: sklearn's diabetes set (442 rows, 10 variables, target: progression after one year), 80/20 split
   by training.seed; mlx-train sees each row as text (template: each variable's quintile as a word),
   scikit-learn the raw numbers. Validation R² of the last epoch's weights (no selection on those rows).
