@@ -14,4 +14,4 @@ export { collate, toMxBatch, type Batch, type HostBatch, type CollateOptions } f
 export { prefetch } from './prefetch.js';
 export { DataLoader, type DataLoaderOptions } from './loader.js';
 export { DataError, type DataErrorLocation } from './errors.js';
-export { chooseTask, readTargets, scaleTargets, standardization, taskOf, MAX_AUTO_CLASSES, TASK_KINDS, type TaskChoice, type TaskKind, type Targets, type TargetScaling, type TargetOptions } from './targets.js';
+export type { TaskChoice, TaskKind, Targets, TargetScaling } from './targets.js';

@@ -9,5 +9,7 @@ export {
   type TrackingCallbackOptions, type EarlyStoppingOptions, type LearningRateMonitorOptions, type ProgressBarOptions, type MemoryProfilerOptions, type MemorySummary,
   type RunReportOptions, type BuiltinCallbacks,
 } from './callbacks/index.js';
-// Tasks beyond classification (issue #22): heads, metrics, the metric table sweeps and early stopping read, hooks.
-export * from './tasks/index.js';
+// Tasks beyond classification (issue #22): the metric table (val_<metric> names, min/max) and the hooks' types.
+export { METRIC_TABLE, type MetricInfo, type MetricMode } from './tasks/metric-table.js';
+export type { CustomLoss } from './tasks/heads.js';
+export type { CustomMetrics, TaskPredictions } from './tasks/hooks.js';
