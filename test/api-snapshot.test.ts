@@ -33,6 +33,16 @@ describe('the public API', () => {
     for (const internal of ['writeAtomically', 'renderPng', 'formatDuration', 'trainLoop', 'TrainStep', 'saveCheckpoint']) expect(api.trainer).not.toHaveProperty(internal);
   });
 
+  it('keeps the data, distributed and config namespaces to their public face', () => {
+    const internals: Record<'data' | 'distributed' | 'config', string[]> = {
+      data: ['cacheKey', 'readTokenCache', 'writeTokenCache', 'encodeExamples', 'exampleLength', 'planBatches', 'paddedLength', 'toMxBatch', 'collate', 'prefetch', 'SeededRandom'],
+      distributed: ['shellQuote', 'sshCommand', 'remoteScript', 'freePorts', 'withDeadline', 'defaultTimeoutMs', 'recvLike', 'checkRingEnvironment'],
+      config: ['envName', 'leafPaths', 'flattenConfig', 'presetsDir'],
+    };
+    for (const [ns, names] of Object.entries(internals) as [keyof typeof internals, string[]][]) for (const name of names) expect(api[ns]).not.toHaveProperty(name);
+    expect([Object.keys(api.data).length, Object.keys(api.distributed).length, Object.keys(api.config).length]).toEqual([15, 23, 13]);
+  });
+
   it('exposes no raw addon and no argument-check helpers', () => {
     expect(api.mx).not.toHaveProperty('_native');
     for (const helper of ['describeValue', 'invalidArg', 'outOfRange', 'restate', 'formatDataLocation']) expect(api).not.toHaveProperty(helper);

@@ -2,7 +2,9 @@
 // BERT-mini-sized training step's matmuls in MLX at the batch shapes the pipeline produced.
 // Prints one JSON line. Args: csvPath tokenizerPath batchSize maxLength
 import * as mx from '../../src/core/index.js';
-import { DataLoader, defaultTemplate, encodeExamples, readCsvFile, type Row, toMxBatch } from '../../src/data/index.js';
+import { DataLoader, defaultTemplate, readCsvFile, type Row } from '../../src/data/index.js';
+import { encodeExamples } from '../../src/data/encoded.js';
+import { toMxBatch } from '../../src/data/collate.js';
 import { loadTokenizer } from '../../src/tokenizers/index.js';
 
 const [csvPath, tokenizerPath] = process.argv.slice(2, 4);

@@ -4,7 +4,8 @@
  * the world is one and the gradients pass through untouched.
  */
 import * as mx from '../core/index.js';
-import { allSum, averageGradients, defaultTimeoutMs, evalCollective, getDefaultGroup, isInitialized, withDeadline } from '../distributed/index.js';
+import { allSum, averageGradients, evalCollective, getDefaultGroup, isInitialized } from '../distributed/index.js';
+import { defaultTimeoutMs, withDeadline } from '../distributed/timeout.js';
 
 type Tree = Record<string, unknown>;
 

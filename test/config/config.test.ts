@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { configToYaml, envName, flattenConfig, loadPreset, PRESETS, resolveConfig } from '../../src/config/index.js';
+import { configToYaml, loadPreset, PRESETS, resolveConfig } from '../../src/config/index.js';
+import { envName, flattenConfig } from '../../src/config/load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlxt-config-'));
 let n = 0;

@@ -1,7 +1,10 @@
 // Batch plans (seeded, resumable, length-bucketed, token budget), collation and prefetch.
 import { describe, expect, it } from 'vitest';
-import { collate, DataError, type EncodedExamples, paddedLength, planBatches, prefetch } from '../../src/data/index.js';
-import { SeededRandom } from '../../src/data/index.js';
+import { DataError, type EncodedExamples } from '../../src/data/index.js';
+import { paddedLength, planBatches } from '../../src/data/batching.js';
+import { collate } from '../../src/data/collate.js';
+import { prefetch } from '../../src/data/prefetch.js';
+import { SeededRandom } from '../../src/data/seeded-random.js';
 
 const rng = new SeededRandom(99);
 const lengths = Array.from({ length: 1000 }, () => 5 + rng.int(120));

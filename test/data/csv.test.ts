@@ -1,7 +1,8 @@
 // CSV loading on real files: the embedded Titanic set and small files written here.
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DataError, inferColumnTypes, readCsvFile, TITANIC_TRAIN_PATH } from '../../src/data/index.js';
+import { DataError, readCsvFile, TITANIC_TRAIN_PATH } from '../../src/data/index.js';
+import { inferColumnTypes } from '../../src/data/columns.js';
 import { tempDir } from './helpers.js';
 
 const tmp = tempDir();

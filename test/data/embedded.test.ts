@@ -3,7 +3,8 @@ import { readFileSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { AUTO_TEMPLATE, DataError, defaultTemplate, embeddedDatasetAt, prepareData, resolveTemplate, TITANIC, TITANIC_TRAIN_PATH } from '../../src/data/index.js';
+import { DataError, defaultTemplate, embeddedDatasetAt, prepareData, TITANIC, TITANIC_TRAIN_PATH } from '../../src/data/index.js';
+import { AUTO_TEMPLATE, resolveTemplate } from '../../src/data/embedded.js';
 import { minilmDir } from '../tokenizers/reference.js';
 import { tempDir } from './helpers.js';
 

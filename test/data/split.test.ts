@@ -1,7 +1,8 @@
 // Seeded stratified splits, k-fold, label encoding and the seeded generator.
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DataError, kFold, LabelEncoder, readCsvFile, SeededRandom, TITANIC_TRAIN_PATH, trainValidationSplit } from '../../src/data/index.js';
+import { DataError, kFold, LabelEncoder, readCsvFile, TITANIC_TRAIN_PATH, trainValidationSplit } from '../../src/data/index.js';
+import { SeededRandom } from '../../src/data/seeded-random.js';
 import { tempDir } from './helpers.js';
 
 const table = readCsvFile(TITANIC_TRAIN_PATH);

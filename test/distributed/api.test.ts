@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import * as mx from '../../src/core/index.js';
 import { native } from '../../src/core/binding.js';
 import * as dist from '../../src/distributed/index.js';
+import { checkRingEnvironment } from '../../src/distributed/init.js';
+import { defaultTimeoutMs } from '../../src/distributed/timeout.js';
 import { root } from './helpers.js';
 
 describe('availability', () => {
@@ -63,7 +65,7 @@ describe('ring environment errors', () => {
     return p;
   };
   it('names the missing variables (instead of blocking or MLX’s generic message)', () => {
-    expect(() => dist.checkRingEnvironment({})).toThrow(/needs MLX_RANK and MLX_HOSTFILE .*MLX_RANK=<unset>.*mlx-train launch/);
+    expect(() => checkRingEnvironment({})).toThrow(/needs MLX_RANK and MLX_HOSTFILE .*MLX_RANK=<unset>.*mlx-train launch/);
     const saved = { rank: process.env.MLX_RANK, file: process.env.MLX_HOSTFILE };
     delete process.env.MLX_RANK;
     delete process.env.MLX_HOSTFILE;
@@ -76,12 +78,12 @@ describe('ring environment errors', () => {
   });
   it('names a bad rank, a missing or malformed hostfile, and a rank beyond the hostfile', () => {
     const good = file('good.json', JSON.stringify([['127.0.0.1:5000'], ['127.0.0.1:5001']]));
-    expect(dist.checkRingEnvironment({ MLX_RANK: '1', MLX_HOSTFILE: good })).toEqual({ rank: 1, size: 2 });
-    expect(() => dist.checkRingEnvironment({ MLX_RANK: 'one', MLX_HOSTFILE: good })).toThrow(/MLX_RANK must be a non-negative integer but is 'one'/);
-    expect(() => dist.checkRingEnvironment({ MLX_RANK: '0', MLX_HOSTFILE: join(dir, 'nope.json') })).toThrow(/nope.json, which does not exist/);
-    expect(() => dist.checkRingEnvironment({ MLX_RANK: '0', MLX_HOSTFILE: file('bad.json', '[["127.0.0.1:5000"],') })).toThrow(/bad.json is not valid JSON/);
-    expect(() => dist.checkRingEnvironment({ MLX_RANK: '0', MLX_HOSTFILE: file('shape.json', '["127.0.0.1:5000"]') })).toThrow(/one list of "ip:port" strings per rank/);
-    expect(() => dist.checkRingEnvironment({ MLX_RANK: '2', MLX_HOSTFILE: good })).toThrow(/MLX_RANK=2 but MLX_HOSTFILE .* lists only 2 ranks/);
+    expect(checkRingEnvironment({ MLX_RANK: '1', MLX_HOSTFILE: good })).toEqual({ rank: 1, size: 2 });
+    expect(() => checkRingEnvironment({ MLX_RANK: 'one', MLX_HOSTFILE: good })).toThrow(/MLX_RANK must be a non-negative integer but is 'one'/);
+    expect(() => checkRingEnvironment({ MLX_RANK: '0', MLX_HOSTFILE: join(dir, 'nope.json') })).toThrow(/nope.json, which does not exist/);
+    expect(() => checkRingEnvironment({ MLX_RANK: '0', MLX_HOSTFILE: file('bad.json', '[["127.0.0.1:5000"],') })).toThrow(/bad.json is not valid JSON/);
+    expect(() => checkRingEnvironment({ MLX_RANK: '0', MLX_HOSTFILE: file('shape.json', '["127.0.0.1:5000"]') })).toThrow(/one list of "ip:port" strings per rank/);
+    expect(() => checkRingEnvironment({ MLX_RANK: '2', MLX_HOSTFILE: good })).toThrow(/MLX_RANK=2 but MLX_HOSTFILE .* lists only 2 ranks/);
   });
   it('turns MLX’s own ring error into a DistributedError naming init', () => {
     // A hostfile whose address cannot be parsed reaches MLX (our check only validates the shape).
@@ -120,16 +122,16 @@ describe('timeouts', () => {
     const saved = process.env.MLX_TRAIN_DIST_TIMEOUT_MS;
     try {
       process.env.MLX_TRAIN_DIST_TIMEOUT_MS = '2500';
-      expect(dist.defaultTimeoutMs()).toBe(2500);
+      expect(defaultTimeoutMs()).toBe(2500);
       process.env.MLX_TRAIN_DIST_TIMEOUT_MS = 'soon';
-      expect(() => dist.defaultTimeoutMs()).toThrow(/MLX_TRAIN_DIST_TIMEOUT_MS but received 'soon'/);
+      expect(() => defaultTimeoutMs()).toThrow(/MLX_TRAIN_DIST_TIMEOUT_MS but received 'soon'/);
     } finally {
       if (saved === undefined) delete process.env.MLX_TRAIN_DIST_TIMEOUT_MS;
       else process.env.MLX_TRAIN_DIST_TIMEOUT_MS = saved;
     }
   });
   const watchdogChild = (body: string) => {
-    const script = `import * as dist from ${JSON.stringify(join(root, 'src', 'distributed', 'index.ts'))}; ${body}`;
+    const script = `import * as dist from ${JSON.stringify(join(root, 'src', 'distributed', 'timeout.ts'))}; ${body}`;
     return spawnSync(process.execPath, ['--import', join(root, 'scripts', 'register-ts.mjs'), '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
   };
   it('ends a stalled call with exit 124 and a message naming it', () => {

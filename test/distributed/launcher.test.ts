@@ -2,6 +2,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import * as dist from '../../src/distributed/index.js';
+import { ringHostfile } from '../../src/distributed/hostfile.js';
+import { remoteScript, sshCommand } from '../../src/distributed/launcher.js';
 import { nodeTs, readOut, runRanks } from './helpers.js';
 
 const sh = (script: string) => ['/bin/sh', '-c', script];
@@ -76,14 +78,14 @@ describe('hostfiles and remote ranks', () => {
 
   it('numbers ring ports per rank and IP like mlx.launch, and needs IPs', () => {
     const hosts = [{ ssh: 'a', ips: ['10.0.0.1', '10.1.0.1'] }, { ssh: 'b', ips: ['10.0.0.2', '10.1.0.2'] }];
-    expect(dist.ringHostfile(hosts, { startPort: 5000 })).toEqual([['10.0.0.1:5000', '10.1.0.1:5001'], ['10.0.0.2:5002', '10.1.0.2:5003']]);
-    expect(() => dist.ringHostfile([{ ssh: 'node1', ips: [] }], { startPort: 5000 })).toThrow(/host 0 \("node1"\) has no IP address/);
+    expect(ringHostfile(hosts, { startPort: 5000 })).toEqual([['10.0.0.1:5000', '10.1.0.1:5001'], ['10.0.0.2:5002', '10.1.0.2:5003']]);
+    expect(() => ringHostfile([{ ssh: 'node1', ips: [] }], { startPort: 5000 })).toThrow(/host 0 \("node1"\) has no IP address/);
   });
 
   it('builds an ssh command whose script sets up the rank exactly (run here with bash to prove it)', () => {
     const ringJson = JSON.stringify([['10.0.0.1:5000'], ['10.0.0.2:5001']]);
-    const script = dist.remoteScript({ rank: 1, ringJson, env: ["QUOTE=it's \"fine\" $HOME"], cwd: '/tmp', command: ['/bin/sh', '-c', 'echo "$MLX_RANK|$QUOTE|$(pwd)|$(cat "$MLX_HOSTFILE")|$0"', "arg with 'quote'"] });
-    const argv = dist.sshCommand('user@node2', script);
+    const script = remoteScript({ rank: 1, ringJson, env: ["QUOTE=it's \"fine\" $HOME"], cwd: '/tmp', command: ['/bin/sh', '-c', 'echo "$MLX_RANK|$QUOTE|$(pwd)|$(cat "$MLX_HOSTFILE")|$0"', "arg with 'quote'"] });
+    const argv = sshCommand('user@node2', script);
     expect(argv.slice(0, 7)).toEqual(['ssh', '-tt', '-o', 'LogLevel=QUIET', '-o', 'BatchMode=yes', 'user@node2']);
     expect(argv[7]).toBe(script);
     // What the remote login shell would do with the last argument:

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mx } from '../../src/index.js';
 import { TITANIC_TRAIN_PATH } from '../../src/data/dataset.js';
-import { freePorts } from '../../src/distributed/index.js';
+import { freePorts } from '../../src/distributed/launcher.js';
 import { TrackingStore } from '../../src/tracking/index.js';
 import { loadCheckpoint } from '../../src/trainer/run-checkpoint.js';
 import { nodeTs, root } from './helpers.js';

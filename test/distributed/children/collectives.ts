@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mx } from '../../../src/index.js';
 import * as dist from '../../../src/distributed/index.js';
+import { recvLike } from '../../../src/distributed/ops.js';
 
 const group = dist.init({ strict: true, backend: 'ring' });
 const r = group.rank();
@@ -26,7 +27,7 @@ if (r % 2 === 0) {
   dist.evalCollective([got]);
   received = got.toList() as number[];
 } else {
-  const got = dist.recvLike(payload, left, { group });
+  const got = recvLike(payload, left, { group });
   dist.evalCollective([got]);
   dist.evalCollective([dist.send(payload, right, { group })]);
   received = got.toList() as number[];
