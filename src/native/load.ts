@@ -65,11 +65,22 @@ export function chooseOpenBlasCore(detects = openBlasDetectsCpu()): string | und
   return core;
 }
 
+/**
+ * OpenBLAS's idle workers spin ~2^28 cycles waiting for the next GEMM before they sleep; between a training
+ * step's many small GEMMs that spin burned ~300 ms CPU per MiniLM step on 2 cores and slowed the stream
+ * thread. 4 (its minimum) lets them sleep: +9% full / +5% LoRA fine-tuning on a quiet 2-core run
+ * (bench/RESULTS.md, 2026-12-07 03:00). Read by OpenBLAS when the addon loads; a user's value wins.
+ */
+export function quietOpenBlasThreads(): void {
+  if (process.platform === 'linux' && process.env.OPENBLAS_THREAD_TIMEOUT === undefined) process.env.OPENBLAS_THREAD_TIMEOUT = '4';
+}
+
 let binding: Binding | undefined;
 
 export function loadBinding(): Binding {
   if (binding) return binding;
   chooseOpenBlasCore();
+  quietOpenBlasThreads();
   let loaded: Binding;
   try {
     loaded = require('node-gyp-build')(packageRoot) as Binding;

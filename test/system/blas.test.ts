@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { blasInfo, mappedBlasLibraries, measureGemmGflops } from '../../src/system/blas.js';
-import { chooseOpenBlasCore, openBlasDetectsCpu } from '../../src/native/load.js';
+import { chooseOpenBlasCore, loadBinding, openBlasDetectsCpu, quietOpenBlasThreads } from '../../src/native/load.js';
 
 const stampPath = join(import.meta.dirname, '..', '..', 'vendor', 'mlx', 'mlx-train.json');
 interface Stamp { blas?: { source: 'scipy-openblas32'; version: string } | { source: 'system'; dir: string } | null }
@@ -104,6 +104,24 @@ describe('the OPENBLAS_CORETYPE fallback (src/native/load.ts)', () => {
     } finally {
       if (saved === undefined) delete process.env.OPENBLAS_CORETYPE;
       else process.env.OPENBLAS_CORETYPE = saved;
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('lets idle OpenBLAS workers sleep unless the user chose a timeout', () => {
+    loadBinding();
+    // Set before the addon (and so OpenBLAS) loaded, unless this process was started with a value.
+    expect(process.env.OPENBLAS_THREAD_TIMEOUT).toMatch(/^\d+$/);
+    const saved = process.env.OPENBLAS_THREAD_TIMEOUT;
+    try {
+      delete process.env.OPENBLAS_THREAD_TIMEOUT;
+      quietOpenBlasThreads();
+      expect(process.env.OPENBLAS_THREAD_TIMEOUT).toBe('4');
+      process.env.OPENBLAS_THREAD_TIMEOUT = '12';
+      quietOpenBlasThreads();
+      expect(process.env.OPENBLAS_THREAD_TIMEOUT).toBe('12');  // the user's value wins
+    } finally {
+      if (saved === undefined) delete process.env.OPENBLAS_THREAD_TIMEOUT;
+      else process.env.OPENBLAS_THREAD_TIMEOUT = saved;
     }
   });
 });
