@@ -3,11 +3,11 @@
  * must be relative with no `..` segment, and its real path (symlinks resolved) must still lie under the
  * root's real path, so neither `../` nor a symlink planted in the artifacts can reach other files.
  */
-import { mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, resolve, sep } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { UiError } from '../errors.js';
-import { localArtifactDir } from '../tracking/sqlite/artifacts.js';
+import { localArtifactDir, realPathUnder } from '../tracking/sqlite/artifacts.js';
 import type { FileInfo, Run, TrackingClient } from '../tracking/index.js';
 
 /** Content types the dashboard shows inline; anything else is sent as a download. */
@@ -52,15 +52,10 @@ function localRoot(run: Run): string | null {
 
 /** `full`'s real path if it lies under `root`'s real path; throws otherwise (symlinks out, missing). */
 export function confinedRealPath(root: string, rel: string): string {
-  let realRoot: string;
-  let real: string;
-  try {
-    realRoot = realpathSync(root);
-    real = realpathSync(resolve(root, rel));
-  } catch {
-    throw new UiError(`artifact '${rel}' not found`, 404, 'UI_NOT_FOUND');
-  }
-  if (real !== realRoot && !real.startsWith(realRoot + sep)) {
+  // existsSync follows links: a missing file, a dangling link or an unreadable root is a 404.
+  if (!existsSync(resolve(root, rel))) throw new UiError(`artifact '${rel}' not found`, 404, 'UI_NOT_FOUND');
+  const { real, inside } = realPathUnder(root, resolve(root, rel));
+  if (!inside) {
     throw new UiError(`artifact '${rel}' resolves outside the run's artifact root`, 403, 'UI_PATH_OUTSIDE_ROOT');
   }
   return real;

@@ -56,14 +56,20 @@ function realPathOf(path: string): string {
   return join(realpathSync(p), ...missing);
 }
 
+/** `target`'s and `root`'s real paths (links resolved, a missing tail kept) and whether the first lies under the second. */
+export function realPathUnder(root: string, target: string): { root: string; real: string; inside: boolean } {
+  const realRoot = realPathOf(root);
+  const real = realPathOf(target);
+  return { root: realRoot, real, inside: real === realRoot || real.startsWith(realRoot + sep) };
+}
+
 /**
  * `target` inside the run's artifact directory once every symbolic link on the way is resolved: a link
  * left in the artifact folder (by hand, or by an older version) must not let a write or a listing escape.
  */
 function checkInside(artifactDir: string, target: string, what: string): void {
-  const root = realPathOf(artifactDir);
-  const real = realPathOf(target);
-  if (real !== root && !real.startsWith(root + sep)) {
+  const { root, real, inside } = realPathUnder(artifactDir, target);
+  if (!inside) {
     throw invalidParameter(`${what} '${target}' resolves to ${real}, outside the run's artifact directory ${root} (through a symbolic link)`);
   }
 }
