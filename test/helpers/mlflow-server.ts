@@ -61,9 +61,10 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
   throw new Error(`mlflow server at ${url} did not answer /health within ${timeoutMs} ms:\n${output()}`);
 }
 
-export async function startMlflowServer(options: { timeoutMs?: number } = {}): Promise<MlflowServer> {
+/** A server over a fresh store, or over `backendUri` (an existing store, e.g. one mlx-train wrote; left in place by stop()). */
+export async function startMlflowServer(options: { timeoutMs?: number; backendUri?: string } = {}): Promise<MlflowServer> {
   const dir = mkdtempSync(join(tmpdir(), 'mlxt-mlflow-server-'));
-  const backendUri = `sqlite:///${join(dir, 'mlflow.db')}`;
+  const backendUri = options.backendUri ?? `sqlite:///${join(dir, 'mlflow.db')}`;
   const artifactRoot = join(dir, 'artifacts');
   let lastError: unknown;
   // A port can be taken between probing and binding; try a few.
