@@ -4,7 +4,8 @@
  * at least the standard preset's (0.834 ± 0.018 selected on the fold, 0.822 last epoch; same protocol:
  * seed 42, 5 stratified folds), training at most half the epochs that running every trial to the end takes.
  * Prints one JSON line: the sweep's epoch budget, the best trial, and its 5-fold figures.
- * Run: node --import ./scripts/register-ts.mjs bench/sweep-titanic.ts [--dir DIR] [--verify-only RUN_ID]
+ * Run: node --import ./scripts/register-ts.mjs bench/sweep-titanic.ts [--dir DIR] [--resume RUN_ID] [--set key=value ...]
+ * (e.g. --set sweep.seed=1 for another draw of the same search)
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -22,7 +23,8 @@ mkdirSync(dir, { recursive: true });
 const log = (m: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${m}\n`);
 const started = performance.now();
 const load = [loadavg()[0]];
-const sets = [`outputDir=${dir}/out`, `tracking.trackingUri=sqlite:///${dir}/mlflow.db`, `tracking.artifactLocation=${dir}/artifacts`, `data.cacheDir=${dir}/cache`];
+const extra = process.argv.flatMap((a, i) => (a === '--set' && process.argv[i + 1] ? [process.argv[i + 1]] : []));
+const sets = [...extra, `outputDir=${dir}/out`, `tracking.trackingUri=sqlite:///${dir}/mlflow.db`, `tracking.artifactLocation=${dir}/artifacts`, `data.cacheDir=${dir}/cache`];
 const result = await sweep({ file: 'configs/examples/sweep-titanic.yaml', set: sets }, { resume: arg('--resume'), log });
 const sweepSeconds = (performance.now() - started) / 1000;
 load.push(loadavg()[0]);
