@@ -30,6 +30,7 @@ const BENCHMARKS: Record<string, string> = {
   serve: 'serve.ts',
   'augment-templates': 'augment-templates.ts',
   distill: 'distill.ts',
+  'attention-core': 'attention-core.ts',
 };
 
 const args = process.argv.slice(2);

@@ -7,6 +7,7 @@
 #include "../exports.h"
 #include "../wrap.h"
 #include "mlx/primitives.h"
+#include "attention_core.h"
 #include "dropout.h"
 #include "embedding.h"
 #include "gelu.h"
@@ -41,9 +42,9 @@ void InitFused(Napi::Object exports) {
   });
   // (q, k, v, scale, mask | null, stream)
   MLXT_EXPORT(exports, "fusedAttention", {
-    return Wrap(info.Env(), FusedAttention(Unwrap(info[0], "q"), Unwrap(info[1], "k"), Unwrap(info[2], "v"),
-                                           static_cast<float>(ToDouble(info[3], "scale")), OptArray(info[4], "mask"),
-                                           ToStream(info[5])));
+    return Wrap(info.Env(), AttentionCore(Unwrap(info[0], "q"), Unwrap(info[1], "k"), Unwrap(info[2], "v"),
+                                          static_cast<float>(ToDouble(info[3], "scale")), OptArray(info[4], "mask"),
+                                          ToStream(info[5])));
   });
   // (x, heads, stream)
   MLXT_EXPORT(exports, "fusedSplitHeads", {

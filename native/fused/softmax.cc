@@ -14,8 +14,6 @@
 
 namespace mlxt {
 
-namespace {
-
 #pragma GCC push_options
 #pragma GCC optimize("no-trapping-math")
 
@@ -89,6 +87,8 @@ MLXT_SIMD_CLONES void SoftmaxGradRow(const float* __restrict y, const float* g, 
 }
 
 #pragma GCC pop_options
+
+namespace {
 
 // Where a row's mask starts: the mask input is x's shape broadcast (stride 0 on broadcast axes).
 struct MaskIndex {
@@ -301,17 +301,6 @@ mx::array FusedMaskedSoftmax(const mx::array& x, const std::optional<mx::array>&
   std::vector<mx::array> inputs{x};
   if (mask) inputs.push_back(mx::broadcast_to(AdditiveMask(*mask, mx::float32, stream), x.shape(), stream));
   return mx::array(x.shape(), mx::float32, std::make_shared<MaskedSoftmaxPrimitive>(stream), std::move(inputs));
-}
-
-mx::array FusedAttention(const mx::array& q, const mx::array& k, const mx::array& v, float scale,
-                         const std::optional<mx::array>& mask, mx::StreamOrDevice s) {
-  auto stream = mx::to_stream(s);
-  bool fused = UsesKernel(q, stream) && k.dtype() == mx::float32 && v.dtype() == mx::float32 && q.ndim() == 4 &&
-               k.ndim() == 4 && v.ndim() == 4 && q.shape(1) == k.shape(1) && k.shape(1) == v.shape(1);
-  if (!fused) return mx::fast::scaled_dot_product_attention(q, k, v, scale, "", mask, std::nullopt, false, stream);
-  // Same order as MLX's CPU fallback: scale q, q·kᵀ, masked softmax, ·v.
-  auto scores = mx::matmul(mx::multiply(q, mx::array(scale, mx::float32), stream), mx::swapaxes(k, -1, -2, stream), stream);
-  return mx::matmul(FusedMaskedSoftmax(scores, mask, stream), v, stream);
 }
 
 }  // namespace mlxt

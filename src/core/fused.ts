@@ -46,8 +46,10 @@ export function maskedSoftmax(x: MxArray, mask: MxArray | null = null, opts: { s
 
 /**
  * softmax(q·kᵀ·scale + mask)·v over [B, N, T, D], the value of mx.fast.scaledDotProductAttention: for
- * float32 on the CPU with equal query and key/value heads, MLX's two batched matmuls around
- * {@link maskedSoftmax}; otherwise mx.fast's own.
+ * float32 on the CPU with equal query and key/value heads and a float32 or boolean mask, one primitive
+ * (its gradient another) that splits the (batch, head) pairs over all cores, each head's small matmuls
+ * and masked softmax done in cache; otherwise mx.fast's own. A boolean mask selects, as mx.fast does: a
+ * query row with every key masked gets a uniform row and no gradient.
  */
 export function attention(q: MxArray, k: MxArray, v: MxArray, scale: number, mask: MxArray | null = null, opts: { stream?: StreamArg } = {}): MxArray {
   optionKeysOf(opts, 'fused.attention', ['stream']);
@@ -114,7 +116,7 @@ export function embedding(weight: MxArray, ids: MxArray, opts: { stream?: Stream
 export const kernels: readonly { readonly name: string; readonly usedBy: string }[] = [
   { name: 'gelu', usedBy: 'nn.gelu, nn.GELU' },
   { name: 'geluApprox', usedBy: 'nn.geluApprox, nn.GELU({ approx: "precise" })' },
-  { name: 'maskedSoftmax', usedBy: 'nn.scaledDotProductAttention, nn.MultiHeadAttention, BERT and ModernBERT attention' },
+  { name: 'attention', usedBy: 'nn.scaledDotProductAttention, nn.MultiHeadAttention, BERT and ModernBERT attention (q·kᵀ, masked softmax and ·v in one primitive each way)' },
   { name: 'splitHeads', usedBy: 'nn.MultiHeadAttention (queries, keys, values into heads; BERT attention)' },
   { name: 'mergeHeads', usedBy: 'nn.MultiHeadAttention (heads back into features; BERT attention)' },
   { name: 'layerNorm', usedBy: 'nn.LayerNorm (affine)' },

@@ -43,7 +43,7 @@ describe('fused kernel switch reaches every kernel', () => {
     ['nn.Dropout', 'FusedDropout', () => new nn.Dropout(0.1).forward(mx.ones([4, 8]))],
     ['nn.LayerNorm', 'FusedLayerNorm', () => new nn.LayerNorm(8).forward(mx.ones([4, 8]))],
     ['nn.Embedding', 'FusedEmbedding', () => new nn.Embedding(10, 8).forward(mx.array([1, 2], { dtype: 'int32' }))],
-    ['nn.MultiHeadAttention (its softmax)', 'FusedMaskedSoftmax', () => {
+    ['nn.MultiHeadAttention (its attention core)', 'FusedAttention', () => {
       const x = mx.ones([1, 3, 8]);
       return new nn.MultiHeadAttention(8, 2).forward(x, x, x, { attentionMask: mx.array([[1, 1, 0]]) });
     }],

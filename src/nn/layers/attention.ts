@@ -20,7 +20,8 @@ import { Linear } from './linear.js';
 /**
  * softmax(q·kᵀ·scale + mask)·v over [B, N, T, D], the value of mx.fast.scaledDotProductAttention. float32
  * without a 'causal' mask takes mx.fused.attention while the fused kernels are on: on the CPU, where
- * mx.fast runs the masked softmax on one thread, the same matmuls around a threaded fused softmax.
+ * mx.fast issues B·H small matmuls and the masked softmax from one thread, one primitive each way that
+ * splits the heads over all cores.
  */
 export function scaledDotProductAttention(q: MxArray, k: MxArray, v: MxArray, scale: number, mask: MxArray | 'causal' | null = null): MxArray {
   if (q.dtype === 'float32' && mask !== 'causal' && fusedKernelsEnabled()) return fusedAttention(q, k, v, scale, mask);

@@ -1,0 +1,373 @@
+// See attention_core.h. Per (batch, head) task, forward: S = scale·q·kᵀ into the probabilities' buffer,
+// the masked softmax row by row in place, out = P·v. Backward: dv = Pᵀ·dout, dS = softmax'(P, dout·vᵀ),
+// dq = scale·dS·k, dk = scale·dSᵀ·q. A boolean mask selects (as mx.fast does: a masked score's gradient
+// is 0, so a row with every key masked gets no gradient); a float mask adds (its gradient is dS).
+#include "attention_core.h"
+
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "common.h"
+#include "mlx/backend/cpu/encoder.h"
+#include "mlx/primitives.h"
+#include "parallel_for.h"
+#include "small_gemm.h"
+#include "softmax.h"
+
+namespace mlxt {
+
+namespace {
+
+constexpr float kLowest = std::numeric_limits<float>::lowest();
+
+struct Dims {
+  std::size_t b, h, tq, tk, d, dv;
+};
+
+// The mask input: float32 [B, H, Tq, Tk] as a broadcast view (stride 0 on broadcast axes).
+struct MaskView {
+  const float* data = nullptr;
+  int64_t sb = 0, sh = 0, st = 0, ss = 1;
+
+  static MaskView Of(const mx::array& m) {
+    const auto& s = m.strides();
+    return {m.data<float>(), s[0], s[1], s[2], s[3]};
+  }
+  // Row i of head (b, h), contiguous (copied into `gathered` when the last axis is strided).
+  const float* Row(std::size_t b, std::size_t h, std::size_t i, std::size_t n, std::vector<float>& gathered) const {
+    const float* m = data + b * sb + h * sh + i * st;
+    if (ss == 1) return m;
+    gathered.resize(n);
+    for (std::size_t j = 0; j < n; ++j) gathered[j] = m[j * ss];
+    return gathered.data();
+  }
+};
+
+// ---- Stock compositions (gradients of the mask, jvp, vmap, second order) --------------------------------
+
+mx::array Scores(const mx::array& q, const mx::array& k, const std::optional<mx::array>& mask, float scale,
+                 bool select, mx::Stream s) {
+  auto scores = mx::matmul(mx::multiply(q, mx::array(scale, mx::float32), s), mx::swapaxes(k, -1, -2, s), s);
+  if (!mask) return scores;
+  if (select) return mx::where(mx::equal(*mask, mx::array(kLowest), s), mx::array(kLowest), scores, s);
+  return mx::add(scores, *mask, s);
+}
+
+// {out, probabilities} from inputs q, k, v[, mask].
+std::vector<mx::array> StockForward(const std::vector<mx::array>& in, float scale, bool select, mx::Stream s) {
+  std::optional<mx::array> mask;
+  if (in.size() > 3) mask = in[3];
+  auto p = mx::softmax(Scores(in[0], in[1], mask, scale, select, s), -1, true, s);
+  return {mx::matmul(p, in[2], s), p};
+}
+
+// {dq, dk, dv} from inputs q, k, v, probabilities (unused: recomputed, so that every dependence on q and k
+// goes through the stock graph), dout[, mask].
+std::vector<mx::array> StockBackward(const std::vector<mx::array>& in, float scale, bool select, mx::Stream s) {
+  std::vector<mx::array> rest;
+  if (in.size() > 5) rest.push_back(in[5]);
+  auto fn = [&](const std::vector<mx::array>& qkv) {
+    std::vector<mx::array> all = qkv;
+    all.insert(all.end(), rest.begin(), rest.end());
+    return std::vector<mx::array>{StockForward(all, scale, select, s)[0]};
+  };
+  return mx::vjp(fn, {in[0], in[1], in[2]}, {in[4]}).second;
+}
+
+using Stock = std::vector<mx::array> (*)(const std::vector<mx::array>&, float, bool, mx::Stream);
+
+std::vector<mx::array> StockVjp(Stock f, const std::vector<mx::array>& primals, const std::vector<mx::array>& cotangents,
+                                const std::vector<int>& argnums, float scale, bool select, mx::Stream s) {
+  auto fn = [&](const std::vector<mx::array>& in) { return f(in, scale, select, s); };
+  auto all = mx::vjp(fn, primals, cotangents).second;
+  std::vector<mx::array> grads;
+  for (int a : argnums) grads.push_back(all[a]);
+  return grads;
+}
+
+std::vector<mx::array> StockJvp(Stock f, const std::vector<mx::array>& primals, const std::vector<mx::array>& tangents,
+                                const std::vector<int>& argnums, float scale, bool select, mx::Stream s) {
+  auto fn = [&](const std::vector<mx::array>& in) { return f(in, scale, select, s); };
+  std::vector<mx::array> full;
+  for (const auto& p : primals) full.push_back(mx::zeros_like(p, s));
+  for (std::size_t i = 0; i < argnums.size(); ++i) full[argnums[i]] = tangents[i];
+  return mx::jvp(fn, primals, full).second;
+}
+
+// vmap: the batched axis first on every input (a new axis of 1 where it has none), then the stock
+// composition, whose matmuls broadcast over the extra leading axis.
+std::pair<std::vector<mx::array>, std::vector<int>> StockVmap(Stock f, const std::vector<mx::array>& inputs,
+                                                              const std::vector<int>& axes, float scale, bool select,
+                                                              mx::Stream s) {
+  std::vector<mx::array> front;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    front.push_back(axes[i] >= 0 ? mx::moveaxis(inputs[i], axes[i], 0, s) : mx::expand_dims(inputs[i], 0, s));
+  }
+  auto out = f(front, scale, select, s);
+  return {out, std::vector<int>(out.size(), 0)};
+}
+
+// ---- Kernels -------------------------------------------------------------------------------------------
+
+struct ForwardArgs {
+  FloatInput q_in, k_in, v_in;
+  const float *q, *k, *v;  // row-major, set in the task
+  MaskView mask;
+  bool has_mask;
+  float scale;
+  Dims n;
+  float *out, *probs;
+};
+
+void ForwardHeads(std::size_t begin, std::size_t end, void* ctx) {
+  const auto& a = *static_cast<ForwardArgs*>(ctx);
+  const auto& n = a.n;
+  thread_local std::vector<float> kt, gathered;
+  kt.resize(n.d * n.tk);
+  for (std::size_t bh = begin; bh < end; ++bh) {
+    std::size_t b = bh / n.h, h = bh % n.h;
+    const float* q = a.q + bh * n.tq * n.d;
+    const float* k = a.k + bh * n.tk * n.d;
+    const float* v = a.v + bh * n.tk * n.dv;
+    float* p = a.probs + bh * n.tq * n.tk;
+    Transpose(k, n.tk, n.d, kt.data());
+    SmallGemm(n.tq, n.tk, n.d, a.scale, q, n.d, 1, kt.data(), n.tk, p, n.tk, false);
+    for (std::size_t i = 0; i < n.tq; ++i) {
+      const float* m = a.has_mask ? a.mask.Row(b, h, i, n.tk, gathered) : nullptr;
+      SoftmaxRow(p + i * n.tk, m, p + i * n.tk, n.tk);
+    }
+    SmallGemm(n.tq, n.dv, n.tk, 1.0f, p, n.tk, 1, v, n.dv, a.out + bh * n.tq * n.dv, n.dv, false);
+  }
+}
+
+struct BackwardArgs {
+  FloatInput q_in, k_in, v_in, p_in, g_in;
+  const float *q, *k, *v, *p, *g;  // row-major, set in the task
+  MaskView mask;
+  bool has_mask, select;
+  float scale;
+  Dims n;
+  float *dq, *dk, *dv;
+};
+
+void BackwardHeads(std::size_t begin, std::size_t end, void* ctx) {
+  const auto& a = *static_cast<BackwardArgs*>(ctx);
+  const auto& n = a.n;
+  thread_local std::vector<float> vt, ds, gathered;
+  vt.resize(n.dv * n.tk);
+  ds.resize(n.tq * n.tk);
+  for (std::size_t bh = begin; bh < end; ++bh) {
+    std::size_t b = bh / n.h, h = bh % n.h;
+    const float* q = a.q + bh * n.tq * n.d;
+    const float* k = a.k + bh * n.tk * n.d;
+    const float* v = a.v + bh * n.tk * n.dv;
+    const float* p = a.p + bh * n.tq * n.tk;
+    const float* g = a.g + bh * n.tq * n.dv;
+    SmallGemm(n.tk, n.dv, n.tq, 1.0f, p, 1, n.tk, g, n.dv, a.dv + bh * n.tk * n.dv, n.dv, false);
+    Transpose(v, n.tk, n.dv, vt.data());
+    SmallGemm(n.tq, n.tk, n.dv, 1.0f, g, n.dv, 1, vt.data(), n.tk, ds.data(), n.tk, false);
+    for (std::size_t i = 0; i < n.tq; ++i) {
+      float* row = ds.data() + i * n.tk;
+      SoftmaxGradRow(p + i * n.tk, row, row, n.tk);
+      if (a.select && a.has_mask) {
+        const float* m = a.mask.Row(b, h, i, n.tk, gathered);
+        for (std::size_t j = 0; j < n.tk; ++j) row[j] = m[j] == kLowest ? 0.0f : row[j];
+      }
+    }
+    SmallGemm(n.tq, n.d, n.tk, a.scale, ds.data(), n.tk, 1, k, n.d, a.dq + bh * n.tq * n.d, n.d, false);
+    SmallGemm(n.tk, n.d, n.tq, a.scale, ds.data(), 1, n.tk, q, n.d, a.dk + bh * n.tk * n.d, n.d, false);
+  }
+}
+
+Dims DimsOf(const mx::array& q, const mx::array& v, const mx::array& k) {
+  auto u = [](int x) { return static_cast<std::size_t>(x); };
+  return {u(q.shape(0)), u(q.shape(1)), u(q.shape(2)), u(k.shape(2)), u(q.shape(3)), u(v.shape(3))};
+}
+
+// ---- Primitives ----------------------------------------------------------------------------------------
+
+class AttentionPrimitiveBase : public mx::Primitive {
+ public:
+  AttentionPrimitiveBase(mx::Stream stream, float scale, bool select) : mx::Primitive(stream), scale_(scale), select_(select) {}
+
+  bool is_equivalent(const mx::Primitive& other) const override {
+    auto* o = dynamic_cast<const AttentionPrimitiveBase*>(&other);
+    return o != nullptr && std::string(o->name()) == name() && o->scale_ == scale_ && o->select_ == select_;
+  }
+
+ protected:
+  float scale_;
+  bool select_;  // the mask came from a boolean one: masked scores are selected away, not added to
+};
+
+class AttentionGradPrimitive : public AttentionPrimitiveBase {
+ public:
+  using AttentionPrimitiveBase::AttentionPrimitiveBase;
+
+  // inputs: q, k, v, probabilities, dout[, mask]; outputs: dq, dk, dv
+  void eval_cpu(const std::vector<mx::array>& inputs, std::vector<mx::array>& outputs) override {
+    for (std::size_t i = 0; i < 5; ++i) CheckFloat(inputs[i]);
+    auto& encoder = mx::cpu::get_command_encoder(stream());
+    for (const auto& in : inputs) encoder.set_input_array(in);
+    for (auto& out : outputs) {
+      out.set_data(mx::allocator::malloc(out.nbytes()));
+      encoder.set_output_array(out);
+    }
+    BackwardArgs args{FloatInput::Of(inputs[0]), FloatInput::Of(inputs[1]), FloatInput::Of(inputs[2]),
+                      FloatInput::Of(inputs[3]), FloatInput::Of(inputs[4]), nullptr, nullptr, nullptr, nullptr, nullptr,
+                      {}, inputs.size() > 5, select_, scale_, DimsOf(inputs[0], inputs[2], inputs[1]),
+                      outputs[0].data<float>(), outputs[1].data<float>(), outputs[2].data<float>()};
+    if (args.has_mask) args.mask = MaskView::Of(inputs[5]);
+    encoder.dispatch([args = std::move(args)]() mutable {
+      std::vector<float> s0, s1, s2, s3, s4;
+      args.q = args.q_in.Rows(s0);
+      args.k = args.k_in.Rows(s1);
+      args.v = args.v_in.Rows(s2);
+      args.p = args.p_in.Rows(s3);
+      args.g = args.g_in.Rows(s4);
+      ParallelFor(args.n.b * args.n.h, 1, BackwardHeads, &args);
+    });
+  }
+
+  void eval_gpu(const std::vector<mx::array>&, std::vector<mx::array>&) override {
+    throw std::invalid_argument("FusedAttentionGrad has no GPU kernel (the op builder uses mx.fast off the CPU)");
+  }
+
+  std::vector<mx::array> vjp(const std::vector<mx::array>& primals, const std::vector<mx::array>& cotangents,
+                             const std::vector<int>& argnums, const std::vector<mx::array>&) override {
+    return StockVjp(StockBackward, primals, cotangents, argnums, scale_, select_, stream());
+  }
+  std::vector<mx::array> jvp(const std::vector<mx::array>& primals, const std::vector<mx::array>& tangents,
+                             const std::vector<int>& argnums) override {
+    return StockJvp(StockBackward, primals, tangents, argnums, scale_, select_, stream());
+  }
+  std::pair<std::vector<mx::array>, std::vector<int>> vmap(const std::vector<mx::array>& inputs,
+                                                           const std::vector<int>& axes) override {
+    return StockVmap(StockBackward, inputs, axes, scale_, select_, stream());
+  }
+
+  const char* name() const override { return "FusedAttentionGrad"; }
+  std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& inputs) override {
+    return {inputs[0].shape(), inputs[1].shape(), inputs[2].shape()};
+  }
+
+ private:
+  static void CheckFloat(const mx::array& a) {
+    if (a.dtype() != mx::float32) throw std::runtime_error("FusedAttentionGrad: expected float32 inputs");
+  }
+};
+
+class AttentionPrimitive : public AttentionPrimitiveBase {
+ public:
+  using AttentionPrimitiveBase::AttentionPrimitiveBase;
+
+  // inputs: q, k, v[, mask as float32 broadcast to [B, H, Tq, Tk]]; outputs: out, probabilities
+  void eval_cpu(const std::vector<mx::array>& inputs, std::vector<mx::array>& outputs) override {
+    auto& encoder = mx::cpu::get_command_encoder(stream());
+    for (const auto& in : inputs) encoder.set_input_array(in);
+    for (auto& out : outputs) {
+      out.set_data(mx::allocator::malloc(out.nbytes()));
+      encoder.set_output_array(out);
+    }
+    ForwardArgs args{FloatInput::Of(inputs[0]), FloatInput::Of(inputs[1]), FloatInput::Of(inputs[2]), nullptr, nullptr,
+                     nullptr, {}, inputs.size() > 3, scale_, DimsOf(inputs[0], inputs[2], inputs[1]),
+                     outputs[0].data<float>(), outputs[1].data<float>()};
+    if (args.has_mask) args.mask = MaskView::Of(inputs[3]);
+    encoder.dispatch([args = std::move(args)]() mutable {
+      std::vector<float> s0, s1, s2;
+      args.q = args.q_in.Rows(s0);
+      args.k = args.k_in.Rows(s1);
+      args.v = args.v_in.Rows(s2);
+      ParallelFor(args.n.b * args.n.h, 1, ForwardHeads, &args);
+    });
+  }
+
+  void eval_gpu(const std::vector<mx::array>&, std::vector<mx::array>&) override {
+    throw std::invalid_argument("FusedAttention has no GPU kernel (the op builder uses mx.fast off the CPU)");
+  }
+
+  // The probabilities are internal (never handed out), so their cotangent is ignored. A float mask's
+  // gradient (rare: a learned bias) goes through the stock composition.
+  std::vector<mx::array> vjp(const std::vector<mx::array>& primals, const std::vector<mx::array>& cotangents,
+                             const std::vector<int>& argnums, const std::vector<mx::array>& outputs) override {
+    bool wants_mask = false;
+    for (int a : argnums) wants_mask = wants_mask || a == 3;
+    auto s = stream();
+    if (wants_mask) {
+      auto fn = [&](const std::vector<mx::array>& in) {
+        return std::vector<mx::array>{StockForward(in, scale_, select_, s)[0]};
+      };
+      auto all = mx::vjp(fn, primals, {cotangents[0]}).second;
+      std::vector<mx::array> grads;
+      for (int a : argnums) grads.push_back(all[a]);
+      return grads;
+    }
+    std::vector<mx::array> in{primals[0], primals[1], primals[2], outputs[1], mx::astype(cotangents[0], mx::float32, s)};
+    if (primals.size() > 3) in.push_back(primals[3]);
+    auto grads = mx::array::make_arrays({primals[0].shape(), primals[1].shape(), primals[2].shape()},
+                                        {mx::float32, mx::float32, mx::float32},
+                                        std::make_shared<AttentionGradPrimitive>(s, scale_, select_), in);
+    std::vector<mx::array> picked;
+    for (int a : argnums) picked.push_back(grads[a]);
+    return picked;
+  }
+  std::vector<mx::array> jvp(const std::vector<mx::array>& primals, const std::vector<mx::array>& tangents,
+                             const std::vector<int>& argnums) override {
+    return StockJvp(StockForward, primals, tangents, argnums, scale_, select_, stream());
+  }
+  std::pair<std::vector<mx::array>, std::vector<int>> vmap(const std::vector<mx::array>& inputs,
+                                                           const std::vector<int>& axes) override {
+    return StockVmap(StockForward, inputs, axes, scale_, select_, stream());
+  }
+
+  const char* name() const override { return "FusedAttention"; }
+  std::vector<mx::Shape> output_shapes(const std::vector<mx::array>& inputs) override {
+    const auto& q = inputs[0];
+    return {{q.shape(0), q.shape(1), q.shape(2), inputs[2].shape(3)}, {q.shape(0), q.shape(1), q.shape(2), inputs[1].shape(2)}};
+  }
+};
+
+}  // namespace
+
+bool AttentionCoreApplies(const mx::array& q, const mx::array& k, const mx::array& v,
+                          const std::optional<mx::array>& mask, const mx::Stream& stream) {
+  if (!UsesKernel(q, stream) || k.dtype() != mx::float32 || v.dtype() != mx::float32) return false;
+  if (q.ndim() != 4 || k.ndim() != 4 || v.ndim() != 4) return false;
+  if (q.shape(0) != k.shape(0) || k.shape(0) != v.shape(0) || q.shape(1) != k.shape(1) || k.shape(1) != v.shape(1) ||
+      q.shape(3) != k.shape(3) || k.shape(2) != v.shape(2)) {
+    return false;
+  }
+  if (q.size() == 0 || k.size() == 0 || v.size() == 0) return false;
+  if (mask) {
+    if (mask->dtype() != mx::bool_ && mask->dtype() != mx::float32) return false;
+    if (mask->ndim() > 4) return false;
+    mx::Shape scores{q.shape(0), q.shape(1), q.shape(2), k.shape(2)};
+    try {
+      if (mx::broadcast_shapes(mask->shape(), scores) != scores) return false;
+    } catch (const std::exception&) {
+      return false;  // mx.fast names the shapes
+    }
+  }
+  return true;
+}
+
+mx::array AttentionCore(const mx::array& q, const mx::array& k, const mx::array& v, float scale,
+                        const std::optional<mx::array>& mask, mx::StreamOrDevice s) {
+  auto stream = mx::to_stream(s);
+  if (!AttentionCoreApplies(q, k, v, mask, stream)) {
+    return mx::fast::scaled_dot_product_attention(q, k, v, scale, "", mask, std::nullopt, false, stream);
+  }
+  std::vector<mx::array> inputs{q, k, v};
+  bool select = mask && mask->dtype() == mx::bool_;
+  if (mask) {
+    auto additive = select ? mx::where(*mask, mx::array(0.0f), mx::array(kLowest), stream) : *mask;
+    inputs.push_back(mx::broadcast_to(additive, {q.shape(0), q.shape(1), q.shape(2), k.shape(2)}, stream));
+  }
+  auto shapes = std::vector<mx::Shape>{{q.shape(0), q.shape(1), q.shape(2), v.shape(3)},
+                                       {q.shape(0), q.shape(1), q.shape(2), k.shape(2)}};
+  return mx::array::make_arrays(std::move(shapes), {mx::float32, mx::float32},
+                                std::make_shared<AttentionPrimitive>(stream, scale, select), inputs)[0];
+}
+
+}  // namespace mlxt

@@ -1,0 +1,24 @@
+// The attention core softmax(q·kᵀ·scale + mask)·v as one MLX primitive each way: the forward keeps the
+// probabilities for the backward, which returns dq, dk and dv together. eval_cpu splits the (batch, head)
+// pairs over the pool; each task does its head's small matmuls single-threaded (small_gemm.h) on data that
+// stays in cache, instead of B·H BLAS calls issued one by one from MLX's stream thread.
+#pragma once
+
+#include <optional>
+
+#include "mlx/mlx.h"
+
+namespace mlxt {
+
+namespace mx = mlx::core;
+
+// True when AttentionCore takes the fused primitive for these arguments (float32 [B, H, T, D] q, k, v on
+// a CPU stream, equal heads, a float32 or boolean mask broadcastable to [B, H, Tq, Tk]); otherwise it
+// computes the same value with mx::fast::scaled_dot_product_attention.
+bool AttentionCoreApplies(const mx::array& q, const mx::array& k, const mx::array& v,
+                          const std::optional<mx::array>& mask, const mx::Stream& stream);
+
+mx::array AttentionCore(const mx::array& q, const mx::array& k, const mx::array& v, float scale,
+                        const std::optional<mx::array>& mask, mx::StreamOrDevice s = {});
+
+}  // namespace mlxt
