@@ -44,33 +44,40 @@ __attribute__((target("avx2,fma"))) inline __m256i TailMask(std::size_t w) {
   return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kBits + 8 - w));
 }
 
-// R rows × (8·V) columns of C, V ∈ {1, 2}; `w` < 8·V only on the last column block (masked).
-template <int R, int V>
+// R rows × (8·V) columns of C, V ∈ {1, 2}; when Masked, the last vector holds only `w` − 8·(V − 1)
+// columns (the last column block). Everything is unrolled so the accumulators live in registers.
+template <int R, int V, bool Masked>
 __attribute__((target("avx2,fma"))) void Block(std::size_t k, float alpha, const float* a, std::ptrdiff_t a_row,
                                                std::ptrdiff_t a_col, const float* b, std::ptrdiff_t ldb, float* c,
                                                std::ptrdiff_t ldc, bool accumulate, std::size_t w) {
   __m256 acc[R][V];
+#pragma GCC unroll 8
   for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
     for (int v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_ps();
-  const bool full = w == 8 * V;
-  const __m256i tail = TailMask(full ? 8 : w - 8 * (V - 1));
+  const __m256i tail = TailMask(Masked ? w - 8 * (V - 1) : 8);
   for (std::size_t p = 0; p < k; ++p) {
     const float* bp = b + p * ldb;
     __m256 bv[V];
+#pragma GCC unroll 2
     for (int v = 0; v < V; ++v) {
-      bv[v] = (full || v < V - 1) ? _mm256_loadu_ps(bp + 8 * v) : _mm256_maskload_ps(bp + 8 * v, tail);
+      bv[v] = (Masked && v == V - 1) ? _mm256_maskload_ps(bp + 8 * v, tail) : _mm256_loadu_ps(bp + 8 * v);
     }
     const float* ap = a + p * a_col;
+#pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       __m256 av = _mm256_broadcast_ss(ap + r * a_row);
+#pragma GCC unroll 2
       for (int v = 0; v < V; ++v) acc[r][v] = _mm256_fmadd_ps(av, bv[v], acc[r][v]);
     }
   }
   const __m256 al = _mm256_set1_ps(alpha);
+#pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
     float* cr = c + r * ldc;
+#pragma GCC unroll 2
     for (int v = 0; v < V; ++v) {
-      bool masked = !(full || v < V - 1);
+      const bool masked = Masked && v == V - 1;
       __m256 out = _mm256_mul_ps(al, acc[r][v]);
       if (accumulate) out = _mm256_add_ps(out, masked ? _mm256_maskload_ps(cr + 8 * v, tail) : _mm256_loadu_ps(cr + 8 * v));
       if (masked) {
@@ -87,12 +94,14 @@ __attribute__((target("avx2,fma"))) void RowBlock(std::size_t n, std::size_t k, 
                                                   std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* b,
                                                   std::ptrdiff_t ldb, float* c, std::ptrdiff_t ldc, bool accumulate) {
   std::size_t j = 0;
-  for (; j + 16 <= n; j += 16) Block<R, 2>(k, alpha, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate, 16);
+  for (; j + 16 <= n; j += 16) Block<R, 2, false>(k, alpha, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate, 16);
   std::size_t left = n - j;
-  if (left > 8) {
-    Block<R, 2>(k, alpha, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate, left);
+  if (left == 8) {
+    Block<R, 1, false>(k, alpha, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate, 8);
+  } else if (left > 8) {
+    Block<R, 2, true>(k, alpha, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate, left);
   } else if (left > 0) {
-    Block<R, 1>(k, alpha, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate, left);
+    Block<R, 1, true>(k, alpha, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate, left);
   }
 }
 
