@@ -43,14 +43,15 @@ function bestAfter(method: SweepSpec['method'], seed: number, n: number): number
 }
 
 describe('TPE sampler', () => {
-  it('finds a lower minimum than random search on a known bowl, over 20 seeds', () => {
-    const seeds = Array.from({ length: 20 }, (_, i) => i + 1);
+  // 100 independent seeds: 20 gave ratios from 0.51 to 0.73 (wins 13–16) depending on which 20.
+  it('finds a lower minimum than random search on a known bowl, over 100 seeds', () => {
+    const seeds = Array.from({ length: 100 }, (_, i) => i + 1);
     const tpe = seeds.map((s) => bestAfter('tpe', s, 30));
     const random = seeds.map((s) => bestAfter('random', s, 30));
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const wins = tpe.filter((t, i) => t < random[i]).length;
-    expect(mean(tpe)).toBeLessThan(0.6 * mean(random));
-    expect(wins).toBeGreaterThanOrEqual(14);
+    expect(mean(tpe)).toBeLessThan(0.75 * mean(random)); // 0.64 measured
+    expect(wins).toBeGreaterThanOrEqual(62); // 72 measured; a coin would give 50 ± 5
   });
 
   it('draws the same trials from the same seed and different ones from another', () => {
@@ -66,6 +67,16 @@ describe('TPE sampler', () => {
     };
     expect(run(7)).toEqual(run(7));
     expect(run(8)).not.toEqual(run(7));
+  });
+
+  it('draws unrelated trials from neighbouring seeds (not the same ones shifted by a trial)', () => {
+    const draws = (seed: number) => {
+      const s = spec('random', seed);
+      const dims = dimensionsOf(s);
+      return Array.from({ length: 8 }, (_, i) => suggestTrial(s, dims, i, 8, [], 'min')['training.learningRate']);
+    };
+    const zero = new Set(draws(0));
+    for (const seed of [1, 2, 3]) expect(draws(seed).filter((lr) => zero.has(lr))).toEqual([]);
   });
 
   it('uses uniform draws until startupTrials trials have an objective, then models them', () => {
