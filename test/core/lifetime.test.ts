@@ -153,6 +153,15 @@ describe('memory without manual disposal', () => {
     expect(Math.max(...samples.slice(2)) - warm).toBeLessThan(64);
   });
 
+  it('frees dropped arrays once collected, with no op after them (the release batch is flushed)', () => {
+    const r = runTsChild(join(children, 'release-queue.ts'), [], ['--expose-gc']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const { held, after } = JSON.parse(r.stdout) as { held: number; after: number };
+    expect(held).toBeGreaterThanOrEqual(1000 * 65536);
+    expect(after).toBeLessThan(65536);
+  });
+
   it('frees each array once when GC finalizers run after dispose and tidy', () => {
     const r = runTsChild(join(children, 'finalize-after-dispose.ts'), [], ['--expose-gc']);
     expect(r.signal).toBeNull();
