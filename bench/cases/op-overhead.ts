@@ -1,58 +1,105 @@
-// Child of bench/op-overhead.ts: graph-building cost per op on a tiny array, and a bare addon call.
-// Prints one JSON line; times are the best of `reps` repetitions, in ns per op, measured as process CPU
-// time (user + system, all threads: GC helpers and MLX's stream thread count too), which a busy shared
-// machine distorts far less than wall time.
+// Child of bench/op-overhead.ts: the CPU cost per op of building small MLX graphs from Node, frees
+// included, mirrored op for op by bench/reference/op_overhead.py. Prints one JSON line.
+//
+// Each measurement times a window of `reps` chains of `ops` ops on a tiny array, in process CPU time
+// (user + system, all threads: GC helpers and MLX's stream thread count too). Every array made in the
+// window is also freed in it: the chain is dropped (`gc` path: GC finalizers, the safety net) or
+// disposed by mx.tidy (`tidy` path: explicit lifetimes), the loop yields after each chain as an async
+// training loop does, and the window ends with a full GC and a yield so the finalizers of the last
+// chains run inside it, less one bare full GC timed right after (marking the live heap is no cost of
+// the window's arrays). Python frees by reference count as it goes; it gets the same closing
+// gc.collect(), less a bare one. `build` drops the chain unevaluated; `eval` evaluates it first.
+//
+// Usage: op-overhead.ts <ops per chain> <build reps> <eval reps> [perf]
+// `perf` runs only the add/gc/build loop, long, for a profiler.
 import { mx } from '../../src/index.js';
 import { native } from '../../src/core/binding.js';
 
 const ops = Number(process.argv[2] ?? 1000);
-const reps = Number(process.argv[3] ?? 30);
-const now = (): bigint => {
+const buildReps = Number(process.argv[3] ?? 200);
+const evalReps = Number(process.argv[4] ?? 50);
+const perfMode = process.argv[5] === 'perf';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('op-overhead.ts: run under node --expose-gc');
+
+const cpuNs = (): number => {
   const u = process.cpuUsage();
-  return BigInt(u.user + u.system) * 1000n;
+  return (u.user + u.system) * 1000;
 };
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 const x = mx.array(Float32Array.from([1, 2, 3, 4]));
-mx.eval(x);
+const m = mx.array(Float32Array.from([0.5, 0.25, -0.25, 0.5]), { shape: [2, 2] });
+mx.eval(x, m);
 
-function best(run: () => bigint): number {
-  let b = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < reps + 3; r++) {
-    const t = Number(run());
-    if (r >= 3) b = Math.min(b, t);  // the first repetitions warm the JIT and MLX's allocator
-  }
-  return b / ops;
+type Step = (y: mx.Array, i: number) => mx.Array;
+
+/** The ops, as in op_overhead.py: name, starting array, one step of the chain. */
+const cases: [string, mx.Array, Step][] = [
+  ['add(y, x)', x, (y) => mx.add(y, x)],
+  ['multiply(y, 0.999)', x, (y) => mx.multiply(y, 0.999)],
+  ['abs(y)', x, (y) => mx.abs(y)],
+  ['sum(y, -1, keepdims)', x, (y) => mx.sum(y, -1, true)],
+  ['reshape(y, [2,2] | [4])', x, (y, i) => mx.reshape(y, i & 1 ? [4] : [2, 2])],
+  ['matmul(y, m) 2×2', m, (y) => mx.matmul(y, m)],
+];
+
+function chain(base: mx.Array, step: Step, evaluate: boolean): void {
+  let y = base;
+  for (let i = 0; i < ops; i++) y = step(y, i);
+  if (evaluate) mx.eval(y);
 }
 
-/**
- * Builds the chain, evaluates it, then yields once to the event loop (where N-API runs the finalizers
- * that free earlier chains, as in any loop that awaits); returns [build ns, build + eval + yield ns].
- */
-async function chain(step: (y: mx.Array) => mx.Array): Promise<[number, number]> {
-  let buildBest = Number.POSITIVE_INFINITY;
-  let totalBest = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < reps + 3; r++) {
-    const t0 = now();
-    let y = x;
-    for (let i = 0; i < ops; i++) y = step(y);
-    const t1 = now();
-    mx.eval(y);
-    await new Promise((r) => setImmediate(r));
-    const t2 = now();
-    if (r >= 3) {
-      buildBest = Math.min(buildBest, Number(t1 - t0));
-      totalBest = Math.min(totalBest, Number(t2 - t0));
-    }
+/** CPU ns per op over `reps` chains, every array freed inside the window. */
+async function measure(base: mx.Array, step: Step, evaluate: boolean, useTidy: boolean, reps: number): Promise<number> {
+  const once = useTidy ? () => mx.tidy(() => chain(base, step, evaluate)) : () => chain(base, step, evaluate);
+  for (let r = 0; r < 5; r++) {  // warm the JIT and MLX's allocator
+    once();
+    await turn();
   }
-  return [buildBest / ops, totalBest / ops];
+  await settle();
+  const t0 = cpuNs();
+  for (let r = 0; r < reps; r++) {
+    once();
+    await turn();
+  }
+  await settle();
+  const t1 = cpuNs();
+  // The closing full GC also marks the whole live heap, which has nothing to do with the window's
+  // arrays (and costs ~100 ns/op spread over a short window): take off one bare full GC, timed now.
+  await settle();
+  return (t1 - t0 - (cpuNs() - t1)) / (reps * ops);
 }
 
-const [arrayOpNs, arrayChainNs] = await chain((y) => mx.add(y, x));
-const [scalarOpNs, scalarChainNs] = await chain((y) => mx.multiply(y, 0.999));
+/** A full GC, then two event-loop turns, in which N-API runs the finalizers of what it collected. */
+async function settle(): Promise<void> {
+  gc!();
+  await turn();
+  await turn();
+}
+
+if (perfMode) {
+  const t0 = Date.now();
+  while (Date.now() - t0 < 20_000) await measure(x, cases[0][2], false, false, 200);
+  process.exit(0);
+}
+
+const results: Record<string, Record<string, number>> = {};
+for (const [name, base, step] of cases) {
+  results[name] = {
+    gcBuild: await measure(base, step, false, false, buildReps),
+    tidyBuild: await measure(base, step, false, true, buildReps),
+    gcEval: await measure(base, step, true, false, evalReps),
+    tidyEval: await measure(base, step, true, true, evalReps),
+  };
+}
+// What one bare full GC costs (subtracted from each window above).
+const g0 = cpuNs();
+for (let i = 0; i < 20; i++) gc();
+const bareGcMs = (cpuNs() - g0) / 20 / 1e6;
 const h = x.handle;
-const bareCallNs = best(() => {
-  const t0 = now();
-  for (let i = 0; i < ops * 1000; i++) native.isArray(h);
-  return (now() - t0) / 1000n;
-});
-console.log(JSON.stringify({ arrayOpNs, arrayChainNs, scalarOpNs, scalarChainNs, bareCallNs }));
+const t0 = cpuNs();
+for (let i = 0; i < 1_000_000; i++) native.isArray(h);
+const bareCallNs = (cpuNs() - t0) / 1_000_000;
+console.log(JSON.stringify({ results, bareCallNs, bareGcMs }));
