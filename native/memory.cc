@@ -50,29 +50,18 @@ void KeepFreedHeapPages() {
 
 void InitMemory(Napi::Object exports) {
   KeepFreedHeapPages();
-  // Each figure first releases the arrays the GC already collected (wrap.cc's release queue).
-  MLXT_EXPORT(exports, "getActiveMemory", {
-    FlushReleases(info.Env());
-    return Bytes(info.Env(), mx::get_active_memory());
-  });
-  MLXT_EXPORT(exports, "getPeakMemory", {
-    FlushReleases(info.Env());
-    return Bytes(info.Env(), mx::get_peak_memory());
-  });
+  MLXT_EXPORT(exports, "getActiveMemory", { return Bytes(info.Env(), mx::get_active_memory()); });
+  MLXT_EXPORT(exports, "getPeakMemory", { return Bytes(info.Env(), mx::get_peak_memory()); });
   MLXT_EXPORT(exports, "resetPeakMemory", {
     mx::reset_peak_memory();
     return info.Env().Undefined();
   });
-  MLXT_EXPORT(exports, "getCacheMemory", {
-    FlushReleases(info.Env());
-    return Bytes(info.Env(), mx::get_cache_memory());
-  });
+  MLXT_EXPORT(exports, "getCacheMemory", { return Bytes(info.Env(), mx::get_cache_memory()); });
   MLXT_EXPORT(exports, "getMemoryLimit", { return Bytes(info.Env(), mx::get_memory_limit()); });
   MLXT_EXPORT(exports, "setMemoryLimit", { return Bytes(info.Env(), mx::set_memory_limit(ToBytes(info[0], "limit"))); });
   MLXT_EXPORT(exports, "setCacheLimit", { return Bytes(info.Env(), mx::set_cache_limit(ToBytes(info[0], "limit"))); });
   MLXT_EXPORT(exports, "setWiredLimit", { return Bytes(info.Env(), mx::set_wired_limit(ToBytes(info[0], "limit"))); });
   MLXT_EXPORT(exports, "clearCache", {
-    FlushReleases(info.Env());
     mx::clear_cache();
     return info.Env().Undefined();
   });

@@ -25,12 +25,6 @@ class HolderPool {
     free_ = h->nextFree;
     h->nextFree = nullptr;
     h->live = true;
-    // After the GC frees a batch, the free list runs through slots scattered over the slabs, each one a
-    // cache miss when reached: fetch the next slot now, while this op's MLX work hides the latency.
-    if (free_) {
-      __builtin_prefetch(free_, 1);
-      __builtin_prefetch(reinterpret_cast<char*>(free_) + sizeof(Holder) - 1, 1);
-    }
     return h;
   }
   void Release(Holder* h) {
@@ -85,54 +79,11 @@ void ReportExternalBytes(napi_env env, int64_t delta) {
   }
 }
 
-// GC finalizers reach holders in no useful order, long after they were last touched: releasing each at
-// once costs two cache misses in a row (the holder, then MLX's graph node). So finalizers only queue
-// the holder; a batch is released with the next few holders and graph nodes fetched ahead, which
-// overlaps the misses. The queue is flushed when full, before the next array is wrapped, before memory
-// is queried (FlushReleases) and at env teardown, so at most kReleaseBatch - 1 dropped arrays wait,
-// and only until the thread's next array op.
-constexpr size_t kReleaseBatch = 64;
-struct ReleaseQueue {
-  Holder* items[kReleaseBatch];
-  size_t size = 0;
-  bool immediate = false;  // set at env teardown: release as the finalizers come
-};
-
-ReleaseQueue& Queue() {
-  thread_local ReleaseQueue q;
-  return q;
-}
-
-void ReleaseQueued(napi_env env, bool report) {
-  ReleaseQueue& q = Queue();
-  constexpr size_t kAhead = 8;
-  const size_t n = q.size;
-  for (size_t i = 0; i < n && i < kAhead; ++i) __builtin_prefetch(q.items[i], 1);
-  int64_t freed = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) __builtin_prefetch(q.items[i + kAhead], 1);
-    // Fetched kAhead/2 steps ago, so this holder is in cache: fetch its graph node (and refcount).
-    if (i + kAhead / 2 < n) {
-      Holder* next = q.items[i + kAhead / 2];
-      if (next->array) {
-        auto* desc = reinterpret_cast<char*>(next->array->id());
-        __builtin_prefetch(desc - 16, 1);
-        __builtin_prefetch(desc + 48, 1);
-      }
-    }
-    Holder* h = q.items[i];
-    if (h->array) freed += h->reportedBytes;
-    Pool().Release(h);
-  }
-  q.size = 0;
-  if (report && freed) ReportExternalBytes(env, -freed);
-}
-
 // A plain N-API finalizer (node-addon-api's typed one costs an extra allocation per array).
 void Finalize(napi_env env, void* data, void* /*hint*/) {
-  ReleaseQueue& q = Queue();
-  q.items[q.size++] = static_cast<Holder*>(data);
-  if (q.size == kReleaseBatch || q.immediate) ReleaseQueued(env, !q.immediate);
+  auto* h = static_cast<Holder*>(data);
+  if (h->array) ReportExternalBytes(env, -h->reportedBytes);
+  Pool().Release(h);
 }
 
 Holder* HolderOf(const Napi::Value& v) {
@@ -150,17 +101,7 @@ std::string Describe(const mx::array& a) {
   return o.str();
 }
 
-void FlushReleases(napi_env env) {
-  if (Queue().size) ReleaseQueued(env, true);
-}
-
-void ReleaseAtTeardown() {
-  Queue().immediate = true;
-  ReleaseQueued(nullptr, false);  // no report: V8 is going away
-}
-
 Napi::Value Wrap(Napi::Env env, mx::array a) {
-  if (Queue().size) ReleaseQueued(env, true);
   CheckArrayFits(a);
   int64_t bytes = static_cast<int64_t>(a.nbytes());
   Holder* h = Pool().Acquire();

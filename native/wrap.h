@@ -36,11 +36,6 @@ Napi::Value WrapMany(Napi::Env env, const std::vector<mx::array>& arrays);
 // The array behind handle `v`; a TypeError names `what` when v is not a live array handle.
 mx::array& Unwrap(const Napi::Value& v, const char* what = "array");
 bool IsArrayHandle(const Napi::Value& v);
-// Releases the arrays whose handles the GC collected but that wait in wrap.cc's release queue (done
-// before each Wrap anyway): call before reporting memory figures.
-void FlushReleases(napi_env env);
-// For the env's teardown: releases the queue and every later collected handle at once.
-void ReleaseAtTeardown();
 // Frees the array now (idempotent); returns false if it was already disposed.
 bool Dispose(const Napi::Value& v);
 
