@@ -1,6 +1,6 @@
 // Child process for lifetime.test.ts (run with --expose-gc): arrays that are only dropped must be freed
-// once the GC has collected their handles and the finalizers have run, even when no op follows (the
-// addon releases collected handles in batches; memory queries flush the batch). Prints JSON figures.
+// once the GC has collected their handles and the finalizers have run, even when no op follows (no
+// release may wait for a later op). Prints JSON figures.
 import { mx } from '../../../src/index.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -12,7 +12,7 @@ const settle = async (): Promise<void> => {
 };
 await settle();
 const before = mx.getActiveMemory();
-// 1,000 evaluated arrays of 64 KB: 1000 is no multiple of the release batch, so some wait in it. Made in
+// 1,000 evaluated arrays of 64 KB (no multiple of any plausible release batch). Made in
 // a function so that no frame of this module's top-level await keeps them reachable.
 function make(): number {
   const arrays: mx.Array[] = [];
