@@ -40,7 +40,7 @@ export function run(trials = argValue('trials', 5)): string {
   ];
   const ratio = (op: string, c: (typeof cols)[number]) => nodeMed(op, c[1]) / pyMed(op, c[2]);
   const rows = ops.map((op) => [
-    op,
+    op.replace(/\|/g, '\\|'),  // a Markdown cell
     fmt(pyMed(op, 'build'), 0), fmt(nodeMed(op, 'gcBuild'), 0), fmt(nodeMed(op, 'tidyBuild'), 0),
     fmt(pyMed(op, 'eval'), 0), fmt(nodeMed(op, 'gcEval'), 0), fmt(nodeMed(op, 'tidyEval'), 0),
     ...cols.map((c) => `${fmt(ratio(op, c))}×`),
