@@ -20,6 +20,7 @@ import { readTargets, scaleTargets, type TargetScaling, type Targets, type TaskK
 import { nearestName } from './nearest.js';
 import { DataLoader } from './loader.js';
 import { kFold, type Split, trainValidationSplit } from './split.js';
+import { foldStrata } from './strata.js';
 import { type CompiledTemplate, compileTemplate, defaultTemplate, type Row } from './template.js';
 import { cacheKey, readTokenCache, writeTokenCache } from './token-cache.js';
 
@@ -286,7 +287,7 @@ export function prepareData(options: DataOptions = {}): PreparedData {
   let split: Split;
   let folds: Split[] | null = null;
   if (o.kFolds >= 2) {
-    folds = kFold(labelList, { k: o.kFolds, seed: o.seed, stratify: o.stratify });
+    folds = kFold(foldStrata(targets, o.kFolds), { k: o.kFolds, seed: o.seed, stratify: o.stratify });
     if (!Number.isInteger(o.fold) || o.fold < 0 || o.fold >= o.kFolds) throw new DataError(`expected a fold in 0..${o.kFolds - 1} but received ${o.fold}`, { key: 'fold' });
     split = folds[o.fold];
   } else {

@@ -11,15 +11,17 @@ import { CheckpointError, ConfigError } from '../errors.js';
 import type { Module } from '../nn/index.js';
 import { TrackingCallback } from './callbacks/tracking.js';
 import { rank } from './distributed.js';
-import { evaluateDetailed, metricsForLogging, type ClassifierModule, type EvaluationResult } from './evaluate.js';
+import { metricsForLogging, type ClassifierModule } from './evaluate.js';
 import { crossValidate as crossValidateFolds, type CrossValidationResult } from './kfold.js';
 import { describeCrossValidation, lastEpochMetrics } from './kfold-report.js';
-import { classificationMetrics } from './metrics.js';
 import type { EnsembleMember } from './predict.js';
 import { dataOptionsOf, type FitResult, type RunOptions } from './run.js';
 import { latestCheckpoint } from './run-checkpoint.js';
 import { createState } from './state.js';
-import { checkKFoldTask } from './tasks/session.js';
+import { type FoldScore, type FoldScoring, pooledMetrics, scoreFold } from './tasks/fold-score.js';
+import { taskHead } from './tasks/heads.js';
+import { headline } from './tasks/metric-table.js';
+import { writeOutOfFold } from './tasks/predict.js';
 import type { EvalMetrics } from './types.js';
 
 /** What this module needs of a fold's Trainer. */
@@ -33,6 +35,9 @@ export type MakeTrainer = (config: TrainingConfig, options: RunOptions) => FoldT
 
 const foldConfig = (c: TrainingConfig, fold: number): TrainingConfig => ({ ...c, outputDir: join(c.outputDir, `fold-${fold}`) });
 
+/** Each fold scored by its task's head, built from the fold's data (its own target scaling). */
+export const foldScoring = (c: TrainingConfig, options: Pick<RunOptions, 'metrics'>): FoldScoring => ({ head: (data) => taskHead(c, data.targets), metrics: options.metrics });
+
 /** Trains every fold; the result's `crossValidation.members` are the fold models (the ensemble). */
 export async function crossValidateRun(c: TrainingConfig, options: RunOptions, log: (m: string) => void, makeTrainer: MakeTrainer): Promise<FitResult & { crossValidation: CrossValidationResult }> {
   const started = performance.now();
@@ -43,18 +48,19 @@ export async function crossValidateRun(c: TrainingConfig, options: RunOptions, l
   await parent?.onTrainStart(parentState);
   const folds: FitResult[] = [];
   let cv: CrossValidationResult;
+  const scoring = foldScoring(c, options);
   try {
     const tokenizer = c.data.tokenizer === null && c.model.pretrained ? c.model.pretrained : c.data.tokenizer;
     cv = await crossValidateFolds({
       data: { ...dataOptionsOf(c), tokenizer },
       k,
+      scoring,
       trainFold: async ({ fold, data }) => {
-        checkKFoldTask(data, c);
         log(`fold ${fold + 1}/${k}: ${data.split.train.length} training rows, ${data.split.validation.length} validation rows`);
         // The last-epoch model on the fold, before fit() puts the checkpoint selected on the fold back.
-        let lastEpoch: EvaluationResult | undefined;
+        let lastEpoch: FoldScore | undefined;
         const scoreLastEpoch = async (model: Module) => {
-          lastEpoch = await evaluateDetailed(model as ClassifierModule, data.validationLoader());
+          lastEpoch = await scoreFold(model as ClassifierModule, data, scoring);
         };
         const trainer = makeTrainer(foldConfig(c, fold), {
           ...options,
@@ -67,7 +73,7 @@ export async function crossValidateRun(c: TrainingConfig, options: RunOptions, l
         folds.push(result);
         return { model: trainer.model as ClassifierModule, lastEpoch };
       },
-      onFoldEnd: (r) => log(`fold ${r.fold + 1}/${k}: val_accuracy ${r.metrics.accuracy.toFixed(4)}, val_loss ${r.metrics.loss.toFixed(4)}`),
+      onFoldEnd: (r) => log(`fold ${r.fold + 1}/${k}: ${headline(r.metrics)}`),
     });
   } catch (err) {
     await parent?.onException(parentState, err);
@@ -75,10 +81,14 @@ export async function crossValidateRun(c: TrainingConfig, options: RunOptions, l
   }
   const std = Object.fromEntries(Object.entries(cv.std).map(([key, v]) => [`${key}_std`, v]));
   await parent?.logMetrics({ ...cv.mean, ...std, ...metricsForLogging(cv.outOfFold.metrics, 'oof_'), ...lastEpochMetrics(cv) }, 0);
+  // The out-of-fold predictions in the task's form, beside the fold folders and in the parent run.
+  const oofPath = writeOutOfFold(join(c.outputDir, 'oof_predictions.csv'), cv);
+  await parent?.logArtifacts([oofPath]);
   const killed = folds.some((f) => f.status === 'KILLED');
   Object.assign(parentState, { interrupted: killed, runId: parent?.runId });
   await parent?.onTrainEnd(parentState);
   log(describeCrossValidation(cv));
+  log(`out-of-fold predictions: ${oofPath}`);
   if (c.tracking.registerModel) log(`note: tracking.registerModel '${c.tracking.registerModel}': a k-fold run registers no model (k fold models, each in its child run's artifacts)`);
   return {
     state: folds[folds.length - 1].state,
@@ -106,15 +116,11 @@ export function loadFoldWeights(c: TrainingConfig, options: RunOptions, which: '
 }
 
 /** Each fold model on its own validation split, pooled: the out-of-fold metrics of a k-fold ensemble. */
-export async function outOfFoldMetrics(members: EnsembleMember[]): Promise<EvalMetrics> {
-  const labels: number[] = [];
-  const probabilities: number[] = [];
-  let numClasses = 0;
-  for (const m of members) {
-    const e = await evaluateDetailed(m.model, m.data.validationLoader());
-    numClasses = m.data.labels.numClasses;
-    labels.push(...e.labels);
-    probabilities.push(...e.probabilities);
-  }
-  return classificationMetrics({ labels, probabilities, numClasses });
+export async function outOfFoldMetrics(members: EnsembleMember[], scoring: FoldScoring = {}): Promise<EvalMetrics> {
+  const scores: FoldScore[] = [];
+  for (const m of members) scores.push(await scoreFold(m.model, m.data, scoring));
+  const cat = (part: (s: FoldScore) => Float64Array) => Float64Array.from(scores.flatMap((s) => Array.from(part(s))));
+  const rows = scores.reduce((n, s) => n + s.rows.length, 0);
+  const loss = scores.reduce((sum, s) => sum + s.metrics.loss * s.rows.length, 0) / rows;
+  return pooledMetrics(scores[0].task, scores[0].numClasses, cat((s) => s.outputs), cat((s) => s.truth), loss);
 }

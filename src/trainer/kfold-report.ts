@@ -6,6 +6,7 @@
  */
 import { metricsForLogging } from './evaluate.js';
 import type { CrossValidationResult } from './kfold.js';
+import type { EvalMetrics } from './types.js';
 
 /** The last-epoch figures as run metrics (empty when the folds gave none). */
 export function lastEpochMetrics(cv: CrossValidationResult): Record<string, number> {
@@ -19,12 +20,16 @@ export function lastEpochMetrics(cv: CrossValidationResult): Record<string, numb
 
 /** Lines for the log and the CLI: the honest figure first, then the selected one, each named. */
 export function describeCrossValidation(cv: CrossValidationResult): string {
-  const line = (what: string, mean: Record<string, number>, std: Record<string, number>, oofAccuracy: number) =>
-    `  ${what}: val_accuracy ${mean.val_accuracy.toFixed(4)} ± ${std.val_accuracy.toFixed(4)}, out-of-fold accuracy ${oofAccuracy.toFixed(4)}`;
+  // The task's headline metric: accuracy (classification), r2 (regression), f1_micro (multilabel), qwk (ordinal).
+  const key = { classification: 'accuracy', regression: 'r2', multilabel: 'f1Micro', ordinal: 'qwk' }[cv.task];
+  const name = key.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
+  const f = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(4));
+  const line = (what: string, mean: Record<string, number>, std: Record<string, number>, oof: EvalMetrics) =>
+    `  ${what}: val_${name} ${f(mean[`val_${name}`])} ± ${f(std[`val_${name}`])}, out-of-fold ${name} ${f(oof[key] as number | undefined)}`;
   const last = cv.lastEpoch;
   return [
     `cross-validation (${cv.k} folds):`,
-    ...(last ? [line('last epoch (held out, nothing selected on the fold: the honest estimate)', last.mean, last.std, last.metrics.accuracy)] : []),
-    line('best checkpoint (selected on the fold it is scored on: optimistic)', cv.mean, cv.std, cv.outOfFold.metrics.accuracy),
+    ...(last ? [line('last epoch (held out, nothing selected on the fold: the honest estimate)', last.mean, last.std, last.metrics)] : []),
+    line('best checkpoint (selected on the fold it is scored on: optimistic)', cv.mean, cv.std, cv.outOfFold.metrics),
   ].join('\n');
 }

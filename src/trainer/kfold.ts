@@ -8,9 +8,10 @@
  * selected on, whose pooled figures are an honest estimate (`lastEpoch`).
  */
 import { type DataOptions, type PreparedData, prepareData } from '../data/dataset.js';
-import { type ClassifierModule, type EvalLossFn, type EvaluationResult, evaluateDetailed, meanCrossEntropy, metricsForLogging } from './evaluate.js';
-import { argmaxRows, classificationMetrics } from './metrics.js';
+import type { TaskKind } from '../data/targets.js';
+import { type ClassifierModule, metricsForLogging } from './evaluate.js';
 import type { EnsembleMember } from './predict.js';
+import { type FoldScore, type FoldScoring, pooledMetrics, pooledPredictions, scoreFold } from './tasks/fold-score.js';
 import type { EvalMetrics } from './types.js';
 
 export interface FoldContext {
@@ -24,7 +25,7 @@ export interface TrainedFold {
   /** The model to evaluate and keep for the ensemble (e.g. the best checkpoint restored). */
   model: ClassifierModule;
   /** The fold's last-epoch model on its validation split (no selection on the fold): the honest figure. */
-  lastEpoch?: EvaluationResult;
+  lastEpoch?: FoldScore;
 }
 
 /** Trains one fold; typically builds a Trainer from `ctx.data` and returns its model. */
@@ -42,10 +43,14 @@ export interface FoldResult {
 
 /** Out-of-fold predictions over every row, with the per-fold mean and standard deviation. */
 export interface PooledFolds {
-  /** Row-major [rows, K] probabilities, each row from the fold that held it out. */
-  probabilities: Float32Array;
-  predictions: Int32Array;
-  /** Metrics over all rows; the loss is the log loss of the out-of-fold probabilities. */
+  /**
+   * Row-major [rows, width] outputs, each row from the fold that held it out: class probabilities,
+   * per-label probabilities, cumulative "y > k" probabilities (ordinal) or the value in target units.
+   */
+  probabilities: Float64Array;
+  /** The task's predictions: class ids, 0/1 per label ([rows, width]) or values in target units. */
+  predictions: Int32Array | Float64Array;
+  /** Metrics over all rows (fold-score.ts's pooledMetrics). */
   metrics: EvalMetrics;
   /** Mean and (population) standard deviation of each fold metric, under logged names (`val_f1`, …). */
   mean: Record<string, number>;
@@ -55,13 +60,18 @@ export interface PooledFolds {
 export interface CrossValidationResult {
   k: number;
   folds: FoldResult[];
+  /** The task the folds were scored as. */
+  task: TaskKind;
+  /** The first fold's data: the training CSV's rows, ids, label names and label column(s). */
+  data: PreparedData;
+  /** Classes (classification, ordinal), labels (multilabel), 1 (regression). */
+  numClasses: number;
   outOfFold: {
-    /** Class id of every row of the training CSV. */
-    labels: Int32Array;
-    /** Row-major [rows, K] probabilities, each row from the fold that held it out. */
-    probabilities: Float32Array;
-    predictions: Int32Array;
-    /** Metrics over all rows; the loss is the log loss of the out-of-fold probabilities. */
+    /** Truth of every row of the training CSV: class id, 0/1 per label ([rows, L]) or the target in its units. */
+    labels: Float64Array;
+    /** As PooledFolds. */
+    probabilities: Float64Array;
+    predictions: Int32Array | Float64Array;
     metrics: EvalMetrics;
   };
   /** Mean and (population) standard deviation of each fold metric, under logged names (`val_f1`, …). */
@@ -77,7 +87,8 @@ export interface CrossValidationOptions {
   data: DataOptions;
   k: number;
   trainFold: TrainFoldFn;
-  lossFn?: EvalLossFn;
+  /** How each fold is scored (default: classification with mean cross-entropy). */
+  scoring?: FoldScoring;
   /** Keep the fold models for the ensemble (default true; false frees each after its evaluation). */
   keepModels?: boolean;
   onFoldEnd?: (result: FoldResult) => void | Promise<void>;
@@ -89,61 +100,76 @@ export async function crossValidate(options: CrossValidationOptions): Promise<Cr
   const keepModels = options.keepModels ?? true;
   const folds: FoldResult[] = [];
   const members: EnsembleMember[] = [];
-  let labels: Int32Array | null = null;
-  let numClasses = 0;
   const returned = new OutOfFold();
   const last = new OutOfFold();
+  let first: PreparedData | null = null;
 
   for (let fold = 0; fold < k; fold++) {
     const data = prepareData({ ...options.data, kFolds: k, fold });
-    labels ??= data.labelIds;
-    numClasses = data.labels.numClasses;
+    first ??= data;
     const trained = await options.trainFold({ fold, k, data });
-    const evaluation = await evaluateDetailed(trained.model, data.validationLoader(), options.lossFn ?? meanCrossEntropy);
-    const rows = returned.place(evaluation, data, labels.length, numClasses);
-    if (trained.lastEpoch) last.place(trained.lastEpoch, data, labels.length, numClasses);
-    const result: FoldResult = { fold, trainSize: data.split.train.length, validationSize: rows, metrics: evaluation.metrics, ...(trained.lastEpoch ? { lastEpochMetrics: trained.lastEpoch.metrics } : {}) };
+    const score = await scoreFold(trained.model, data, options.scoring);
+    const rowCount = data.targets.ids.length;
+    const rows = returned.place(score, rowCount);
+    if (trained.lastEpoch) last.place(trained.lastEpoch, rowCount);
+    const result: FoldResult = { fold, trainSize: data.split.train.length, validationSize: rows, metrics: score.metrics, ...(trained.lastEpoch ? { lastEpochMetrics: trained.lastEpoch.metrics } : {}) };
     folds.push(result);
     if (keepModels) members.push({ model: trained.model, data });
     await options.onFoldEnd?.(result);
   }
 
-  const allLabels = labels as Int32Array;
-  const pooled = returned.pool(allLabels, numClasses, folds.map((f) => f.metrics));
+  const pooled = returned.pool(folds.map((f) => f.metrics));
   const lastFolds = folds.map((f) => f.lastEpochMetrics).filter((m): m is EvalMetrics => m !== undefined);
   return {
     k,
+    task: returned.task,
+    data: first as PreparedData,
+    numClasses: returned.numClasses,
     folds,
-    outOfFold: { labels: allLabels, probabilities: pooled.probabilities, predictions: pooled.predictions, metrics: pooled.metrics },
+    outOfFold: { labels: returned.truth, probabilities: pooled.probabilities, predictions: pooled.predictions, metrics: pooled.metrics },
     mean: pooled.mean,
     std: pooled.std,
-    ...(lastFolds.length === k ? { lastEpoch: last.pool(allLabels, numClasses, lastFolds) } : {}),
+    ...(lastFolds.length === k ? { lastEpoch: last.pool(lastFolds) } : {}),
     members,
   };
 }
 
-/** Collects each fold's validation probabilities at their rows; every row exactly once. */
+/** Collects each fold's validation outputs and truth at their rows; every row exactly once. */
 class OutOfFold {
-  private probabilities: Float32Array | null = null;
-  private covered: Uint8Array | null = null;
+  task: TaskKind = 'classification';
+  numClasses = 0;
+  private width = 0;
+  private truthWidth = 1;
+  private outputs = new Float64Array(0);
+  truth = new Float64Array(0);
+  private covered = new Uint8Array(0);
+  private lossSum = 0;
+  private lossRows = 0;
 
-  /** Places one fold's evaluation; returns the number of rows it covered. */
-  place(evaluation: EvaluationResult, data: PreparedData, rowCount: number, numClasses: number): number {
-    this.probabilities ??= new Float32Array(rowCount * numClasses);
-    this.covered ??= new Uint8Array(rowCount);
-    const rows = evaluation.rows ?? data.split.validation;
-    rows.forEach((row, i) => {
-      if (this.covered![row]) throw new RangeError(`crossValidate: row ${row} is in the validation split of more than one fold`);
-      this.covered![row] = 1;
-      this.probabilities!.set(evaluation.probabilities.subarray(i * numClasses, (i + 1) * numClasses), row * numClasses);
+  /** Places one fold's score; returns the number of rows it covered. */
+  place(score: FoldScore, rowCount: number): number {
+    if (this.covered.length === 0) {
+      Object.assign(this, { task: score.task, numClasses: score.numClasses, width: score.width, truthWidth: score.truthWidth });
+      this.outputs = new Float64Array(rowCount * score.width);
+      this.truth = new Float64Array(rowCount * score.truthWidth);
+      this.covered = new Uint8Array(rowCount);
+    }
+    const { width: w, truthWidth: tw } = this;
+    if (score.width !== w || score.task !== this.task) throw new RangeError(`crossValidate: fold scored as ${score.task} with ${score.width} outputs but earlier folds as ${this.task} with ${w}`);
+    score.rows.forEach((row, i) => {
+      if (this.covered[row]) throw new RangeError(`crossValidate: row ${row} is in the validation split of more than one fold`);
+      this.covered[row] = 1;
+      this.outputs.set(score.outputs.subarray(i * w, (i + 1) * w), row * w);
+      this.truth.set(score.truth.subarray(i * tw, (i + 1) * tw), row * tw);
     });
-    return rows.length;
+    this.lossSum += score.metrics.loss * score.rows.length;
+    this.lossRows += score.rows.length;
+    return score.rows.length;
   }
 
-  pool(labels: Int32Array, numClasses: number, foldMetrics: EvalMetrics[]): PooledFolds {
-    const uncovered = this.covered!.indexOf(0);
+  pool(foldMetrics: EvalMetrics[]): PooledFolds {
+    const uncovered = this.covered.indexOf(0);
     if (uncovered >= 0) throw new RangeError(`crossValidate: row ${uncovered} was in no validation fold`);
-    const probabilities = this.probabilities!;
     const perFold = foldMetrics.map((m) => metricsForLogging(m));
     const names = Object.keys(perFold[0]).filter((n) => perFold.every((m) => n in m));
     const mean: Record<string, number> = {};
@@ -153,6 +179,7 @@ class OutOfFold {
       mean[n] = xs.reduce((a, b) => a + b, 0) / xs.length;
       std[n] = Math.sqrt(xs.reduce((a, x) => a + (x - mean[n]) ** 2, 0) / xs.length);
     }
-    return { probabilities, predictions: argmaxRows(probabilities, numClasses), metrics: classificationMetrics({ labels, probabilities, numClasses }), mean, std };
+    const metrics = pooledMetrics(this.task, this.numClasses, this.outputs, this.truth, this.lossSum / this.lossRows);
+    return { probabilities: this.outputs, predictions: pooledPredictions(this.task, this.outputs, this.numClasses), metrics, mean, std };
   }
 }

@@ -18,7 +18,7 @@ import { batchSizeOf } from './auto-batch-size.js';
 import { findBatchSize } from './batch-size.js';
 import { checkFusable, fuseRunAdapters, saveFusedRun } from './fuse.js';
 import { loadAdapters as loadAdapterFiles, saveAdapters as saveAdapterFiles } from './adapters.js';
-import { crossValidateRun, loadFoldWeights, outOfFoldMetrics, type MakeTrainer } from './cross-validate.js';
+import { crossValidateRun, foldScoring, loadFoldWeights, outOfFoldMetrics, type MakeTrainer } from './cross-validate.js';
 import type { ClassifierModule } from './evaluate.js';
 import { evaluateRun, fitRun } from './fit.js';
 import type { CrossValidationResult } from './kfold.js';
@@ -160,7 +160,7 @@ export class Trainer {
   /** Validation metrics of the current model (of a k-fold ensemble: out of fold). */
   async evaluate(): Promise<EvalMetrics> {
     if (this.crossValidation) return this.crossValidation.outOfFold.metrics;
-    if (this.ensemble) return outOfFoldMetrics(this.ensemble);
+    if (this.ensemble) return outOfFoldMetrics(this.ensemble, foldScoring(this.config, this.options));
     return evaluateRun(this.setup());
   }
 
@@ -174,8 +174,11 @@ export class Trainer {
     if (!path) throw new ConfigError('predict: no CSV given and data.testPath is not set');
     mkdirSync(this.config.outputDir, { recursive: true });
     const batching = { batchSize: batchSizeOf(this.config.training) };
-    if (!this.ensemble && this.setup().head.task !== 'classification') {
-      const file = await predictTask(members as EnsembleMember, this.setup().head, path, { batching });
+    const task = this.ensemble ? this.ensemble[0].data.targets.task : this.setup().head.task;
+    if (task !== 'classification') {
+      // A k-fold ensemble: each fold model with the head of its own data (its own target scaling).
+      const heads = this.ensemble ? this.ensemble.map((member) => ({ member, head: foldScoring(this.config, this.options).head!(member.data) })) : [{ member: members as EnsembleMember, head: this.setup().head }];
+      const file = await predictTask(heads, path, { batching });
       writeTaskPredictions(join(this.config.outputDir, 'predictions.csv'), file);
       return file.predictions;
     }

@@ -68,9 +68,3 @@ export function scalingFrom(value: unknown): TargetScaling | null {
   const s = value as TargetScaling | undefined;
   return s && typeof s.mean === 'number' && typeof s.std === 'number' && Number.isFinite(s.mean) && s.std > 0 ? { mean: s.mean, std: s.std } : null;
 }
-
-/** k-fold cross-validation pools class probabilities: only classification (for now). */
-export function checkKFoldTask(data: PreparedData | undefined, c: TrainingConfig): void {
-  const task = data?.targets.task ?? (c.model.task === 'auto' ? undefined : c.model.task);
-  if (task && task !== 'classification') throw new ConfigError(`data.kFolds ≥ 2 supports model.task classification only, not ${task} (train with a validation split: data.kFolds: 0)`);
-}
