@@ -28,9 +28,9 @@ export interface HostBatch {
 }
 
 /**
- * Per-example targets beside the class label (a teacher's logits for distillation): row-major
- * [examples, width]. A batch then carries its labels as float32 [size, 1 + width], the class id in
- * column 0 and the targets after it, so the compiled training step takes them through its one labels
+ * Per-example targets beside the labels (a teacher's outputs for distillation): row-major
+ * [examples, width]. A batch then carries its labels as float32 [size, labelWidth + width], the label
+ * value(s) first (a class id, a target, or multi-label's 0/1 per label) and the targets after them, so the compiled training step takes them through its one labels
  * input unchanged (src/trainer/distill.ts unpacks them).
  */
 export interface SoftTargets {
@@ -51,7 +51,7 @@ export interface Batch extends Disposable {
   attentionMask: MxArray;
   /** [size, seqLen] int32 */
   tokenTypeIds: MxArray;
-  /** [size] int32 class ids, [size] float32 targets, [size, labels] float32 0/1, or null for unlabeled data; with soft targets, float32 [size, 1 + width] (see SoftTargets) */
+  /** [size] int32 class ids, [size] float32 targets, [size, labels] float32 0/1, or null for unlabeled data; with soft targets, float32 [size, labelWidth + width] (see SoftTargets) */
   labels: MxArray | null;
   dispose(): void;
 }
@@ -100,17 +100,18 @@ function gatherRows(t: SoftTargets, rows: number[]): Float32Array {
   return out;
 }
 
-/** Labels as the batch carries them: int32 class ids, or the float32 [class id, targets…] rows of SoftTargets. */
+/** Labels as the batch carries them: int32 class ids, float targets, or the float32 [labels…, targets…] rows of SoftTargets. */
 function labelArray(h: HostBatch): MxArray | null {
   if (!h.labels) return null;
   if (!h.softTargets) return mxArray(h.labels, { dtype: h.labels instanceof Float32Array ? 'float32' : 'int32', shape: (h.labelWidth ?? 1) > 1 ? [h.size, h.labelWidth!] : [h.size] });
+  const lw = h.labelWidth ?? 1;
   const width = h.softTargets.length / h.size;
-  const packed = new Float32Array(h.size * (1 + width));
+  const packed = new Float32Array(h.size * (lw + width));
   for (let b = 0; b < h.size; b++) {
-    packed[b * (1 + width)] = h.labels[b];
-    packed.set(h.softTargets.subarray(b * width, (b + 1) * width), b * (1 + width) + 1);
+    packed.set(h.labels.subarray(b * lw, (b + 1) * lw), b * (lw + width));
+    packed.set(h.softTargets.subarray(b * width, (b + 1) * width), b * (lw + width) + lw);
   }
-  return mxArray(packed, { dtype: 'float32', shape: [h.size, 1 + width] });
+  return mxArray(packed, { dtype: 'float32', shape: [h.size, lw + width] });
 }
 
 /** The label values of `rows`, `width` per row, in the labels' own typed array kind. */

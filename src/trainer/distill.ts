@@ -22,15 +22,22 @@ import { parseConfig } from '../config/load.js';
 import type { TrainingConfig } from '../config/schema.js';
 import { type SoftTargets, toMxBatch } from '../data/collate.js';
 import { type PreparedData, predictionLoader } from '../data/dataset.js';
+import type { TargetScaling } from '../data/targets.js';
 import { ConfigError } from '../errors.js';
 import type { Module } from '../nn/index.js';
+import { binaryCrossEntropy } from '../nn/losses.js';
+import type { TaskKind } from '../data/targets.js';
 import { bestCheckpoint, loadCheckpoint, loadCheckpointWeights } from './run-checkpoint.js';
 import type { ClassifierModule } from './evaluate.js';
 import type { LossFn, StepBatch } from './step.js';
+import { scalingFrom } from './tasks/session.js';
 
 export interface DistillationSettings {
   temperature: number;
   alpha: number;
+  /** The student's task (default classification) and its label values per row (multilabel: L; else 1). */
+  task?: TaskKind;
+  labelWidth?: number;
 }
 
 /** T² · KL(softmax(teacher/T) ‖ softmax(student/T)): summed over classes, mean over rows. */
@@ -46,33 +53,56 @@ export function softTargetLoss(studentLogits: mx.Array, teacherLogits: mx.Array,
 }
 
 /**
+ * T² · BCE(sigmoid(student/T), sigmoid(teacher/T)) of independent sigmoid outputs: multilabel's labels
+ * (mean over rows and labels, as its hard loss) or ordinal's "y > k" thresholds (summed over thresholds,
+ * mean over rows, as CORAL's loss).
+ */
+export function sigmoidSoftTargetLoss(studentLogits: mx.Array, teacherLogits: mx.Array, temperature: number, over: 'mean' | 'sum'): mx.Array {
+  const z = mx.divide(studentLogits.astype('float32'), temperature);
+  const target = mx.sigmoid(mx.divide(teacherLogits.astype('float32'), temperature));
+  const cells = binaryCrossEntropy(z, target, { withLogits: true, reduction: 'none' });
+  const loss = over === 'mean' ? mx.mean(cells) : mx.mean(mx.sum(cells, -1));
+  return mx.multiply(loss, temperature * temperature);
+}
+
+/**
  * The distillation loss around `hard` (training.loss). Batches with soft targets carry float32 labels
- * [rows, 1 + classes] (class id, then the teacher's logits); a batch with plain class ids (the batch-size
- * finder's synthetic ones) gets the hard-label loss alone.
+ * [rows, labelWidth + teacher width] (the labels, then the teacher's outputs); a batch with plain labels
+ * (the batch-size finder's synthetic ones) gets the hard-label loss alone. The soft term per task:
+ * classification KL at T (softTargetLoss); regression the hard loss itself (MSE or Huber) against the
+ * teacher's prediction in the student's standardised target space (T plays no part); multilabel and
+ * ordinal BCE to the teacher's sigmoid outputs at T (sigmoidSoftTargetLoss).
  */
 export function distillationLoss(hard: LossFn, settings: DistillationSettings): LossFn {
   const { temperature, alpha } = settings;
-  const unpack = (batch: StepBatch): { classes: mx.Array; teacher: mx.Array | null } => {
+  const task = settings.task ?? 'classification';
+  const lw = settings.labelWidth ?? 1;
+  const unpack = (batch: StepBatch): { labels: mx.Array; teacher: mx.Array | null } => {
     const labels = batch.labels;
-    if (labels.ndim === 1) return { classes: labels, teacher: null };
+    if (labels.ndim === 1 || labels.shape[1] === (task === 'multilabel' ? lw : 0)) return { labels, teacher: null };
     const [rows, width] = labels.shape;
-    return { classes: mx.slice(labels, [0, 0], [rows, 1]).reshape([rows]).astype('int32'), teacher: mx.slice(labels, [0, 1], [rows, width]) };
+    const own = mx.slice(labels, [0, 0], [rows, lw]);
+    const plain = task === 'multilabel' ? own : own.reshape([rows]);
+    return { labels: task === 'classification' || task === 'ordinal' ? plain.astype('int32') : plain, teacher: mx.slice(labels, [0, lw], [rows, width]) };
   };
   const fn: LossFn = (model: Module, batch: StepBatch): mx.Array => {
     const logits = model.forward(batch.inputIds, { attentionMask: batch.attentionMask, tokenTypeIds: batch.tokenTypeIds }) as mx.Array;
     // The hard loss gets a stand-in model that returns these logits: one forward pass serves both terms.
     const computed = { forward: () => logits } as unknown as Module;
-    const { classes, teacher } = unpack(batch);
-    const hardLoss = () => hard(computed, { ...batch, labels: classes });
+    const { labels, teacher } = unpack(batch);
+    const hardLoss = () => hard(computed, { ...batch, labels });
     if (!teacher) return hardLoss();
-    if (teacher.shape[1] !== logits.shape[1]) throw new ConfigError(`training.distillation: the teacher gives ${teacher.shape[1]} logits per row but the student ${logits.shape[1]}`);
-    const soft = softTargetLoss(logits, teacher, temperature);
+    if (teacher.shape[1] !== logits.shape[1]) throw new ConfigError(`training.distillation: the teacher gives ${teacher.shape[1]} outputs per row but the student ${logits.shape[1]}`);
+    const soft =
+      task === 'classification' ? softTargetLoss(logits, teacher, temperature)
+      : task === 'regression' ? hard(computed, { ...batch, labels: teacher.reshape([-1]) })
+      : sigmoidSoftTargetLoss(logits, teacher, temperature, task === 'multilabel' ? 'mean' : 'sum');
     if (alpha === 1) return soft;
     return mx.add(mx.multiply(soft, alpha), mx.multiply(hardLoss(), 1 - alpha));
   };
   if (hard.normalizer) {
     const normalizer = hard.normalizer;
-    fn.normalizer = (batch) => normalizer({ ...batch, labels: unpack(batch).classes });
+    fn.normalizer = (batch) => normalizer({ ...batch, labels: unpack(batch).labels });
   }
   return fn;
 }
@@ -92,9 +122,12 @@ export function distillationTargets(student: TrainingConfig, fold: number | unde
   if (!d) throw new ConfigError('distillationTargets: training.distillation is not set');
   const { config, checkpoint } = resolveTeacher(d.teacher, student, fold);
   const trainer = prepareTeacher(config);
-  if (checkpoint) loadCheckpointWeights(trainer.model, loadCheckpoint(checkpoint));
+  const ck = checkpoint ? loadCheckpoint(checkpoint) : null;
+  if (ck) loadCheckpointWeights(trainer.model, ck);
   const started = performance.now();
-  const targets = teacherLogits({ model: trainer.model as ClassifierModule, data: trainer.data }, data, 32);
+  // A regression teacher's own target scaling, as its checkpoint saved it.
+  const scaling = scalingFrom(ck?.trainer.targetScaling);
+  const targets = teacherLogits({ model: trainer.model as ClassifierModule, data: trainer.data, scaling }, data, 32);
   log(`distillation: teacher ${checkpoint ?? config.model.pretrained} scored ${targets.values.length / targets.width} rows in ${((performance.now() - started) / 1000).toFixed(1)} s (T ${d.temperature}, alpha ${d.alpha})`);
   return targets;
 }
@@ -175,15 +208,26 @@ function hfTeacherConfig(dir: string, student: TrainingConfig, where: string): T
   };
 }
 
-/** The teacher's logits for every row of the student's training CSV, in file order. */
-export function teacherLogits(teacher: Teacher, student: PreparedData, batchSize: number): SoftTargets {
+/**
+ * The teacher's outputs for every row of the student's training CSV, in file order: its logits
+ * (classification, multilabel, ordinal), or for regression its prediction moved into the student's
+ * standardised target space (teacher scaling undone, student scaling applied). A teacher of another task
+ * or another label set is refused.
+ */
+export function teacherLogits(teacher: Teacher & { scaling?: TargetScaling | null }, student: PreparedData, batchSize: number): SoftTargets {
+  const tt = teacher.data.targets;
+  const st = student.targets;
+  if (tt.task !== st.task) {
+    throw new ConfigError(`training.distillation.teacher is a ${tt.task} model but the student's task is ${st.task} (${st.reason}): distil from a teacher trained for the same task`);
+  }
   const teacherClasses = teacher.data.labels.classes;
   const studentClasses = student.labels.classes;
   if (teacherClasses.join('\u0000') !== studentClasses.join('\u0000')) {
-    throw new ConfigError(`training.distillation.teacher was trained on the classes [${teacherClasses.join(', ')}] but the student's are [${studentClasses.join(', ')}]`);
+    const what = { classification: 'classes', ordinal: 'classes', multilabel: 'labels', regression: 'target column' }[st.task];
+    throw new ConfigError(`training.distillation.teacher was trained on the ${what} [${teacherClasses.join(', ')}] but the student's are [${studentClasses.join(', ')}]`);
   }
   const table = teacher.data.encodeFile(student.options.trainPath);
-  const width = studentClasses.length;
+  const width = st.task === 'ordinal' ? studentClasses.length - 1 : st.task === 'regression' ? 1 : studentClasses.length;
   const values = new Float32Array(table.rowCount * width);
   const model = teacher.model;
   const wasTraining = model.training;
@@ -197,6 +241,7 @@ export function teacherLogits(teacher: Teacher, student: PreparedData, batchSize
           mx.eval(out);
           return out.toTypedArray() as Float32Array;
         });
+        if (logits.length !== host.rows.length * width) throw new ConfigError(`training.distillation.teacher gives ${logits.length / host.rows.length} outputs per row but the student's ${st.task} head has ${width}`);
         host.rows.forEach((row, b) => values.set(logits.subarray(b * width, (b + 1) * width), row * width));
       } finally {
         batch.dispose();
@@ -204,6 +249,11 @@ export function teacherLogits(teacher: Teacher, student: PreparedData, batchSize
     }
   } finally {
     model.train(wasTraining);
+  }
+  if (st.task === 'regression') {
+    const from = teacher.scaling ?? tt.scaling ?? { mean: 0, std: 1 };
+    const to = st.scaling ?? { mean: 0, std: 1 };
+    for (let i = 0; i < values.length; i++) values[i] = (values[i] * from.std + from.mean - to.mean) / to.std;
   }
   return { values, width };
 }

@@ -178,7 +178,6 @@ export function prepareRun(config: TrainingConfig, options: RunOptions, reuseSav
   const head = taskHead(c, data.targets, options.loss);
   log(describeTask(data));
   if (data.targets.warning) log(`warning: ${data.targets.warning}`);
-  if (t.distillation && head.task !== 'classification') throw new ConfigError(`training.distillation supports model.task classification only, not ${head.task}`);
   // The teacher's logits, before the reseed below (its setup draws from the global key too).
   const softTargets = t.distillation ? distillationTargets(c, options.fold, data, (tc) => prepareRun(tc, { log, progress: false }, true, (m) => log(`teacher: ${m}`)), log) : null;
   const numLabels = head.width;
@@ -194,7 +193,7 @@ export function prepareRun(config: TrainingConfig, options: RunOptions, reuseSav
   model.train();
   mx.eval(model.parameters());
   const scaler = t.mixedPrecision === 'fp16' ? new DynamicLossScaler() : null;
-  const lossFn = t.distillation ? distillationLoss(head.trainLoss, t.distillation) : head.trainLoss;
+  const lossFn = t.distillation ? distillationLoss(head.trainLoss, { ...t.distillation, task: head.task, labelWidth: data.targets.width }) : head.trainLoss;
   const resolved = resolveAutoBatchSize(c, { model, lossFn, vocabSize: data.tokenizer.vocabSize, log });
   const sizer = new BatchSizer({
     batchSize: batchSizeOf(resolved.training),

@@ -10,6 +10,7 @@ import { distillationLoss, softTargetLoss } from '../../src/trainer/distill.js';
 import { evaluateDetailed, type ClassifierModule } from '../../src/trainer/evaluate.js';
 import { classificationLoss } from '../../src/trainer/loss.js';
 import { type EncodedArray, fromFixture, loadFixture } from '../helpers/fixtures.js';
+import { FixedLogits } from '../helpers/fixed-logits.js';
 import { snapshot, tinyModelFactory, toyConfig, writeToyCsv } from '../helpers/tiny-model.js';
 
 interface DistillCase {
@@ -24,18 +25,6 @@ interface DistillCase {
   hard: number;
   total: number;
   grad: EncodedArray;
-}
-
-/** A "model" whose output is its one parameter: the loss's gradient w.r.t. it is d loss / d logits. */
-class FixedLogits extends nn.Module {
-  logits: mx.Array;
-  constructor(logits: mx.Array) {
-    super();
-    this.logits = logits;
-  }
-  forward(): mx.Array {
-    return this.logits;
-  }
 }
 
 describe('distillation loss vs PyTorch (scripts/fixtures/distill.py)', () => {
