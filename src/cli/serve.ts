@@ -54,12 +54,12 @@ export async function run(opts: Record<string, unknown>): Promise<void> {
     loaded = loadModel(trainer, checkpointArg);
   }
 
-  const predictor = createPredictor({ model: trainer.model as ClassifierModule, data: trainer.data }, { maxBatchRows, maxWaitMs });
+  const predictor = createPredictor({ model: trainer.model as ClassifierModule, data: trainer.data }, { maxBatchRows, maxWaitMs }, trainer.setup().head);
   const server = await startScoringServer({ predictor, host, port, maxBodyBytes: Math.floor(maxBodyMb * 2 ** 20), version: pkg.version, log });
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
     log(`warning: listening on ${host}: anyone who can reach this address can query the model`);
   }
-  log(`mlx-train serve: ${loaded}; input columns ${predictor.inputColumns.join(', ')}; batches of up to ${maxBatchRows} rows within ${maxWaitMs} ms`);
+  log(`mlx-train serve: ${loaded}; task ${trainer.setup().head.task}; input columns ${predictor.inputColumns.join(', ')}; batches of up to ${maxBatchRows} rows within ${maxWaitMs} ms`);
   process.stdout.write(`mlx-train serve: ${server.url}/invocations (Ctrl-C to stop)\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -6,6 +6,8 @@
 import type { CsvTable } from '../data/csv.js';
 import { ServeError } from '../errors.js';
 import { type EnsembleMember, type PredictionRecord, predictFile, predictionRecords } from '../trainer/predict.js';
+import type { TaskHead } from '../trainer/tasks/heads.js';
+import { predictTask, type TaskRecord, taskRecords } from '../trainer/tasks/predict.js';
 import { type BatcherOptions, type BatcherStats, MicroBatcher } from './batcher.js';
 import type { RequestRows } from './parse.js';
 
@@ -14,10 +16,13 @@ export interface Predictor {
   readonly inputColumns: readonly string[];
   /** The one input column when the model reads exactly one (then `inputs: ["text", …]` works), else null. */
   readonly singleColumn: string | null;
-  predict(rows: RequestRows): Promise<PredictionRecord[]>;
+  predict(rows: RequestRows): Promise<ServeRecord[]>;
   readonly stats: BatcherStats;
   close(): void;
 }
+
+/** A prediction in the model's task form (classification's label + probabilities, or tasks/predict.ts's). */
+export type ServeRecord = PredictionRecord | TaskRecord;
 
 /** One row of a request in the model's input-column order ('' for a missing cell, as an empty CSV field). */
 type InputRow = string[];
@@ -34,13 +39,15 @@ function toInputRows(request: RequestRows, inputColumns: readonly string[]): Inp
   return request.rows.map((row) => positions.map((p) => row[p] ?? ''));
 }
 
-export function createPredictor(member: EnsembleMember, batching: BatcherOptions): Predictor {
+/** `head`: the model's task head; a task other than classification answers in its own form. */
+export function createPredictor(member: EnsembleMember, batching: BatcherOptions, head?: TaskHead): Predictor {
   const inputColumns = member.data.inputColumns;
-  const run = async (rows: InputRow[]): Promise<PredictionRecord[]> => {
+  const run = async (rows: InputRow[]): Promise<ServeRecord[]> => {
     const table: CsvTable = { file: 'the request', columns: [...inputColumns], rows, lines: rows.map((_, i) => i + 1) };
     // One loader batch per micro-batch: batchSize is the micro-batch limit.
-    const predictions = await predictFile(member, table, { batching: { batchSize: Math.max(batching.maxBatchRows, 1) } });
-    return predictionRecords(predictions);
+    const options = { batching: { batchSize: Math.max(batching.maxBatchRows, 1) } };
+    if (head && head.task !== 'classification') return taskRecords(head.task, await predictTask([{ member, head }], table, options), member.data.labels.classes);
+    return predictionRecords(await predictFile(member, table, options));
   };
   const batcher = new MicroBatcher(run, batching);
   return {

@@ -4,7 +4,6 @@
  * same rows. Also: MLflow's endpoints and error bodies, micro-batching counted in real forward passes,
  * and the CLI with a run id.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +14,8 @@ import type { ClassifierModule } from '../../src/trainer/evaluate.js';
 import { Trainer } from '../../src/trainer/index.js';
 import { createPredictor } from '../../src/serve/predictor.js';
 import { type ScoringServer, startScoringServer } from '../../src/serve/server.js';
-import { cli, cliPath } from '../cli/helpers.js';
-import { testPython } from '../helpers/mlflow-server.js';
+import { cli } from '../cli/helpers.js';
+import { runPython, startServeCli } from './serve-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlxt-serve-'));
 const db = join(dir, 'mlruns', 'mlflow.db');
@@ -39,20 +38,6 @@ const records = testRows.map((r) => Object.fromEntries(features.map((c, j) => [c
 
 interface Prediction { label: string; probabilities: Record<string, number> }
 
-function runPython(script: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(testPython(), ['-c', script, ...args]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.once('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
 let runId = '';
 /** `mlx-train predict --json` on the same rows: the reference. */
 let reference: { label: string; probabilities: number[] }[] = [];
@@ -240,21 +225,10 @@ print(json.dumps({"client": resp["predictions"], "frame": resp.get_predictions()
 describe('mlx-train serve (CLI)', () => {
   it('serves a run id from the store (its best checkpoint artifact) on --port 0 and stops on SIGTERM', async () => {
     const flags = ['--port', '0', '--max-batch', '8', '--batch-wait-ms', '7', '--max-body-mb', '0.01'];
-    const child = spawn(process.execPath, [cliPath, 'serve', ...config, '--checkpoint', runId, ...flags], { cwd: dir, env: { ...process.env, ...env, NO_COLOR: '1' } });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (d) => {
-        out += d;
-        const m = /(http:\/\/127\.0\.0\.1:\d+)\/invocations/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-    });
+    const { child, url, stderr } = await startServeCli([...config, '--checkpoint', runId, ...flags], { cwd: dir, env });
     try {
-      expect(stderr).toContain(`run ${runId}'s checkpoints/checkpoint-`);
-      expect(stderr).toContain('batches of up to 8 rows within 7 ms');
+      expect(stderr()).toContain(`run ${runId}'s checkpoints/checkpoint-`);
+      expect(stderr()).toContain('batches of up to 8 rows within 7 ms');
       // --max-body-mb 0.01: 10,485 bytes.
       const big = await fetch(`${url}/invocations`, { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: testCsvText + testCsvText.slice(testCsvText.indexOf("\n") + 1).repeat(5) });
       expect(big.status).toBe(413);
