@@ -58,3 +58,15 @@ console.log(table(
   ['setting', ...folds.map((f) => `fold ${f + 1} best / last`), 'mean best', 'mean last', 'wall s per fold'],
   settings.map((s) => [s.name, ...rows[s.name].map((r) => `${fmt(r.best, 3)} / ${fmt(r.last, 3)}`), fmt(mean(rows[s.name].map((r) => r.best)), 4), fmt(mean(rows[s.name].map((r) => r.last)), 4), fmt(mean(rows[s.name].map((r) => r.seconds)), 0)]),
 ));
+// Paired by fold (same split, same seed): the gap to the student alone and its standard error.
+const alone = rows[settings[0].name];
+const gap = (xs: number[]) => {
+  const m = mean(xs);
+  const se = xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1) / xs.length) : Number.NaN;
+  return `${m >= 0 ? '+' : ''}${fmt(100 * m, 2)} ± ${Number.isNaN(se) ? 'n/a' : fmt(100 * se, 2)}`;
+};
+console.log('');
+for (const s of settings.slice(1)) {
+  const r = rows[s.name];
+  console.log(`${s.name} vs the student alone over ${r.length} paired fold(s), accuracy points (mean gap ± s.e.): last epoch ${gap(r.map((x, i) => x.last - alone[i].last))}, best checkpoint ${gap(r.map((x, i) => x.best - alone[i].best))}`);
+}
