@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -85,9 +86,23 @@ class Pool {
   std::atomic<std::size_t> next_{0};
 };
 
+// The thread budget OpenBLAS itself obeys (OPENBLAS_NUM_THREADS, else OMP_NUM_THREADS, as OpenBLAS reads
+// them): `mlx-train sweep` splits the cores between its workers through these, and a pool sized from the
+// core count would oversubscribe them. Unset or not a positive integer: the core count.
+unsigned ThreadBudget(unsigned cores) {
+  for (const char* name : {"OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"}) {
+    const char* v = std::getenv(name);
+    if (v == nullptr || *v == '\0') continue;
+    char* end = nullptr;
+    long n = std::strtol(v, &end, 10);
+    if (*end == '\0' && n > 0) return static_cast<unsigned>(std::min<long>(n, 64));
+  }
+  return cores;
+}
+
 Pool* GetPool() {
   static Pool* pool = [] {
-    unsigned cores = std::thread::hardware_concurrency();
+    unsigned cores = ThreadBudget(std::max(1u, std::thread::hardware_concurrency()));
     int workers = cores > 1 ? static_cast<int>(std::min(cores, 64u)) - 1 : 0;
     return workers > 0 ? new Pool(workers) : nullptr;
   }();
