@@ -15,6 +15,7 @@
 #include "layer_norm.h"
 #include "parallel_for.h"
 #include "softmax.h"
+#include "bias.h"
 
 namespace mlxt {
 
@@ -86,6 +87,12 @@ void InitFused(Napi::Object exports) {
   });
   // Threads the fused kernels spread over (the calling stream thread included).
   MLXT_EXPORT(exports, "fusedKernelThreads", { return Napi::Number::New(info.Env(), ParallelThreads()); });
+  // (x, bias, stream)
+  MLXT_EXPORT(exports, "fusedBiasAdd", {
+    return Wrap(info.Env(), FusedBiasAdd(Unwrap(info[0], "x"), Unwrap(info[1], "bias"), ToStream(info[2])));
+  });
+  // (g, stream)
+  MLXT_EXPORT(exports, "fusedBiasGrad", { return Wrap(info.Env(), FusedBiasGrad(Unwrap(info[0], "g"), ToStream(info[1]))); });
 }
 
 }  // namespace mlxt

@@ -9,7 +9,7 @@ import { native, type StreamArg } from './binding.js';
 import type { MxArray } from './array.js';
 import { wrap } from './handle.js';
 import { arrayOf, numberOf, optionKeysOf } from './op-args.js';
-import { DtypeError } from '../errors.js';
+import { DtypeError, ShapeError } from '../errors.js';
 import { isFloating } from './dtype.js';
 import { checkIndices } from './indexing.js';
 import { formatShape } from './op-args.js';
@@ -112,6 +112,25 @@ export function embedding(weight: MxArray, ids: MxArray, opts: { stream?: Stream
   return out;
 }
 
+/**
+ * x + bias over the last axis (bias [x.shape.at(-1)]), Linear's bias: one threaded pass, in place when x's
+ * buffer can be reused (a matmul's output); its bias gradient is {@link biasGrad}. Other dtypes: mx.add.
+ */
+export function biasAdd(x: MxArray, bias: MxArray, opts: { stream?: StreamArg } = {}): MxArray {
+  optionKeysOf(opts, 'fused.biasAdd', ['stream']);
+  const b = arrayOf(bias, 'fused.biasAdd', 'bias');
+  if (bias.ndim !== 1 || bias.shape[0] !== x.shape.at(-1)) {
+    throw new ShapeError(`fused.biasAdd: expected a bias of shape [${x.shape.at(-1)}] (the last axis of x ${formatShape(x.shape)}) but received ${formatShape(bias.shape)}`);
+  }
+  return wrap(native.fusedBiasAdd(floatingInput(x, 'biasAdd'), b, opts.stream));
+}
+
+/** The sum of g over every axis but the last (the bias gradient), as a threaded blocked reduction. */
+export function biasGrad(g: MxArray, opts: { stream?: StreamArg } = {}): MxArray {
+  optionKeysOf(opts, 'fused.biasGrad', ['stream']);
+  return wrap(native.fusedBiasGrad(floatingInput(g, 'biasGrad', 'g'), opts.stream));
+}
+
 /** The fused kernels nn and models use for float32 on the CPU while fusedKernelsEnabled() is on (`doctor` lists them). */
 export const kernels: readonly { readonly name: string; readonly usedBy: string }[] = [
   { name: 'gelu', usedBy: 'nn.gelu, nn.GELU' },
@@ -122,6 +141,7 @@ export const kernels: readonly { readonly name: string; readonly usedBy: string 
   { name: 'layerNorm', usedBy: 'nn.LayerNorm (affine)' },
   { name: 'dropout', usedBy: 'nn.Dropout' },
   { name: 'embedding', usedBy: 'nn.Embedding (lookup and its gradient)' },
+  { name: 'biasAdd', usedBy: 'nn.Linear with a bias (the bias add and its gradient\'s column sum; BERT, MiniLM)' },
   { name: 'optimizerUpdate', usedBy: 'optim AdamW, Adam, SGD, Lion (the whole tree in one pass; core/fused-optim.ts)' },
   { name: 'sumOfSquares', usedBy: 'optim.clipScale / clipGradNorm (the global gradient norm)' },
 ];

@@ -14,4 +14,6 @@ export interface FusedBinding {
   /** Test aid: the primitives in the graph that computes x (empty once evaluated). */
   fusedGraphPrimitives(x: Handle): string[];
   fusedKernelThreads(): number;
+  fusedBiasAdd(x: Handle, bias: Handle, s?: StreamArg): Handle;
+  fusedBiasGrad(g: Handle, s?: StreamArg): Handle;
 }

@@ -2,6 +2,8 @@
 import type { MxArray } from '../../core/array.js';
 import { addmm, matmul } from '../../core/ops.js';
 import { transpose } from '../../core/shape.js';
+import { biasAdd } from '../../core/fused.js';
+import { fusedKernelsEnabled } from '../../core/fused-kernels.js';
 import * as random from '../../core/random.js';
 import { Module } from '../module.js';
 import { checkArray, checkLastDim, checkOptions, positiveInt } from './checks.js';
@@ -41,6 +43,9 @@ export class Linear extends Module {
   override forward(x: MxArray): MxArray {
     checkLastDim(this, x, this.inputDims);
     const wt = transpose(this.weight);
+    // float32 with the fused kernels on: the matmul, then the bias added in place over all cores (and its
+    // gradient summed the same way), where addmm copies the bias into the output on one thread.
+    if (this.bias && x.dtype === 'float32' && this.bias.dtype === 'float32' && fusedKernelsEnabled()) return biasAdd(matmul(x, wt), this.bias);
     return this.bias ? addmm(this.bias, x, wt) : matmul(x, wt);
   }
 }
