@@ -139,8 +139,8 @@ describe('conventions', () => {
     };
     const on = fusedCheck({ MLX_TRAIN_FUSED: undefined });
     expect(on.details.enabled).toBe(true);
-    expect(on.details.kernels.map((k: { name: string }) => k.name)).toEqual(['gelu', 'geluApprox', 'attention', 'splitHeads', 'mergeHeads', 'layerNorm', 'dropout', 'embedding', 'optimizerUpdate', 'sumOfSquares']);
-    expect(on.value).toMatch(/^on, over \d+ thread\(s\): gelu, geluApprox, attention, splitHeads, mergeHeads, layerNorm, dropout, embedding, optimizerUpdate, sumOfSquares$/);
+    expect(on.details.kernels.map((k: { name: string }) => k.name)).toEqual(['gelu', 'geluApprox', 'attention', 'splitHeads', 'mergeHeads', 'layerNorm', 'dropout', 'embedding', 'biasAdd', 'optimizerUpdate', 'sumOfSquares']);
+    expect(on.value).toMatch(/^on, over \d+ thread\(s\): gelu, geluApprox, attention, splitHeads, mergeHeads, layerNorm, dropout, embedding, biasAdd, optimizerUpdate, sumOfSquares$/);
     const off = fusedCheck({ MLX_TRAIN_FUSED: '0' });
     expect(off.details).toMatchObject({ enabled: false, kernels: [] });
     expect(off.value).toMatch(/^off \(MLX_TRAIN_FUSED=0\)/);
