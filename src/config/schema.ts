@@ -113,7 +113,8 @@ export const TrainingSchema = z
     mixedPrecision: z.enum(['off', 'bf16', 'fp16']).default('off').describe('Half-precision compute with fp32 master weights; slow on CPU, so off by default.'),
     quantization: QuantizationSchema.default(QuantizationSchema.parse({})),
     lora: LoraSchema.default(LoraSchema.parse({})),
-    compile: z.boolean().default(true).describe('Compile the training step with mx.compile.'),
+    compile: z.union([z.boolean(), z.enum(['step', 'update'])], { error: "expected true, false, 'step' or 'update'" }).default('update')
+      .describe("What mx.compile covers: 'update' (clip + optimizer update, one trace for the whole run), 'step' or true (the whole step: retraced for every new batch shape, for fixed-shape batches), false (nothing)."),
     loss: z.enum(['auto', 'cross_entropy', 'focal', 'bce', 'mse', 'huber', 'coral']).default('auto').describe("auto: the task's loss (classification cross_entropy, multilabel bce, regression mse, ordinal coral); focal is for classification, huber for regression."),
     huberDelta: z.number().positive().default(1).describe('Huber loss threshold, in standardised target units (loss: huber only).'),
     labelSmoothing: z.number().min(0).lt(1).default(0).describe('Cross-entropy label smoothing (loss: cross_entropy only).'),

@@ -220,7 +220,7 @@ export function buildStep(c: TrainingConfig, model: Module, optimizer: Optimizer
   const t = c.training;
   const step = new TrainStep(model, optimizer, lossFn, {
     maxGradNorm: t.maxGradNorm,
-    compile: t.compile && scaler === null,
+    compile: scaler === null ? t.compile : false,
     computeDtype: computeDtypeOf(t.mixedPrecision),
     lossScale: scaler ? () => scaler.scale : undefined,
   });

@@ -28,6 +28,14 @@ describe('TrainingConfig defaults and presets', () => {
     expect(config.tracking.experimentName).toBe('mlx_training');
     expect(config.tracking.trackingUri).toBe('sqlite:///mlruns/mlflow.db');
     expect(config.tracking.artifactLocation).toBe('mlruns/artifacts');
+    expect(config.training.compile).toBe('update');
+  });
+
+  it('takes training.compile as a boolean, step or update, and names the choices otherwise', () => {
+    for (const [v, want] of [['false', false], ['true', true], ['step', 'step'], ['update', 'update']] as const) {
+      expect(resolveConfig({ env: {}, set: [`training.compile=${v}`] }).config.training.compile).toBe(want);
+    }
+    expect(() => resolveConfig({ env: {}, set: ['training.compile=always'] })).toThrow(/training\.compile: expected true, false, 'step' or 'update'/);
   });
 
   it('loads every preset', () => {

@@ -10,7 +10,7 @@ function maxAbsDiff(a: Record<string, Float32Array>, b: Record<string, Float32Ar
   return worst;
 }
 
-function train(options: { compile: boolean; parts: number; steps: number; maxGradNorm?: number | null; dropout?: number; lossFn?: LossFn }) {
+function train(options: { compile: boolean | 'step' | 'update'; parts: number; steps: number; maxGradNorm?: number | null; dropout?: number; lossFn?: LossFn }) {
   const model = tinyModel(1, { dropout: options.dropout ?? 0 });
   const optimizer = new optim.AdamW({ learningRate: 1e-2, weightDecay: 0.01 });
   const step = new TrainStep(model, optimizer, options.lossFn ?? classificationLoss, { maxGradNorm: options.maxGradNorm ?? null, compile: options.compile });
@@ -25,6 +25,39 @@ function train(options: { compile: boolean; parts: number; steps: number; maxGra
 }
 
 describe('TrainStep', () => {
+  // The loss runs in JS once per trace under compile, once per step eagerly; the optimizer update likewise.
+  it.each([
+    [false, { lossCalls: 6, updateCalls: 6 }],
+    ['update', { lossCalls: 6, updateCalls: 1 }],
+    ['step', { lossCalls: 2, updateCalls: 2 }],
+  ] as const)('compile=%s traces what it says: the loss and the update run in JS as often as expected over two batch shapes', (compile, expected) => {
+    const model = tinyModel(1);
+    const optimizer = new optim.AdamW({ learningRate: 1e-2 });
+    let updateCalls = 0;
+    const update = optimizer.update.bind(optimizer);
+    optimizer.update = ((...args: Parameters<typeof update>) => {
+      updateCalls++;
+      return update(...args);
+    }) as typeof optimizer.update;
+    let lossCalls = 0;
+    const lossFn: LossFn = (m, b) => {
+      lossCalls++;
+      return classificationLoss(m, b);
+    };
+    const step = new TrainStep(model, optimizer, lossFn, { maxGradNorm: 1, compile });
+    // Six steps over two sequence lengths: 'step' retraces the whole step once per shape.
+    for (let s = 0; s < 6; s++) step.run([syntheticBatch(12, s % 2 ? 8 : 16, s)]);
+    expect({ lossCalls, updateCalls }).toEqual(expected);
+  });
+
+  it("compile: 'update' leaves the weights of the eager step", () => {
+    const eager = train({ compile: false, parts: 1, steps: 3, maxGradNorm: 1 });
+    const update = train({ compile: 'update', parts: 1, steps: 3, maxGradNorm: 1 });
+    expect(maxAbsDiff(eager.weights, update.weights)).toBeLessThan(1e-5);
+    const accumulated = train({ compile: 'update', parts: 2, steps: 3, maxGradNorm: 1 });
+    expect(maxAbsDiff(eager.weights, accumulated.weights)).toBeLessThan(1e-5);
+  });
+
   it('gradient accumulation over N micro-batches equals one batch N times larger', () => {
     const whole = train({ compile: false, parts: 1, steps: 4 });
     const accumulated = train({ compile: false, parts: 3, steps: 4 });
