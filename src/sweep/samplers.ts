@@ -23,8 +23,7 @@ export function suggestTrial(spec: SweepSpec, dims: Dimension[], index: number, 
   if (spec.method === 'grid') return gridOf(dims)[index];
   const rng = new SeededRandom(spec.seed, SAMPLER_STREAM, index);
   if (spec.method === 'tpe') {
-    const sorted = [...history];
-    const tpe = tpeSuggest(dims, sorted, rng, { mode, startupTrials: startupTrials(total) });
+    const tpe = tpeSuggest(dims, history, rng, { mode, startupTrials: startupTrials(total) });
     if (tpe) return tpe;
   }
   return Object.fromEntries(dims.map((d) => [d.key, sampleUniform(d, rng)]));
