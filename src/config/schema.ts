@@ -128,7 +128,7 @@ export const TrainingSchema = z
   .refine((t) => t.batchSize === 'auto' || t.maxBatchSize >= t.batchSize, { message: 'maxBatchSize must be >= batchSize', path: ['maxBatchSize'] })
   .refine((t) => t.batchSize !== 'auto' || t.memoryLimitMb !== null, { message: 'batchSize: auto fits the batch to training.memoryLimitMb; set memoryLimitMb too', path: ['batchSize'] })
   // The focal loss has no smoothed form here: reject the pair rather than ignore the smoothing.
-  .refine((t) => (t.loss !== 'focal' && t.loss !== 'bce' && t.loss !== 'mse' && t.loss !== 'huber' && t.loss !== 'coral') || t.labelSmoothing === 0, { message: 'labelSmoothing applies to loss: cross_entropy only; with another loss set it to 0 (or use cross_entropy)', path: ['labelSmoothing'] });
+  .refine((t) => t.loss === 'auto' || t.loss === 'cross_entropy' || t.labelSmoothing === 0, { message: 'labelSmoothing applies to loss: cross_entropy only; with another loss set it to 0 (or use cross_entropy)', path: ['labelSmoothing'] });
 
 export const TrackingSchema = z
   .object({
