@@ -51,6 +51,20 @@ struct AsyncEvalWorker : Napi::AsyncWorker {
 
 void InitArray(Napi::Object exports) {
   MLXT_EXPORT(exports, "dispose", { return Napi::Boolean::New(info.Env(), Dispose(info[0])); });
+  MLXT_EXPORT(exports, "setScopeOpen", {
+    SetScopeOpen(info.Env(), ToBool(info[0], "open"));
+    return info.Env().Undefined();
+  });
+  MLXT_EXPORT(exports, "reportToGc", {
+    ReportToGc(info[0]);
+    return info.Env().Undefined();
+  });
+  // V8's count of external memory (ours and any other's), as it paces its collections: for tests.
+  MLXT_EXPORT(exports, "v8ExternalMemory", {
+    int64_t amount = 0;
+    napi_adjust_external_memory(info.Env(), 0, &amount);
+    return Napi::Number::New(info.Env(), static_cast<double>(amount));
+  });
   MLXT_EXPORT(exports, "isArray", { return Napi::Boolean::New(info.Env(), IsArrayHandle(info[0])); });
 
   // [dtypeCode, ...shape]: one call gives everything the TS Array caches.

@@ -61,6 +61,8 @@ class HolderPool {
   Holder* free_ = nullptr;
 };
 
+thread_local bool scopeOpen = false;
+
 HolderPool& Pool() {
   thread_local HolderPool* pool = new HolderPool();  // leaked on purpose, see Grow()
   return *pool;
@@ -68,15 +70,23 @@ HolderPool& Pool() {
 
 // Tells V8 about native bytes gained or freed, in batches: a call per tiny array costs more than the
 // array's own graph node, and V8 only needs the total to within a few tens of KB to pace its GC.
-void ReportExternalBytes(napi_env env, int64_t delta) {
+// While a tidy scope is open nothing is sent: a training step disposes last step's weights and optimizer
+// state and keeps the new ones, and V8 must see the net change (about zero), not a 270 MB drop and rise,
+// each of which can set its next full collection off.
+thread_local int64_t pendingBytes = 0;
+
+void FlushExternalBytes(napi_env env) {
   constexpr int64_t kBatch = 64 * 1024;
-  thread_local int64_t pending = 0;
-  pending += delta;
-  if (pending >= kBatch || pending <= -kBatch) {
+  if (pendingBytes >= kBatch || pendingBytes <= -kBatch) {
     int64_t ignored;
-    napi_adjust_external_memory(env, pending, &ignored);
-    pending = 0;
+    napi_adjust_external_memory(env, pendingBytes, &ignored);
+    pendingBytes = 0;
   }
+}
+
+void ReportExternalBytes(napi_env env, int64_t delta) {
+  pendingBytes += delta;
+  if (!scopeOpen) FlushExternalBytes(env);
 }
 
 // A plain N-API finalizer (node-addon-api's typed one costs an extra allocation per array).
@@ -106,13 +116,13 @@ Napi::Value Wrap(Napi::Env env, mx::array a) {
   int64_t bytes = static_cast<int64_t>(a.nbytes());
   Holder* h = Pool().Acquire();
   h->array.emplace(std::move(a));
-  h->reportedBytes = bytes;
+  h->reportedBytes = scopeOpen ? 0 : bytes;
   napi_value ext;
   if (napi_create_external(env, h, Finalize, nullptr, &ext) != napi_ok) {
     Pool().Release(h);
     throw Napi::Error::New(env, "could not create an array handle");
   }
-  ReportExternalBytes(env, bytes);
+  if (!scopeOpen) ReportExternalBytes(env, bytes);
   return Napi::Value(env, ext);
 }
 
@@ -139,6 +149,20 @@ bool Dispose(const Napi::Value& v) {
   ReportExternalBytes(v.Env(), -h->reportedBytes);
   h->reportedBytes = 0;
   return true;
+}
+
+void SetScopeOpen(napi_env env, bool open) {
+  scopeOpen = open;
+  if (!open) FlushExternalBytes(env);
+}
+
+void ReportToGc(const Napi::Value& v) {
+  Holder* h = HolderOf(v);
+  if (!h) ThrowType("expected an mx.array handle");
+  // A zero-byte array has nothing to report, so reporting it again is harmless.
+  if (!h->array || h->reportedBytes != 0) return;
+  h->reportedBytes = static_cast<int64_t>(h->array->nbytes());
+  ReportExternalBytes(v.Env(), h->reportedBytes);
 }
 
 namespace {

@@ -4,6 +4,11 @@
 // creating a plain External is far cheaper than an ObjectWrap instance, which matters at ~1 µs per op.
 // Holder.array is freed by dispose() or, as a safety net, by the GC finalizer, whichever comes first;
 // the Holder itself lives until the finalizer, so a disposed handle is still recognised (and refused).
+//
+// V8 is told only about bytes the GC alone can free. An array made while a tidy scope is open will be
+// disposed by that scope, or handed out of it (returned, kept), and is reported then: reporting every
+// activation of a training step made V8 start a full mark-compact ~3 times per step ("external memory
+// pressure") for memory the step frees itself.
 #pragma once
 
 #include <napi.h>
@@ -38,6 +43,11 @@ mx::array& Unwrap(const Napi::Value& v, const char* what = "array");
 bool IsArrayHandle(const Napi::Value& v);
 // Frees the array now (idempotent); returns false if it was already disposed.
 bool Dispose(const Napi::Value& v);
+// While a tidy scope is open (set by the TS scope module on the outermost scope's entry and exit), new
+// handles are not reported to V8; ReportToGc reports one (idempotent) when it leaves the scope's care.
+// Changes made while the scope is open reach V8 as one net figure when it closes.
+void SetScopeOpen(napi_env env, bool open);
+void ReportToGc(const Napi::Value& v);
 
 // An array argument, or a JS number/boolean made into a scalar that takes `like`'s dtype where MLX's
 // Python binding would (weak scalar typing: x_f16 * 2 stays float16). As there, an integer scalar that

@@ -162,6 +162,21 @@ describe('memory without manual disposal', () => {
     expect(after).toBeLessThan(65536);
   });
 
+  it('counts arrays as V8 external memory only once they leave the tidy scopes that free them', () => {
+    const r = runTsChild(join(children, 'scoped-gc.ts'), []);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const f = JSON.parse(r.stdout) as Record<string, number>;
+    // 256 MB of temporaries inside a scope: not counted; the 16 MB it returns, the 8 MB kept in a nested
+    // scope and 16 MB made outside are; disposing them takes them off again.
+    expect(f).toMatchObject({ insideMb: 0, afterReturnMb: 16, afterKeepMb: 24, afterOutsideMb: 40, afterDisposeMb: 0 });
+    // The loop's 64 MB of weights (swapped every step) counted once, plus what the throwing scope kept.
+    expect(f.afterLoopMb).toBe(64);
+    expect(f.afterThrowMb).toBe(72);
+    // 20 steps of 80 MB of scoped activations: counting them set off a full collection every step (20).
+    expect(f.majors).toBeLessThanOrEqual(5);
+  });
+
   it('frees each array once when GC finalizers run after dispose and tidy', () => {
     const r = runTsChild(join(children, 'finalize-after-dispose.ts'), [], ['--expose-gc']);
     expect(r.signal).toBeNull();

@@ -6,6 +6,11 @@ export interface ArrayBinding {
   setErrorClass(ctor: new (message: string, code: string) => Error): void;
 
   dispose(h: Handle): boolean;
+  /** Handles made while a tidy scope is open are not reported to V8 until reportToGc (see native/wrap.h). */
+  setScopeOpen(open: boolean): void;
+  reportToGc(h: Handle): void;
+  /** V8's external-memory count (bytes), as it paces its collections. */
+  v8ExternalMemory(): number;
   isArray(v: unknown): boolean;
   meta(h: Handle): number[];
   fromTypedArray(data: ArrayBufferView, shape: number[], dtype: number): Handle;
