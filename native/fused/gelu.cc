@@ -1,6 +1,6 @@
 // Fused GELU primitives (see gelu.h). The math is written branch-free with our own exp and erfc
-// approximations so that g++ -O3 turns each loop into SIMD code; target_clones builds AVX-512, AVX2 and
-// baseline copies of each kernel and picks one at load time, so the addon stays portable.
+// approximations so that g++ -O3 turns each loop into SIMD code; target_clones builds x86-64-v4 (AVX-512),
+// x86-64-v3 (AVX2 + FMA) and baseline copies of each kernel and picks one at load time, so the addon stays portable.
 #include "gelu.h"
 
 #include <cmath>

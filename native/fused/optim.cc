@@ -14,17 +14,14 @@
 
 #include "mlx/backend/cpu/encoder.h"
 #include "mlx/primitives.h"
+#include "common.h"
 #include "parallel_for.h"
 
 namespace mlxt {
 
 namespace {
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define MLXT_OPTIM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define MLXT_OPTIM_CLONES
-#endif
+#define MLXT_OPTIM_CLONES MLXT_SIMD_CLONES
 
 // Scalars each kernel needs, already in float32 as MLX would round them.
 struct Coefficients {
