@@ -50,7 +50,7 @@ export const SweepSchema = z
     parallel: z.number().int().positive().max(64).default(1).describe('Worker processes training trials at once; the CPU threads are split between them.'),
     metric: z.string().min(1).default('val_accuracy').describe('The objective, a validation metric (val_accuracy, val_loss, val_f1, …).'),
     mode: z.enum(['min', 'max']).optional().describe('Whether the metric is better low or high (default: min for losses, else max).'),
-    folds: z.number().int().min(2).max(20).nullable().default(null).describe('Objective = the mean of k-fold cross-validation (last-epoch models) instead of one validation split.'),
+    folds: z.number().int().min(2).max(20).nullable().default(null).describe('Objective = the mean of k-fold cross-validation (last-epoch models) instead of one validation split; pruning rungs fall inside the first fold.'),
     seed: z.number().int().min(0).max(2 ** 32 - 1).default(0).describe('Seed of the sampler: the same seed draws the same trials.'),
     pruner: SweepPrunerSchema.default(SweepPrunerSchema.parse({})),
     parameters: z.record(z.string().min(1), SweepParameterSchema).refine((p) => Object.keys(p).length > 0, 'name at least one parameter'),

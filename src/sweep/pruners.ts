@@ -10,6 +10,10 @@
  *   at the same epoch stops (once at least 3 others have reported there).
  * - none: every trial runs to the end.
  *
+ * With sweep.folds the runner passes the first fold's epochs as the horizon: rungs fall inside that fold,
+ * where trials of different lengths still report comparable values, and a trial that leaves it runs to
+ * the end.
+ *
  * A trial's last epoch is never pruned (it is finished anyway). The pruner's memory is the reported
  * values alone, so a resumed sweep rebuilds it from the trials' logged `sweep_objective` histories.
  */
@@ -48,13 +52,18 @@ export class Pruner {
     return this.mode === 'min' ? a < b : a > b;
   }
 
-  /** Records trial's value at `resource` (of `plannedResource` in all) and says whether to stop it. */
-  report(trial: number, resource: number, value: number, plannedResource: number): PruneDecision {
+  /**
+   * Records trial's value at `resource` (of `plannedResource` in all) and says whether to stop it. Rungs
+   * and medians only apply below `horizon` (sweep.folds: the first fold's epochs); a non-finite value
+   * stops the trial at any epoch but its last.
+   */
+  report(trial: number, resource: number, value: number, plannedResource: number, horizon = plannedResource): PruneDecision {
     this.record(trial, resource, value);
     const { type, minEpochs, reductionFactor } = this.options;
     if (type === 'none' || resource >= plannedResource || resource < minEpochs) return { prune: false };
     const shown = Number.isFinite(value) ? value.toPrecision(4) : String(value);
     if (!Number.isFinite(value)) return { prune: true, reason: `${this.metric} is ${value} at epoch ${resource}` };
+    if (resource >= horizon) return { prune: false };
     const others = [...(this.values.get(resource) ?? new Map()).entries()].filter(([t]) => t !== trial).map(([, v]) => v);
     if (type === 'median') {
       if (others.length < 3) return { prune: false };
@@ -65,7 +74,7 @@ export class Pruner {
         ? { prune: true, reason: `median pruner: ${this.metric} ${shown} at epoch ${resource} is worse than the median ${median.toPrecision(4)} of ${others.length} other trials there` }
         : { prune: false };
     }
-    if (!this.rungs(plannedResource).includes(resource)) return { prune: false };
+    if (!this.rungs(horizon).includes(resource)) return { prune: false };
     const all = [...others, value];
     const keep = Math.max(1, Math.floor(all.length / reductionFactor));
     const rank = others.filter((v) => this.better(v, value)).length;

@@ -229,7 +229,10 @@ async function onMessage(ctx: Ctx, trial: TrialRecord, child: ChildProcess, m: W
   } else if (m.type === 'report') {
     trial.history.set(m.resource, m.value);
     trial.epochs = Math.max(trial.epochs, m.resource);
-    const decision = ctx.pruner.report(trial.index, m.resource, m.value, trial.plannedEpochs);
+    // With folds, rungs stay inside the first fold: there every trial reports the same fold at the same
+    // epoch, while a later resource means another fold (or another epoch of it) for trials of other lengths.
+    const horizon = ctx.spec.folds ? trial.plannedEpochs / ctx.spec.folds : trial.plannedEpochs;
+    const decision = ctx.pruner.report(trial.index, m.resource, m.value, trial.plannedEpochs, horizon);
     if (child.connected) child.send({ type: 'decision', seq: m.seq, ...decision });
     if (trial.runId && Number.isFinite(m.value)) await ctx.store.logMetric(trial.runId, OBJECTIVE_METRIC, m.value, { step: m.resource });
   }

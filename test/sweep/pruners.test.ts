@@ -35,6 +35,17 @@ describe('ASHA pruner', () => {
     expect(p.report(3, 2, 0.1, 2).prune).toBe(false); // a 2-epoch trial's end
   });
 
+  it('with a horizon (sweep.folds: the first fold) places rungs only below it, but still stops a NaN', () => {
+    // 5 folds × 4 epochs: resource 9 would be a rung of a 20-epoch trial, but it is fold 3's first epoch.
+    const p = asha(1, 3);
+    expect(p.report(0, 1, 0.9, 20, 4).prune).toBe(false);
+    expect(p.report(1, 1, 0.1, 20, 4).prune).toBe(true); // rung 1, inside the first fold
+    p.report(0, 9, 0.9, 20, 4);
+    expect(p.report(2, 9, 0.1, 20, 4).prune).toBe(false); // past the horizon: runs to the end
+    expect(p.report(3, 9, 0.1, 20).prune).toBe(true); // the same report without a horizon is a rung
+    expect(p.report(4, 10, Number.NaN, 20, 4)).toMatchObject({ prune: true, reason: 'val_accuracy is NaN at epoch 10' });
+  });
+
   it('the reduction factor changes who goes on', () => {
     const run = (eta: number) => {
       const p = asha(1, eta);
