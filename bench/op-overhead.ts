@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 type NodeOp = { gcBuild: number; tidyBuild: number; gcEval: number; tidyEval: number };
 type PyOp = { build: number; eval: number };
-interface NodeResult { results: Record<string, NodeOp>; bareCallNs: number; bareGcMs: number }
+interface NodeResult { results: Record<string, NodeOp>; bareCallNs: number; bareGcMs: number; trackedObjectNs: number }
 interface PyResult { results: Record<string, PyOp> }
 
 const ARGS = ['1000', '200', '50'];
@@ -55,6 +55,7 @@ export function run(trials = argValue('trials', 5)): string {
       ...cols.map((c) => `Node/Py ${c[0]}`)], rows),
     '',
     `Bare addon call (isArray): ${fmt(med(ns.map((r) => r.bareCallNs)), 1)} ns. One bare full GC (taken off each Node window): ${fmt(med(ns.map((r) => r.bareGcMs)), 1)} ms.`,
+    `A JS object tracked by a FinalizationRegistry, made and collected (the floor of any GC-tracked handle, no addon): ${fmt(med(ns.map((r) => r.trackedObjectNs)), 0)} ns.`,
   ].join('\n');
 }
 

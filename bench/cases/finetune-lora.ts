@@ -9,6 +9,7 @@
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { mx, Trainer } from '../../src/index.js';
 import { TITANIC_TRAIN_PATH } from '../../src/data/dataset.js';
@@ -44,7 +45,12 @@ let trainSeconds = 0;
 // Steady state, timed as the Python references of bench/finetune-hf.ts time theirs: from the end of the
 // first optimizer step to the end of the last, wall clock and process CPU (data loading between steps
 // included, evaluation after the last step not).
-const marks: { wall: number; cpu: number; samples: number; tokens: number }[] = [];
+const marks: { wall: number; cpu: number; samples: number; tokens: number; majorGcs: number }[] = [];
+// V8's full collections while training: each one marks the whole JS heap on a core the GEMMs want.
+let majorGcs = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcs++;
+}).observe({ entryTypes: ['gc'] });
 const cpuNow = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
 const trainer = new Trainer({
   file: join(root, 'configs', 'examples', `minilm-${mode}.yaml`),
@@ -59,7 +65,7 @@ const trainer = new Trainer({
     onStepEnd: (s) => {
       trainSeconds += (s.lastStep?.stepTimeMs ?? 0) / 1000;
       trained += s.lastStep?.batchSize ?? 0;
-      marks.push({ wall: performance.now() / 1000, cpu: cpuNow(), samples: s.lastStep?.batchSize ?? 0, tokens: s.lastStep?.tokens ?? 0 });
+      marks.push({ wall: performance.now() / 1000, cpu: cpuNow(), samples: s.lastStep?.batchSize ?? 0, tokens: s.lastStep?.tokens ?? 0, majorGcs });
     },
   }],
 });
@@ -109,5 +115,6 @@ function steadyState() {
     steadySamplesPerSecond: timed.reduce((n, m) => n + m.samples, 0) / seconds,
     msPerStep: (1000 * seconds) / timed.length,
     cpuSecondsPerStep: (last.cpu - first.cpu) / timed.length,
+    majorGcsPerStep: (last.majorGcs - first.majorGcs) / timed.length,
   };
 }

@@ -102,4 +102,18 @@ const h = x.handle;
 const t0 = cpuNs();
 for (let i = 0; i < 1_000_000; i++) native.isArray(h);
 const bareCallNs = (cpuNs() - t0) / 1_000_000;
-console.log(JSON.stringify({ results, bareCallNs, bareGcMs }));
+// The floor of any GC-tracked handle, whatever the protocol: a JS object registered with a
+// FinalizationRegistry, made, dropped, collected and its cleanup callback run (no addon involved).
+let cleaned = 0;
+const registry = new FinalizationRegistry<number>((id) => { cleaned += id; });
+const f0 = cpuNs();
+for (let c = 0; c < 200; c++) {
+  for (let i = 0; i < 1000; i++) registry.register({ id: i }, i);
+  await turn();
+}
+gc();
+await turn();
+await new Promise((r) => setTimeout(r, 20));
+const trackedObjectNs = Math.max(0, (cpuNs() - f0) / 200_000 - (bareGcMs * 1e6) / 200_000);
+if (cleaned === 0) throw new Error('op-overhead.ts: the FinalizationRegistry never ran its cleanup');
+console.log(JSON.stringify({ results, bareCallNs, bareGcMs, trackedObjectNs }));
