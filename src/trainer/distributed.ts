@@ -41,7 +41,8 @@ export function sumOverRanks(value: number): number {
  * In a group of two or more, every optimizer step (which waits on the gradient all-reduce) runs under the
  * distributed deadline (MLX_TRAIN_DIST_TIMEOUT_MS, `mlx-train launch --timeout`): a peer that stalls, or
  * vanishes without closing its socket, ends this rank with exit 124 and a message instead of a hang. A
- * peer that dies outright is seen at once (MLX's ring backend reports the closed connection).
+ * peer that dies outright is usually seen at once (MLX's ring backend reports the closed connection); in
+ * the runs where its error path misses the waiting eval (a race inside MLX), the deadline ends it.
  */
 // Typed by shape, not by TrainStep: step.ts imports this module, so naming TrainStep here would close a circle.
 export function guardStepDeadline<A extends unknown[], R>(step: { run: (...args: A) => R }): void {

@@ -66,14 +66,18 @@ describe('ring backend on loopback', () => {
     }
   }, 240_000);
 
-  it('a rank that exits early makes the other fail with MLX’s "connection to a peer was lost", and the launcher reports it', async () => {
+  // MLX's ring backend races here: about 1 run in 5–6 on a loaded 2-core box (the code of 056dfb0 as well as
+  // today's), it logs "Failing pending tasks" but the waiting eval never wakes, and the deadline ends rank 0
+  // with exit 124 and its message (the bounded path the next test checks). Retried so that race is not read
+  // as a failure of the prompt path this test is about.
+  it('a rank that exits early makes the other fail with MLX’s "connection to a peer was lost", and the launcher reports it', { retry: 2, timeout: 240_000 }, async () => {
     const ran = await runRanks(nodeTs('early-exit.ts'), { collectiveTimeoutMs: 60_000 });
     expect(ran.stderr).toContain('[rank 1] rank 1 leaving early');
     expect(ran.stderr).toMatch(/\[rank 0\] caught: all-sum 0 failed: .*\[ring\] connection to a peer was lost/);
     expect(ran.ranks[0].code).toBe(3);
     expect(ran.exitCode).toBe(3);
     expect(ran.error).toBe('rank 0 exited with code 3; stopped the other ranks');
-  }, 240_000);
+  });
 
   it('a peer that stays alive but silent trips the watchdog: exit 124 with a clear message, and the peer is stopped', async () => {
     const ran = await runRanks(nodeTs('early-exit.ts'), { collectiveTimeoutMs: 5_000, env: ['PEER=stall'] });

@@ -53,7 +53,9 @@ describe('same config, same numbers as the host-computed rates written into the 
       expect(Object.keys(now.weights).sort()).toEqual(Object.keys(old.weights).sort());
       for (const [k, w] of Object.entries(now.weights)) {
         const diff = Math.max(...w.map((v, i) => Math.abs(v - old.weights[k][i])));
-        expect(diff, `max |Δ| of ${k}`).toBeLessThan(1e-6);
+        // 1e-5: the fused kernels' FMA (db7ab43) moves last bits of the gradients, which Adam's normalisation
+        // turns into ~1.6e-6 on rarely-touched embedding rows; a rate off by one step moves weights by ~1e-4.
+        expect(diff, `max |Δ| of ${k}`).toBeLessThan(1e-5);
       }
     }, 120_000);
   }
