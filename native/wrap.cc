@@ -1,6 +1,8 @@
 #include "wrap.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -201,26 +203,54 @@ bool FitsInteger(long double v, mx::Dtype t) {
                            : Fits<int64_t>(v);
 }
 
+// A JS number as an MLX scalar, typed as MLX's Python binding would next to `like` (null: no array to
+// follow). Throws for an integer that like's integer dtype cannot hold.
+mx::array NumberScalar(double d, const mx::array* like, const Napi::Value& v) {
+  bool integral = std::isfinite(d) && std::floor(d) == d;
+  if (!like) return UntypedScalar(d, integral);
+  mx::Dtype t = like->dtype();
+  if (mx::issubdtype(t, mx::inexact)) return mx::array(d, t);
+  // An integer scalar keeps an integer array's type, as in MLX's Python binding, and so must fit it
+  // (Python refuses uint8 + 300 rather than wrapping); a fraction promotes to float32, and a bool array
+  // takes the scalar's own type.
+  if (!integral) return mx::array(static_cast<float>(d), mx::float32);
+  if (t == mx::bool_) return UntypedScalar(d, integral);
+  CheckScalarFits(v, t);
+  return mx::array(static_cast<int64_t>(d), t);
+}
+
+// Recent number scalars, shared: `y * 0.999` in a loop would otherwise allocate, fill and later free a
+// new 4-byte array per op. Sharing is safe: a scalar made from data is never recomputed, and MLX only
+// donates the buffer of an array nothing else references, which the table's copy rules out. Keyed by
+// the value's bits and the typing rule (like's dtype or none), which together decide the result; a
+// value whose check threw is never stored. Direct-mapped, so it never grows past 256 entries.
+mx::array CachedNumberScalar(double d, const mx::array* like, const Napi::Value& v) {
+  struct Entry {
+    uint64_t bits = 0;
+    int rule = -1;
+    std::optional<mx::array> scalar;
+  };
+  // Leaked on purpose: these arrays must not be destroyed after MLX's allocator at process exit.
+  thread_local auto* table = new std::array<Entry, 256>();
+  uint64_t bits;
+  std::memcpy(&bits, &d, sizeof bits);
+  int rule = like ? static_cast<int>(like->dtype().val()) : 255;
+  Entry& e = (*table)[((bits ^ static_cast<uint64_t>(rule)) * 0x9E3779B97F4A7C15ull) >> 56];
+  if (e.scalar && e.bits == bits && e.rule == rule) return *e.scalar;
+  mx::array made = NumberScalar(d, like, v);
+  e.scalar.emplace(made);
+  e.bits = bits;
+  e.rule = rule;
+  return made;
+}
+
 // ToArray with the argument's HolderOf (null for a JS scalar) already looked up.
 mx::array ToArrayWith(Holder* h, const Napi::Value& v, const mx::array* like, const char* what) {
   if (h) {
     if (!h->array) ThrowType(std::string(what) + " is an mx.array that was already disposed");
     return *h->array;
   }
-  if (v.IsNumber()) {
-    double d = v.As<Napi::Number>().DoubleValue();
-    bool integral = std::isfinite(d) && std::floor(d) == d;
-    if (!like) return UntypedScalar(d, integral);
-    mx::Dtype t = like->dtype();
-    if (mx::issubdtype(t, mx::inexact)) return mx::array(d, t);
-    // An integer scalar keeps an integer array's type, as in MLX's Python binding, and so must fit it
-    // (Python refuses uint8 + 300 rather than wrapping); a fraction promotes to float32, and a bool array
-    // takes the scalar's own type.
-    if (!integral) return mx::array(static_cast<float>(d), mx::float32);
-    if (t == mx::bool_) return UntypedScalar(d, integral);
-    CheckScalarFits(v, t);
-    return mx::array(static_cast<int64_t>(d), t);
-  }
+  if (v.IsNumber()) return CachedNumberScalar(v.As<Napi::Number>().DoubleValue(), like, v);
   if (v.IsBoolean()) return mx::array(v.As<Napi::Boolean>().Value());
   if (v.IsBigInt()) {
     bool lossless = false;

@@ -20,13 +20,26 @@ function arrayListArg(v: unknown, name: string, op: string): MxArray[] {
 
 /** reshape(a, shape): one dimension may be -1 (inferred from the size). */
 export function reshape(a: MxArray, shape: number | number[], stream?: StreamArg): MxArray {
-  arrayArg(a, 'reshape');
+  if (!isMxArray(a)) arrayArg(a, 'reshape');
   const dims = intListArg(shape, 'shape', 'reshape', true);
-  const inferred = dims.filter((d) => d === -1).length;
-  if (inferred > 1 || dims.some((d) => d < -1)) {
-    throw new ShapeError(`reshape: shape ${formatShape(dims)} may hold at most one -1 and no other negative size`);
+  let inferred = 0;
+  let known = 1;
+  for (const d of dims) {
+    if (d === -1) inferred++;
+    else if (d < -1) inferred = 2; // refused below, like two -1s
+    else known *= d;
   }
-  const known = dims.reduce((p, d) => (d === -1 ? p : p * d), 1);
+  if (inferred > 1) throw new ShapeError(`reshape: shape ${formatShape(dims)} may hold at most one -1 and no other negative size`);
+  // MLX checks the size itself; reading `a`'s shape here would cost a native call per reshape, so the
+  // shapes are read only to word the error when MLX (or the handle check) refuses.
+  if (!(inferred && known === 0)) {
+    try {
+      return wrap(native.reshape(a.handle, dims, stream));
+    } catch {
+      // fall through to the checks, which name the problem
+    }
+  }
+  arrayArg(a, 'reshape');
   const size = a.size;
   if (inferred ? known === 0 || size % known !== 0 : known !== size) {
     throw new ShapeError(`reshape: cannot reshape an array of shape ${formatShape(a.shape)} (size ${size}) into shape ${formatShape(dims)}`);
