@@ -31,12 +31,12 @@ export async function run(opts: Record<string, unknown>): Promise<void> {
   const keys = Object.keys(result.trials[0]?.params ?? {});
   printTable(
     ['rank', 'trial', 'state', result.metric, 'epochs', ...keys],
-    result.trials.map((t, i) => [i + 1, t.index, t.state, t.value === null ? '-' : t.value.toFixed(4), `${t.epochs}/${t.plannedEpochs}`, ...keys.map((k) => shown(t.params[k]))]),
+    result.trials.map((t, i) => [i + 1, t.enqueued ? `${t.index} (enqueued)` : t.index, t.state, t.value === null ? '-' : t.value.toFixed(4), `${t.epochs}/${t.plannedEpochs}`, ...keys.map((k) => shown(t.params[k]))]),
   );
   const lines = [
     `sweep run: ${result.runId}`,
     `epochs trained: ${result.epochsTrained} of ${result.epochsFullBudget} (every trial to the end)`,
-    ...(result.best ? [`best: trial ${result.best.index}, ${result.metric} ${result.best.value.toFixed(4)}`, `best config: ${result.bestConfigPath} (mlx-train train -c ${result.bestConfigPath})`] : ['best: none (no trial completed)']),
+    ...(result.best ? [`best: trial ${result.best.index}${result.trials.find((t) => t.index === result.best!.index)?.enqueued ? ' (enqueued)' : ''}, ${result.metric} ${result.best.value.toFixed(4)}`, `best config: ${result.bestConfigPath} (mlx-train train -c ${result.bestConfigPath})`] : ['best: none (no trial completed)']),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -53,6 +53,10 @@ export const SweepSchema = z
     folds: z.number().int().min(2).max(20).nullable().default(null).describe('Objective = the mean of k-fold cross-validation (last-epoch models) instead of one validation split; pruning rungs fall inside the first fold.'),
     seed: z.number().int().min(0).max(2 ** 32 - 1).default(0).describe('Seed of the sampler: the same seed draws the same trials.'),
     pruner: SweepPrunerSchema.default(SweepPrunerSchema.parse({})),
+    enqueue: z
+      .array(z.union([z.literal('base'), z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean(), z.null()]))]))
+      .default([])
+      .describe("Trials run first, before any draw (random, tpe): 'base' (the base config's own values of the swept keys) or {key: value} (keys left out take the base config's value). The search then starts from, and is ranked against, the config you have."),
     parameters: z.record(z.string().min(1), SweepParameterSchema).refine((p) => Object.keys(p).length > 0, 'name at least one parameter'),
   })
   .strict();

@@ -115,7 +115,7 @@ function writeAtomic(path: string, data: string | Uint8Array): void {
 
 /** One row per trial for tables and --json. */
 export function trialRow(t: TrialRecord, rank: number): Record<string, unknown> {
-  return { rank, trial: t.index, state: t.state, value: t.value, epochs: t.epochs, plannedEpochs: t.plannedEpochs, runId: t.runId ?? null, params: t.params, ...(t.reason ? { reason: t.reason } : {}) };
+  return { rank, trial: t.index, state: t.state, value: t.value, epochs: t.epochs, plannedEpochs: t.plannedEpochs, runId: t.runId ?? null, params: t.params, ...(t.enqueued ? { enqueued: true } : {}), ...(t.reason ? { reason: t.reason } : {}) };
 }
 
 export async function writeSweepReport(input: Ctx & { trials: TrialRecord[]; epochsTrained: number; configOf: (p: TrialParams) => TrainingConfig }): Promise<SweepResult> {
@@ -160,6 +160,6 @@ export async function writeSweepReport(input: Ctx & { trials: TrialRecord[]; epo
   await store.logBatch(runId, { metrics, tags });
   for (const a of artifacts) await store.logArtifact(runId, a);
   await store.setTerminated(runId, 'FINISHED');
-  input.log(`sweep: ${count('complete')} complete, ${count('pruned')} pruned, ${count('failed')} failed; ${input.epochsTrained} of ${epochsFullBudget} epochs trained${best ? `; best trial ${best.index}: ${spec.metric} ${best.value.toFixed(4)}` : ''}`);
+  input.log(`sweep: ${count('complete')} complete, ${count('pruned')} pruned, ${count('failed')} failed; ${input.epochsTrained} of ${epochsFullBudget} epochs trained${best ? `; best trial ${best.index}${bestTrial?.enqueued ? ' (enqueued)' : ''}: ${spec.metric} ${best.value.toFixed(4)}` : ''}`);
   return { runId, experimentId: input.experimentId, metric: spec.metric, mode, trials: ranked, best, bestConfigPath, epochsTrained: input.epochsTrained, epochsFullBudget, artifacts };
 }

@@ -21,7 +21,7 @@ import { checkMonitorName, defaultMode } from '../trainer/evaluate.js';
 import { Pruner } from './pruners.js';
 import { writeSweepReport } from './report.js';
 import { suggestTrial } from './samplers.js';
-import { checkSpace, type Dimension, dimensionsOf, trialConfig, trialCount, type TrialParams } from './space.js';
+import { checkSpace, type Dimension, dimensionsOf, enqueuedTrials, trialConfig, trialCount, type TrialParams } from './space.js';
 import { createSweepRun, OBJECTIVE_METRIC, recordOutcome, reopenSweep, specDigest, TAGS, type TrialRecord } from './study.js';
 import type { Observation } from './tpe.js';
 import type { TrialJob, WorkerMessage } from './worker.js';
@@ -83,6 +83,7 @@ export async function sweep(config: TrainingConfig | TrainingConfigInput | Resol
   const dims = dimensionsOf(spec);
   const total = trialCount(spec);
   checkSpace(configOf(base, spec, {}), dims);
+  const enqueued = enqueuedTrials(base, spec, dims, total);
   const digest = specDigest({ spec, base: { ...base, sweep: undefined, tracking: { ...base.tracking, runName: null } } });
 
   const store = await openStore(base.tracking.trackingUri, { artifactRoot: base.tracking.artifactLocation });
@@ -101,7 +102,7 @@ export async function sweep(config: TrainingConfig | TrainingConfigInput | Resol
       await logText(store, runId, 'sweep-config.yaml', configToYaml(base));
       log(`sweep: run ${runId} (experiment '${base.tracking.experimentName}'), ${total} trials, ${spec.method}, pruner ${spec.pruner.type}, ${spec.parallel} worker(s)`);
     }
-    const ctx: Ctx = { store, base, spec, dims, total, mode, runId, experimentId, log, pruner: new Pruner(spec.pruner, mode, spec.metric) };
+    const ctx: Ctx = { store, base, spec, dims, total, enqueued, mode, runId, experimentId, log, pruner: new Pruner(spec.pruner, mode, spec.metric) };
     const finished = new Map<number, TrialRecord>();
     for (const a of attempts) {
       if (a.state === 'interrupted') continue;
@@ -140,6 +141,8 @@ export interface Ctx {
   spec: SweepSpec;
   dims: Dimension[];
   total: number;
+  /** sweep.enqueue's params: trial i < enqueued.length runs enqueued[i]. */
+  enqueued: TrialParams[];
   mode: 'min' | 'max';
   runId: string;
   experimentId: string;
@@ -162,7 +165,7 @@ async function runTrials(ctx: Ctx, finished: Map<number, TrialRecord>, restart: 
   for (const index of todo) {
     while (running.size >= ctx.spec.parallel) await Promise.race(running);
     if (failure || ctx.stopping) break;
-    const params = restart.get(index) ?? suggestTrial(ctx.spec, ctx.dims, index, ctx.total, observations(finished), ctx.mode);
+    const params = restart.get(index) ?? ctx.enqueued[index] ?? suggestTrial(ctx.spec, ctx.dims, index, ctx.total, observations(finished), ctx.mode);
     const p: Promise<void> = runTrial(ctx, index, params, threads)
       .then((t) => {
         if (t.state !== 'interrupted') finished.set(index, t);
@@ -187,9 +190,10 @@ async function runTrial(ctx: Ctx, index: number, params: TrialParams, threads: n
     outputDir: join(base.outputDir, `sweep-${ctx.runId.slice(0, 8)}`, `trial-${index}`),
     tracking: { ...c.tracking, runName: `${base.tracking.runName ?? 'sweep'}-trial-${index}` },
   };
-  const trial: TrialRecord = { index, params, state: 'running', value: null, epochs: 0, plannedEpochs, attempt, history: new Map() };
-  const tags = { [TAGS.parent]: ctx.runId, [TAGS.trial]: String(index), [TAGS.attempt]: attempt, [TAGS.params]: JSON.stringify(params), 'mlx_train.sweep.planned_epochs': String(plannedEpochs) };
-  ctx.log(`trial ${index}: ${Object.entries(params).map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`).join(' ')}`);
+  const enqueued = index < ctx.enqueued.length;
+  const trial: TrialRecord = { index, params, state: 'running', value: null, epochs: 0, plannedEpochs, attempt, history: new Map(), ...(enqueued ? { enqueued } : {}) };
+  const tags = { [TAGS.parent]: ctx.runId, [TAGS.trial]: String(index), [TAGS.attempt]: attempt, [TAGS.params]: JSON.stringify(params), 'mlx_train.sweep.planned_epochs': String(plannedEpochs), ...(enqueued ? { [TAGS.enqueued]: 'true' } : {}) };
+  ctx.log(`trial ${index}${enqueued ? ' (enqueued)' : ''}: ${Object.entries(params).map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`).join(' ')}`);
   const job: TrialJob = { type: 'trial', index, config, tags, metric: spec.metric };
   const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
   const child = fork(workerPath, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });

@@ -106,3 +106,47 @@ export function checkSpace(base: TrainingConfig, dims: Dimension[]): void {
     for (const v of values) trialConfig(base, { [d.key]: v }, `the value ${JSON.stringify(v)} of sweep.parameters.${d.key}`);
   }
 }
+
+/** The value at a dotted key path of a config (undefined when absent). */
+function valueAt(config: TrainingConfig, key: string): unknown {
+  let node: unknown = config;
+  for (const k of key.split('.')) node = isPlain(node) ? node[k] : undefined;
+  return node;
+}
+
+/** Why `v` lies outside dimension `d`, or null when it is one of its values. */
+function outsideOf(d: Dimension, v: unknown): string | null {
+  if (d.kind === 'choice') return d.choices.some((c) => c === v) ? null : `is not one of the swept values ${JSON.stringify(d.choices)}`;
+  if (typeof v !== 'number' || !Number.isFinite(v)) return `is not a number (the swept range is ${d.low}..${d.high})`;
+  if (v < d.low || v > d.high) return `lies outside the swept range ${d.low}..${d.high}`;
+  if (d.kind === 'int' && (!Number.isInteger(v) || (v - d.low) % d.step !== 0)) return `is not on the swept int grid ${d.low}..${d.high} step ${d.step}`;
+  return null;
+}
+
+/**
+ * The params of sweep.enqueue's trials, which run first: 'base' or a partial point, every swept key not
+ * given taken from the base config. Each value must lie in its dimension (so TPE can weigh the trial like
+ * any other) and each point must make a valid training config.
+ */
+export function enqueuedTrials(base: TrainingConfig, spec: SweepSpec, dims: Dimension[], total: number): TrialParams[] {
+  if (spec.enqueue.length === 0) return [];
+  if (spec.method === 'grid') throw new ConfigError('sweep.enqueue: method grid runs every point of the grid already; enqueue is for methods random and tpe');
+  if (spec.enqueue.length > total) throw new ConfigError(`sweep.enqueue: ${spec.enqueue.length} enqueued trials but sweep.trials is ${total}`);
+  const swept = new Set(dims.map((d) => d.key));
+  return spec.enqueue.map((entry, i) => {
+    const given = entry === 'base' ? {} : entry;
+    for (const key of Object.keys(given)) {
+      if (!swept.has(key)) throw new ConfigError(`sweep.enqueue[${i}].${key}: not a swept parameter (swept: ${[...swept].join(', ')})`);
+    }
+    const params: TrialParams = {};
+    for (const d of dims) {
+      const fromBase = !(d.key in given);
+      const v = fromBase ? valueAt(base, d.key) : given[d.key];
+      const why = outsideOf(d, v);
+      if (why) throw new ConfigError(`sweep.enqueue[${i}].${d.key}: ${fromBase ? "the base config's value " : ''}${JSON.stringify(v)} ${why}`);
+      params[d.key] = v as ParamValue;
+    }
+    trialConfig(base, params, `sweep.enqueue[${i}]`);
+    return params;
+  });
+}

@@ -19,6 +19,7 @@ export const TAGS = {
   trial: 'mlx_train.sweep.trial',
   attempt: 'mlx_train.sweep.attempt',
   params: 'mlx_train.sweep.params',
+  enqueued: 'mlx_train.sweep.enqueued',
   state: 'mlx_train.sweep.state',
   reason: 'mlx_train.sweep.pruned_reason',
   parent: 'mlflow.parentRunId',
@@ -42,6 +43,8 @@ export interface TrialRecord {
   reason?: string;
   /** resource → value, as reported. */
   history: Map<number, number>;
+  /** Run first from sweep.enqueue rather than drawn. */
+  enqueued?: boolean;
 }
 
 export function specDigest(spec: unknown): string {
@@ -108,6 +111,7 @@ export async function reopenSweep(store: TrackingClient, sweepRunId: string, dig
       attempt: t[TAGS.attempt] ?? '',
       reason: t[TAGS.reason],
       history,
+      ...(t[TAGS.enqueued] === 'true' ? { enqueued: true } : {}),
     });
   }
   return { experimentId: run.info.experimentId, attempts };

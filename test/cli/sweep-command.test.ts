@@ -148,4 +148,40 @@ describe('mlx-train sweep', () => {
     expect(r.stderr).toMatch(/the value "max" of sweep\.parameters\.model\.pooling/);
     expect(existsSync(join(dir, 'badvalue', 'mlflow.db'))).toBe(false);
   });
+
+  it('runs sweep.enqueue first: the base config, then a given point, tagged in the store', () => {
+    const file = sweepFile('enqueue', `  method: tpe
+  trials: 3
+  seed: 5
+  pruner: { type: none }
+  enqueue:
+    - base
+    - { training.learningRate: 5.0e-4 }
+  parameters:
+    training.learningRate: { distribution: log_uniform, min: 1.0e-4, max: 1.0e-3 }
+    training.batchSize: { values: [16, 32] }`);
+    const r = cli(['sweep', '-c', file, '--json', '--set', 'training.epochs=1'], { timeoutMs: 600_000 });
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const out = JSON.parse(r.stdout) as Json;
+    const byIndex = (i: number) => out.trials.find((t) => t.trial === i)! as Json['trials'][number] & { enqueued?: boolean };
+    // The quick preset's own values, then the given rate with the preset's batch size, then a draw.
+    expect(byIndex(0)).toMatchObject({ enqueued: true, params: { 'training.learningRate': 3e-4, 'training.batchSize': 16 } });
+    expect(byIndex(1)).toMatchObject({ enqueued: true, params: { 'training.learningRate': 5e-4, 'training.batchSize': 16 } });
+    expect(byIndex(2).enqueued).toBeUndefined();
+    expect(r.stderr).toMatch(/trial 0 \(enqueued\): training\.learningRate=0\.0003 training\.batchSize=16/);
+    const view = mlflowView(join(dir, 'enqueue', 'mlflow.db'), 'enqueue', out.runId);
+    const tagged = view.children.filter((c: { tags: Record<string, string> }) => c.tags['mlx_train.sweep.enqueued'] === 'true');
+    expect(tagged.map((c: { id: string }) => c.id).sort()).toEqual([byIndex(0).runId, byIndex(1).runId].sort());
+  }, 600_000);
+
+  it('exits 2 for an enqueued value outside its swept range, naming where it came from', () => {
+    const file = sweepFile('badenqueue', `  trials: 2
+  enqueue: [base]
+  parameters:
+    training.learningRate: { distribution: log_uniform, min: 1.0e-3, max: 1.0e-2 }`);
+    const r = cli(['sweep', '-c', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/sweep\.enqueue\[0\]\.training\.learningRate: the base config's value 0\.0003 lies outside the swept range 0\.001\.\.0\.01/);
+    expect(existsSync(join(dir, 'badenqueue', 'mlflow.db'))).toBe(false);
+  });
 });

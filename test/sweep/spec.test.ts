@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig, resolveConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
 import { parameterImportance, rankTrials } from '../../src/sweep/report.js';
-import { checkSpace, dimensionsOf, gridOf, trialConfig, trialCount } from '../../src/sweep/space.js';
+import { checkSpace, dimensionsOf, enqueuedTrials, gridOf, trialConfig, trialCount } from '../../src/sweep/space.js';
 import type { TrialRecord } from '../../src/sweep/study.js';
 
 const withSweep = (sweep: Record<string, unknown>) => parseConfig({ sweep: { parameters: { 'training.learningRate': { distribution: 'log_uniform', min: 1e-5, max: 1e-3 } }, ...sweep } });
@@ -83,5 +83,30 @@ describe('sweep report', () => {
     const imp = parameterImportance(ts, dims);
     expect(imp['model.pooling']).toBeCloseTo(1, 10);
     expect(imp['training.learningRate']).toBeCloseTo(0, 10);
+  });
+
+  it('resolves sweep.enqueue: base values for keys left out, each value checked against its dimension', () => {
+    const parameters = {
+      'training.learningRate': { distribution: 'log_uniform', min: 1e-5, max: 1e-3 },
+      'training.epochs': { distribution: 'int', min: 2, max: 10, step: 2 },
+      'model.pooling': { values: ['mean', 'cls'] },
+    };
+    const c = parseConfig({ training: { learningRate: 2e-4, epochs: 4 }, model: { pooling: 'mean' }, sweep: { trials: 4, parameters, enqueue: ['base', { 'model.pooling': 'cls', 'training.epochs': 8 }] } });
+    const spec = c.sweep!;
+    expect(enqueuedTrials(c, spec, dimensionsOf(spec), 4)).toEqual([
+      { 'training.learningRate': 2e-4, 'training.epochs': 4, 'model.pooling': 'mean' },
+      { 'training.learningRate': 2e-4, 'training.epochs': 8, 'model.pooling': 'cls' },
+    ]);
+    const fails = (enqueue: unknown[], extra: Record<string, unknown> = {}, trials = 4) => {
+      const bad = parseConfig({ training: { learningRate: 2e-4, epochs: 4 }, sweep: { trials, parameters, enqueue, ...extra } });
+      return () => enqueuedTrials(bad, bad.sweep!, dimensionsOf(bad.sweep!), trials);
+    };
+    expect(fails([{ 'training.epochs': 5 }])).toThrow(/sweep\.enqueue\[0\]\.training\.epochs: 5 is not on the swept int grid 2\.\.10 step 2/);
+    expect(fails([{ 'training.learningRate': 0.5 }])).toThrow(/sweep\.enqueue\[0\]\.training\.learningRate: 0\.5 lies outside the swept range/);
+    expect(fails(['base', { 'model.pooling': 'max' }])).toThrow(/sweep\.enqueue\[1\]\.model\.pooling: "max" is not one of the swept values \["mean","cls"\]/);
+    expect(fails([{ 'training.batchSize': 8 }])).toThrow(/sweep\.enqueue\[0\]\.training\.batchSize: not a swept parameter/);
+    expect(fails(['base', 'base'], {}, 1)).toThrow(/2 enqueued trials but sweep\.trials is 1/);
+    expect(fails(['base'], { method: 'grid', parameters: { 'model.pooling': { values: ['mean', 'cls'] } } })).toThrow(/method grid runs every point/);
+    expect(() => parseConfig({ sweep: { trials: 2, parameters, enqueue: ['best'] } })).toThrow(/sweep\.enqueue/);
   });
 });
