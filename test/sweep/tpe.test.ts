@@ -10,6 +10,7 @@ const spec = (method: SweepSpec['method'], seed: number): SweepSpec => ({
   method,
   trials: 30,
   parallel: 1,
+  enqueue: [],
   metric: 'val_loss',
   seed,
   folds: null,
