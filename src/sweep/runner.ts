@@ -153,7 +153,7 @@ export interface Ctx {
 }
 
 function observations(finished: Map<number, TrialRecord>): Observation[] {
-  return [...finished.values()].sort((a, b) => a.index - b.index).map((t) => ({ params: t.params, value: t.state === 'complete' ? t.value : null }));
+  return [...finished.values()].sort((a, b) => a.index - b.index).map((t) => ({ params: t.params, value: t.state === 'complete' || t.state === 'pruned' ? t.value : null, ...(t.state === 'pruned' ? { prunedAt: t.epochs } : {}) }));
 }
 
 /** Runs every trial not finished yet, at most spec.parallel at once; returns all finished trials. */

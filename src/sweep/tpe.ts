@@ -1,25 +1,31 @@
 /**
  * Tree-structured Parzen Estimator (Bergstra, Bardenet, Bengio & Kégl, "Algorithms for Hyper-Parameter
- * Optimization", NeurIPS 2011), univariate: the finished trials are split into the best fraction γ
- * ("below", density l) and the rest ("above", density g, with pruned and failed trials); per dimension,
+ * Optimization", NeurIPS 2011), univariate: the finished trials are ranked and split into the best fraction γ
+ * ("below", density l) and the rest ("above", density g, with the failed trials); per dimension,
  * candidates are drawn from l and the one with the largest l(x)/g(x) is kept. Numbers are modelled on
  * [0, 1] (log scale for log-uniform) as truncated Gaussian mixtures with one kernel per observation plus
  * a broad prior kernel, bandwidth = the larger gap to a neighbour (the paper's heuristic); choices as
  * smoothed counts (prior weight 1 per value). Like any TPE it is greedy on a list whose value is
  * confounded with stronger knobs in the first trials: it may settle on one value early. All randomness comes from the SeededRandom passed in, so a seed fixes every draw.
+ *
+ * Pruned trials count (as in Optuna's TPE): ranked after every complete trial, those pruned later first, then by
+ * the value they were pruned at. Under ASHA most trials are pruned; ranking only complete ones left TPE
+ * drawing uniformly for most of a sweep (24 trials, 7 complete: TPE modelled only the last one).
  */
 import type { SeededRandom } from '../data/seeded-random.js';
 import { type Dimension, type ParamValue, snapInt, type TrialParams, unitOf } from './space.js';
 
 export interface Observation {
   params: TrialParams;
-  /** The objective; null for a trial that was pruned or failed (always in the "above" group). */
+  /** The objective; for a pruned trial the value it was pruned at; null for a failed trial (always "above"). */
   value: number | null;
+  /** Set for a pruned trial: the epochs it reached. */
+  prunedAt?: number;
 }
 
 export interface TpeOptions {
   mode: 'min' | 'max';
-  /** Finished trials before TPE takes over from uniform draws. */
+  /** Complete or pruned trials before TPE takes over from uniform draws. */
   startupTrials: number;
   /** Candidates drawn from l per dimension (the paper's EI maximisation by sampling). */
   candidates?: number;
@@ -127,20 +133,29 @@ function suggestChoice(choices: ParamValue[], below: ParamValue[], above: ParamV
 }
 
 /** Splits finished trials into the best ⌈γ·n⌉ (by objective) and the rest (with the pruned and failed). */
+const isRanked = (o: Observation) => o.value !== null && Number.isFinite(o.value);
+
+/** Complete trials by objective, then pruned ones (pruned later first, then by their value). */
+function rank(observations: Observation[], mode: 'min' | 'max'): Observation[] {
+  const better = (a: Observation, b: Observation) => (mode === 'min' ? a.value! - b.value! : b.value! - a.value!);
+  return observations.filter(isRanked).sort((a, b) => {
+    if ((a.prunedAt === undefined) !== (b.prunedAt === undefined)) return a.prunedAt === undefined ? -1 : 1;
+    return (b.prunedAt ?? 0) - (a.prunedAt ?? 0) || better(a, b);
+  });
+}
+
 export function splitObservations(observations: Observation[], mode: 'min' | 'max', gamma: number): { below: Observation[]; above: Observation[] } {
-  const scored = observations.filter((o) => o.value !== null && Number.isFinite(o.value));
-  const sorted = [...scored].sort((a, b) => (mode === 'min' ? a.value! - b.value! : b.value! - a.value!));
+  const sorted = rank(observations, mode);
   const n = Math.max(1, Math.ceil(gamma * sorted.length));
-  return { below: sorted.slice(0, n), above: [...sorted.slice(n), ...observations.filter((o) => !scored.includes(o))] };
+  return { below: sorted.slice(0, n), above: [...sorted.slice(n), ...observations.filter((o) => !isRanked(o))] };
 }
 
 /**
- * TPE's suggestion for every dimension, or null while fewer than startupTrials trials have an objective
- * (the caller draws uniformly then).
+ * TPE's suggestion for every dimension, or null while fewer than startupTrials trials are complete or
+ * pruned (the caller draws uniformly then).
  */
 export function tpeSuggest(dims: Dimension[], observations: Observation[], rng: SeededRandom, options: TpeOptions): TrialParams | null {
-  const scored = observations.filter((o) => o.value !== null && Number.isFinite(o.value)).length;
-  if (scored < Math.max(1, options.startupTrials)) return null;
+  if (observations.filter(isRanked).length < Math.max(1, options.startupTrials)) return null;
   const { below, above } = splitObservations(observations, options.mode, options.gamma ?? 0.25);
   const n = options.candidates ?? 24;
   const out: TrialParams = {};

@@ -80,13 +80,14 @@ describe('TPE sampler', () => {
     for (const seed of [1, 2, 3]) expect(draws(seed).filter((lr) => zero.has(lr))).toEqual([]);
   });
 
-  it('uses uniform draws until startupTrials trials have an objective, then models them', () => {
+  it('uses uniform draws until startupTrials trials are complete or pruned, then models them', () => {
     const s = spec('tpe', 3);
     const dims = dimensionsOf(s);
     const obs: Observation[] = [{ params: { 'training.learningRate': 1e-3, 'training.warmupRatio': 0.5, 'training.epochs': 3, 'model.pooling': 'cls' }, value: 1 }];
     expect(tpeSuggest(dims, obs, new SeededRandom(1), { mode: 'min', startupTrials: 2 })).toBeNull();
     expect(tpeSuggest(dims, [...obs, { ...obs[0], value: null }], new SeededRandom(1), { mode: 'min', startupTrials: 2 })).toBeNull();
     expect(tpeSuggest(dims, [...obs, { ...obs[0], value: 2 }], new SeededRandom(1), { mode: 'min', startupTrials: 2 })).not.toBeNull();
+    expect(tpeSuggest(dims, [...obs, { ...obs[0], value: 2, prunedAt: 1 }], new SeededRandom(1), { mode: 'min', startupTrials: 2 })).not.toBeNull();
     expect(startupTrials(24)).toBe(8);
   });
 
@@ -96,6 +97,15 @@ describe('TPE sampler', () => {
     expect(splitObservations(obs, 'max', 0.25).below.map((x) => x.value)).toEqual([0.9]);
     expect(splitObservations(obs, 'min', 0.5).below.map((x) => x.value)).toEqual([0.5, 0.7]);
     expect(splitObservations(obs, 'min', 0.5).above.map((x) => x.value)).toEqual([0.8, 0.9, null]);
+  });
+
+  it('ranks pruned trials after every complete one, those pruned later first', () => {
+    const o = (value: number, prunedAt?: number) => ({ params: {}, value, ...(prunedAt === undefined ? {} : { prunedAt }) });
+    const obs = [o(0.95, 3), o(0.6), o(0.9, 9), o(0.7), o(0.8, 9), o(0.99, 3), { params: {}, value: null }];
+    const order = (mode: 'min' | 'max') => [...splitObservations(obs, mode, 1).below, ...splitObservations(obs, mode, 1).above].map((x) => [x.value, x.prunedAt]);
+    expect(order('max')).toEqual([[0.7, undefined], [0.6, undefined], [0.9, 9], [0.8, 9], [0.99, 3], [0.95, 3], [null, undefined]]);
+    // With only two complete trials, the best fraction takes in the trial pruned at the deepest rung.
+    expect(splitObservations(obs, 'max', 0.5).below.map((x) => x.value)).toEqual([0.7, 0.6, 0.9]);
   });
 
   it('keeps every suggestion inside its range and on the int steps', () => {
