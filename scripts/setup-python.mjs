@@ -8,7 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const venvDir = process.env.MLX_TRAIN_VENV ?? join(root, '.venv');
+// An empty MLX_TRAIN_VENV means unset (it would otherwise put the venv in the working directory).
+export const venvDir = process.env.MLX_TRAIN_VENV || join(root, '.venv');
 export const venvPython = join(venvDir, 'bin', 'python');
 
 export function setupPython() {
