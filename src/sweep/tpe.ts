@@ -132,7 +132,6 @@ function suggestChoice(choices: ParamValue[], below: ParamValue[], above: ParamV
   return choices[chosen];
 }
 
-/** Splits finished trials into the best ⌈γ·n⌉ (by objective) and the rest (with the pruned and failed). */
 const isRanked = (o: Observation) => o.value !== null && Number.isFinite(o.value);
 
 /** Complete trials by objective, then pruned ones (pruned later first, then by their value). */
@@ -144,6 +143,7 @@ function rank(observations: Observation[], mode: 'min' | 'max'): Observation[] {
   });
 }
 
+/** Splits finished trials into the best ⌈γ·n⌉ of the ranked ones and the rest (with the failed). */
 export function splitObservations(observations: Observation[], mode: 'min' | 'max', gamma: number): { below: Observation[]; above: Observation[] } {
   const sorted = rank(observations, mode);
   const n = Math.max(1, Math.ceil(gamma * sorted.length));
