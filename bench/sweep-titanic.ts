@@ -47,7 +47,7 @@ console.log(JSON.stringify({
   epochsTrained: result.epochsTrained,
   epochsFullBudget: result.epochsFullBudget,
   epochShare: Number((result.epochsTrained / result.epochsFullBudget).toFixed(3)),
-  best: { trial: result.best.index, enqueued: Boolean(result.trials.find((t) => t.index === result.best!.index)?.enqueued), objective: result.best.value, params: result.best.params },
+  best: { trial: result.best.index, enqueued: Boolean(result.best.enqueued), objective: result.best.value, params: result.best.params },
   enqueuedTrials: result.trials.filter((t) => t.enqueued).map((t) => ({ trial: t.index, state: t.state, value: t.value })),
   cv5: {
     selectedOnFold: { mean: cv.mean.val_accuracy, std: cv.std.val_accuracy, oof: cv.outOfFold.metrics.accuracy },

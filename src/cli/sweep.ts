@@ -36,7 +36,7 @@ export async function run(opts: Record<string, unknown>): Promise<void> {
   const lines = [
     `sweep run: ${result.runId}`,
     `epochs trained: ${result.epochsTrained} of ${result.epochsFullBudget} (every trial to the end)`,
-    ...(result.best ? [`best: trial ${result.best.index}${result.trials.find((t) => t.index === result.best!.index)?.enqueued ? ' (enqueued)' : ''}, ${result.metric} ${result.best.value.toFixed(4)}`, `best config: ${result.bestConfigPath} (mlx-train train -c ${result.bestConfigPath})`] : ['best: none (no trial completed)']),
+    ...(result.best ? [`best: trial ${result.best.index}${result.best.enqueued ? ' (enqueued)' : ''}, ${result.metric} ${result.best.value.toFixed(4)}`, `best config: ${result.bestConfigPath} (mlx-train train -c ${result.bestConfigPath})`] : ['best: none (no trial completed)']),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

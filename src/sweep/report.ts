@@ -129,7 +129,7 @@ export async function writeSweepReport(input: Ctx & { trials: TrialRecord[]; epo
   let best: SweepResult['best'] = null;
   if (bestTrial) {
     const config = input.configOf(bestTrial.params);
-    best = { index: bestTrial.index, value: bestTrial.value!, params: bestTrial.params, runId: bestTrial.runId, config };
+    best = { index: bestTrial.index, value: bestTrial.value!, params: bestTrial.params, runId: bestTrial.runId, config, ...(bestTrial.enqueued ? { enqueued: true } : {}) };
     bestConfigPath = join(dir, 'best-config.yaml');
     const header = `# The best trial (${bestTrial.index}, ${spec.metric} ${bestTrial.value}) of sweep run ${runId}: train it again with\n#   mlx-train train -c ${bestConfigPath}\n# Swept: ${Object.entries(bestTrial.params).map(([k, v]) => `${k}=${fmt(v)}`).join(', ')}\n`;
     writeAtomic(bestConfigPath, header + configToYaml(config));
@@ -160,6 +160,6 @@ export async function writeSweepReport(input: Ctx & { trials: TrialRecord[]; epo
   await store.logBatch(runId, { metrics, tags });
   for (const a of artifacts) await store.logArtifact(runId, a);
   await store.setTerminated(runId, 'FINISHED');
-  input.log(`sweep: ${count('complete')} complete, ${count('pruned')} pruned, ${count('failed')} failed; ${input.epochsTrained} of ${epochsFullBudget} epochs trained${best ? `; best trial ${best.index}${bestTrial?.enqueued ? ' (enqueued)' : ''}: ${spec.metric} ${best.value.toFixed(4)}` : ''}`);
+  input.log(`sweep: ${count('complete')} complete, ${count('pruned')} pruned, ${count('failed')} failed; ${input.epochsTrained} of ${epochsFullBudget} epochs trained${best ? `; best trial ${best.index}${best.enqueued ? ' (enqueued)' : ''}: ${spec.metric} ${best.value.toFixed(4)}` : ''}`);
   return { runId, experimentId: input.experimentId, metric: spec.metric, mode, trials: ranked, best, bestConfigPath, epochsTrained: input.epochsTrained, epochsFullBudget, artifacts };
 }

@@ -42,7 +42,7 @@ export interface SweepResult {
   mode: 'min' | 'max';
   /** The trials, best first (complete trials by objective, then pruned, then failed). */
   trials: TrialRecord[];
-  best: { index: number; value: number; params: TrialParams; runId?: string; config: TrainingConfig } | null;
+  best: { index: number; value: number; params: TrialParams; runId?: string; config: TrainingConfig; enqueued?: boolean } | null;
   /** The best trial's config as YAML (`train -c` reproduces it), also an artifact of the sweep run. */
   bestConfigPath: string | null;
   /** Epochs trained by every attempt, and what running every trial to the end would take. */
