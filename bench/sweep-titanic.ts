@@ -1,6 +1,6 @@
 /**
  * Issue #19's goal: a 24-trial TPE + ASHA sweep over the standard preset's space (configs/examples/
- * sweep-titanic.yaml: each trial scored by 5-fold CV, pruned inside its first fold) finds a config whose
+ * sweep-titanic.yaml: each trial scored by 5-fold CV, pruned after its first and third folds) finds a config whose
  * 5-fold CV accuracy is at least the standard preset's (same protocol: seed 42, 5 stratified folds; both
  * the selected-on-the-fold and the last-epoch figures), training at most half the epochs that running
  * every trial to the end takes. The standard preset itself runs as a trial (enqueue: base); the JSON says

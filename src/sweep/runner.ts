@@ -22,7 +22,7 @@ import { Pruner } from './pruners.js';
 import { writeSweepReport } from './report.js';
 import { suggestTrial } from './samplers.js';
 import { checkSpace, type Dimension, dimensionsOf, enqueuedTrials, trialConfig, trialCount, type TrialParams } from './space.js';
-import { createSweepRun, OBJECTIVE_METRIC, recordOutcome, reopenSweep, specDigest, TAGS, type TrialRecord } from './study.js';
+import { createSweepRun, OBJECTIVE_METRIC, reached, recordOutcome, reopenSweep, specDigest, TAGS, type TrialRecord } from './study.js';
 import type { Observation } from './tpe.js';
 import type { TrialJob, WorkerMessage } from './worker.js';
 
@@ -92,7 +92,7 @@ export async function sweep(config: TrainingConfig | TrainingConfigInput | Resol
     let experimentId: string;
     let attempts: TrialRecord[] = [];
     if (options.resume) {
-      ({ experimentId, attempts } = await reopenSweep(store, options.resume, digest));
+      ({ experimentId, attempts } = await reopenSweep(store, options.resume, digest, spec.pruner.resource === 'folds' ? spec.folds : null));
       runId = options.resume;
       log(`sweep: resuming ${runId}: ${attempts.filter((a) => a.state !== 'interrupted').length} trial(s) finished, ${attempts.filter((a) => a.state === 'interrupted').length} to restart`);
     } else {
@@ -153,7 +153,7 @@ export interface Ctx {
 }
 
 function observations(finished: Map<number, TrialRecord>): Observation[] {
-  return [...finished.values()].sort((a, b) => a.index - b.index).map((t) => ({ params: t.params, value: t.state === 'complete' || t.state === 'pruned' ? t.value : null, ...(t.state === 'pruned' ? { prunedAt: t.epochs } : {}) }));
+  return [...finished.values()].sort((a, b) => a.index - b.index).map((t) => ({ params: t.params, value: t.state === 'complete' || t.state === 'pruned' ? t.value : null, ...(t.state === 'pruned' ? { prunedAt: reached(t) } : {}) }));
 }
 
 /** Runs every trial not finished yet, at most spec.parallel at once; returns all finished trials. */
@@ -194,7 +194,7 @@ async function runTrial(ctx: Ctx, index: number, params: TrialParams, threads: n
   const trial: TrialRecord = { index, params, state: 'running', value: null, epochs: 0, plannedEpochs, attempt, history: new Map(), ...(enqueued ? { enqueued } : {}) };
   const tags = { [TAGS.parent]: ctx.runId, [TAGS.trial]: String(index), [TAGS.attempt]: attempt, [TAGS.params]: JSON.stringify(params), 'mlx_train.sweep.planned_epochs': String(plannedEpochs), ...(enqueued ? { [TAGS.enqueued]: 'true' } : {}) };
   ctx.log(`trial ${index}${enqueued ? ' (enqueued)' : ''}: ${Object.entries(params).map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`).join(' ')}`);
-  const job: TrialJob = { type: 'trial', index, config, tags, metric: spec.metric };
+  const job: TrialJob = { type: 'trial', index, config, tags, metric: spec.metric, resource: spec.pruner.resource };
   const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
   const child = fork(workerPath, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
   let done: Extract<WorkerMessage, { type: 'done' }> | undefined;
@@ -209,7 +209,7 @@ async function runTrial(ctx: Ctx, index: number, params: TrialParams, threads: n
     child.send(job);
   });
   await chain;
-  trial.epochs = Math.max(trial.epochs, done?.resource ?? 0);
+  trial.epochs = Math.max(trial.epochs, done?.epochs ?? 0);
   if (!done) {
     trial.state = 'failed';
     trial.reason = `the worker process exited with code ${child.exitCode ?? child.signalCode} before finishing`;
@@ -232,11 +232,16 @@ async function onMessage(ctx: Ctx, trial: TrialRecord, child: ChildProcess, m: W
     else if (!trial.runId) trial.runId = (await ctx.store.getRun(m.runId)).data.tags[TAGS.parent];
   } else if (m.type === 'report') {
     trial.history.set(m.resource, m.value);
-    trial.epochs = Math.max(trial.epochs, m.resource);
-    // With folds, rungs stay inside the first fold: there every trial reports the same fold at the same
-    // epoch, while a later resource means another fold (or another epoch of it) for trials of other lengths.
-    const horizon = ctx.spec.folds ? trial.plannedEpochs / ctx.spec.folds : trial.plannedEpochs;
-    const decision = ctx.pruner.report(trial.index, m.resource, m.value, trial.plannedEpochs, horizon);
+    trial.epochs = Math.max(trial.epochs, m.epochs);
+    const { folds, pruner } = ctx.spec;
+    let decision;
+    if (pruner.resource === 'folds') decision = ctx.pruner.report(trial.index, m.resource, m.value, folds!);
+    else {
+      // With folds, rungs stay inside the first fold: there every trial reports the same fold at the same
+      // epoch, while a later resource means another fold (or another epoch of it) for trials of other lengths.
+      const horizon = folds ? trial.plannedEpochs / folds : trial.plannedEpochs;
+      decision = ctx.pruner.report(trial.index, m.resource, m.value, trial.plannedEpochs, horizon);
+    }
     if (child.connected) child.send({ type: 'decision', seq: m.seq, ...decision });
     if (trial.runId && Number.isFinite(m.value)) await ctx.store.logMetric(trial.runId, OBJECTIVE_METRIC, m.value, { step: m.resource });
   }

@@ -2,8 +2,9 @@
  * The study lives in the tracking store, nothing beside it: the sweep is a parent run (tag
  * `mlx_train.sweep`, the spec's digest, the spec as params and an artifact) and each trial attempt is a
  * child run (tag `mlflow.parentRunId`, the nesting MLflow's UI shows) carrying its index, its params
- * (JSON, besides the config params every training run logs under their full key paths), its per-epoch
- * objective (`sweep_objective`, step = epochs trained) and, once decided, its state. A resumed sweep reads
+ * (JSON, besides the config params every training run logs under their full key paths), its reported
+ * objective (`sweep_objective`, step = epochs trained, or folds finished with pruner.resource folds) and,
+ * once decided, its state and epochs trained (`sweep_epochs`). A resumed sweep reads
  * this back: finished trials (complete, pruned, failed) stay as they are; an attempt without a state was
  * cut off and is marked interrupted (KILLED) and run again with the same params.
  */
@@ -41,11 +42,14 @@ export interface TrialRecord {
   runId?: string;
   attempt: string;
   reason?: string;
-  /** resource → value, as reported. */
+  /** resource (epochs trained, or folds finished) → value, as reported. */
   history: Map<number, number>;
   /** Run first from sweep.enqueue rather than drawn. */
   enqueued?: boolean;
 }
+
+/** How far a trial got: the last resource it reported (epochs trained, or folds finished). */
+export const reached = (t: TrialRecord): number => Math.max(0, ...t.history.keys());
 
 export function specDigest(spec: unknown): string {
   return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
@@ -80,8 +84,9 @@ async function trialRuns(store: TrackingClient, experimentId: string, sweepRunId
 /**
  * Reopens a sweep: checks the run is a sweep of this spec, sets it RUNNING again, and returns every
  * attempt it recorded; attempts cut off by a kill are marked interrupted (KILLED) in the store.
+ * `foldSteps`: the sweep's folds when its objective's steps count folds (pruner.resource folds).
  */
-export async function reopenSweep(store: TrackingClient, sweepRunId: string, digest: string): Promise<{ experimentId: string; attempts: TrialRecord[] }> {
+export async function reopenSweep(store: TrackingClient, sweepRunId: string, digest: string, foldSteps: number | null = null): Promise<{ experimentId: string; attempts: TrialRecord[] }> {
   const run = await store.getRun(sweepRunId).catch(() => null);
   if (!run) throw new ConfigError(`--resume ${sweepRunId}: no such run in ${store.trackingUri}`);
   if (run.data.tags[TAGS.sweep] !== 'true') throw new ConfigError(`--resume ${sweepRunId}: run '${run.info.runName}' is not a sweep run (no tag ${TAGS.sweep})`);
@@ -94,6 +99,8 @@ export async function reopenSweep(store: TrackingClient, sweepRunId: string, dig
   for (const r of await trialRuns(store, run.info.experimentId, sweepRunId)) {
     const t = r.data.tags;
     const history = new Map((await store.getMetricHistory(r.info.runId, OBJECTIVE_METRIC)).map((m) => [m.step, m.value]));
+    const plannedEpochs = Number(t['mlx_train.sweep.planned_epochs'] ?? 0);
+    const lastStep = Math.max(0, ...history.keys());
     let state = (t[TAGS.state] as TrialState | undefined) ?? 'running';
     if (state === 'running') {
       state = 'interrupted';
@@ -105,8 +112,9 @@ export async function reopenSweep(store: TrackingClient, sweepRunId: string, dig
       params: JSON.parse(t[TAGS.params] ?? '{}') as TrialParams,
       state,
       value: Number.isFinite(r.data.metrics.sweep_value) ? r.data.metrics.sweep_value : null,
-      epochs: Math.max(0, ...history.keys()),
-      plannedEpochs: Number(t['mlx_train.sweep.planned_epochs'] ?? 0),
+      // Logged once decided; an attempt cut off before that counts its objective's steps (the folds it finished).
+      epochs: Number.isFinite(r.data.metrics.sweep_epochs) ? r.data.metrics.sweep_epochs : foldSteps ? (lastStep * plannedEpochs) / foldSteps : lastStep,
+      plannedEpochs,
       runId: r.info.runId,
       attempt: t[TAGS.attempt] ?? '',
       reason: t[TAGS.reason],

@@ -19,7 +19,7 @@ export interface Observation {
   params: TrialParams;
   /** The objective; for a pruned trial the value it was pruned at; null for a failed trial (always "above"). */
   value: number | null;
-  /** Set for a pruned trial: the epochs it reached. */
+  /** Set for a pruned trial: the resource it reached (epochs, or folds with pruner.resource folds). */
   prunedAt?: number;
 }
 

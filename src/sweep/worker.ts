@@ -1,6 +1,7 @@
 /**
  * A sweep worker: a child process (forked by the sweep runner, IPC channel open) that trains one trial.
- * After each epoch it reports the objective and waits for the runner's pruning decision; a pruned trial
+ * After each epoch (or, with pruner.resource folds, after each fold's last epoch: the mean of the folds
+ * finished so far) it reports the objective and waits for the runner's pruning decision; a pruned trial
  * stops by throwing a TrainingError (code TRIAL_PRUNED) out of the callback, which ends its training runs at once. The
  * worker exits when the runner goes away (the IPC channel closes, e.g. the runner was killed), so no
  * orphan keeps training.
@@ -14,12 +15,14 @@ export interface TrialJob {
   config: TrainingConfig;
   tags: Record<string, string>;
   metric: string;
+  /** What a report counts: epochs trained, or (sweep.folds) folds finished. */
+  resource: 'epochs' | 'folds';
 }
 
 export type WorkerMessage =
   | { type: 'run'; runId: string; fold?: number }
-  | { type: 'report'; seq: number; resource: number; value: number }
-  | { type: 'done'; state: 'complete' | 'pruned' | 'failed' | 'interrupted'; value: number | null; reason?: string; resource: number };
+  | { type: 'report'; seq: number; resource: number; epochs: number; value: number }
+  | { type: 'done'; state: 'complete' | 'pruned' | 'failed' | 'interrupted'; value: number | null; reason?: string; epochs: number };
 
 const send = (m: WorkerMessage) => new Promise<void>((done) => process.send!(m, undefined, {}, () => done()));
 
@@ -31,37 +34,48 @@ async function runTrial(job: TrialJob): Promise<void> {
   const { monitoredValue, metricKey } = await import('../trainer/evaluate.js');
   const { config } = job;
   const epochs = config.training.epochs;
-  let resource = 0;
+  let trained = 0;
   let last: number | null = null;
+  /** resource folds: each finished fold's last-epoch value. */
+  const foldValues: number[] = [];
+  const report = async (resource: number, value: number) => {
+    last = value;
+    const id = ++seq;
+    const decision = new Promise<{ prune: boolean; reason?: string }>((r) => pending.set(id, r));
+    await send({ type: 'report', seq: id, resource, epochs: trained, value });
+    const d = await decision;
+    if (d.prune) throw new TrainingError(`trial pruned: ${d.reason ?? ''}`, 'TRIAL_PRUNED');
+  };
   const reporter = {
     name: 'sweep-reporter',
     onTrainStart: async (state: { runId?: string; fold?: number }) => {
       if (state.runId) await send({ type: 'run', runId: state.runId, fold: state.fold });
     },
     // Epoch ends only (the loop evaluates there with batchIndex back at 0); mid-epoch evaluations are not rungs.
-    onEvaluate: async (state: { batchIndex: number; epoch: number; fold?: number }, _c: unknown, metrics: Parameters<typeof monitoredValue>[0]) => {
+    // A fold's last epoch is its planned one, or an earlier one where early stopping (a built-in callback,
+    // so it has run by now) asked to stop.
+    onEvaluate: async (state: { batchIndex: number; epoch: number; fold?: number }, control: { shouldStop?: boolean }, metrics: Parameters<typeof monitoredValue>[0]) => {
       if (state.batchIndex !== 0) return;
-      resource = (state.fold ?? 0) * epochs + state.epoch;
-      last = monitoredValue(metrics, job.metric);
-      const id = ++seq;
-      const decision = new Promise<{ prune: boolean; reason?: string }>((r) => pending.set(id, r));
-      await send({ type: 'report', seq: id, resource, value: last });
-      const d = await decision;
-      if (d.prune) throw new TrainingError(`trial pruned: ${d.reason ?? ''}`, 'TRIAL_PRUNED');
+      trained = (state.fold ?? 0) * epochs + state.epoch;
+      const value = monitoredValue(metrics, job.metric);
+      if (job.resource === 'epochs') return report(trained, value);
+      if (state.epoch < epochs && !control.shouldStop) return;
+      foldValues.push(value);
+      return report(foldValues.length, foldValues.reduce((a, b) => a + b, 0) / foldValues.length);
     },
   };
   try {
     const trainer = Trainer.fromConfig(config, { callbacks: [reporter], trackingTags: job.tags, progress: false, plots: false, log: (m) => process.stderr.write(`[trial ${job.index}] ${m}\n`) });
     const result = await trainer.fit();
     // Ctrl-C reaches the worker too: the loop checkpointed and stopped; the trial is not finished.
-    if (result.status === 'KILLED') return await send({ type: 'done', state: 'interrupted', value: null, resource });
+    if (result.status === 'KILLED') return await send({ type: 'done', state: 'interrupted', value: null, epochs: trained });
     const cv = result.crossValidation;
     const logged = `val_${metricKey(job.metric).replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
     const value = cv ? (cv.lastEpoch?.mean[logged] ?? null) : result.metrics ? monitoredValue(result.metrics, job.metric) : last;
-    await send({ type: 'done', state: 'complete', value, resource });
+    await send({ type: 'done', state: 'complete', value, epochs: trained });
   } catch (err) {
-    if (err instanceof TrainingError && err.code === 'TRIAL_PRUNED') await send({ type: 'done', state: 'pruned', value: last, reason: err.message.replace(/^trial pruned: /, ''), resource });
-    else await send({ type: 'done', state: 'failed', value: null, reason: `${(err as { code?: string }).code ?? 'ERROR'}: ${(err as Error).message}`, resource });
+    if (err instanceof TrainingError && err.code === 'TRIAL_PRUNED') await send({ type: 'done', state: 'pruned', value: last, reason: err.message.replace(/^trial pruned: /, ''), epochs: trained });
+    else await send({ type: 'done', state: 'failed', value: null, reason: `${(err as { code?: string }).code ?? 'ERROR'}: ${(err as Error).message}`, epochs: trained });
   }
 }
 

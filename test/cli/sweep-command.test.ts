@@ -109,6 +109,33 @@ describe('mlx-train sweep', () => {
     expect(JSON.parse(again.stdout).last.metrics.loss).toBe(out.best!.value);
   }, 900_000);
 
+  it('with pruner.resource folds, judges each trial after each fold on the mean of its finished folds', () => {
+    // A working rate, then one that cannot learn: after its first fold (2 epochs) its mean validation loss
+    // is the worse of the two at rung fold 1, so it stops there; the working one reports after every fold.
+    const file = sweepFile('folds', `  method: grid
+  metric: val_loss
+  folds: 3
+  pruner: { type: asha, resource: folds, minFolds: 1, reductionFactor: 2 }
+  parameters:
+    training.learningRate: { values: [1.0e-3, 1.0e-9] }`);
+    const r = cli(['sweep', '-c', file, '--json'], { timeoutMs: 600_000 });
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    const out = JSON.parse(r.stdout) as Json;
+    const [good, hopeless] = [0, 1].map((i) => out.trials.find((t) => t.trial === i)!);
+    expect(good).toMatchObject({ state: 'complete', epochs: 6 });
+    expect(hopeless).toMatchObject({ state: 'pruned', epochs: 2 });
+    expect(hopeless.reason).toMatch(/^asha: mean val_loss of the first 1 fold\(s\) .* at rung fold 1 ranks 2 of 2/);
+    expect(out).toMatchObject({ epochsTrained: 8, epochsFullBudget: 12 });
+    const view = mlflowView(join(dir, 'folds', 'mlflow.db'), 'folds', out.runId);
+    const trialRun = (t: Json['trials'][number]) => view.children.find((c: { id: string }) => c.id === t.runId);
+    // One objective point per finished fold; after the last it is the cross-validation objective itself.
+    const steps = trialRun(good).objective as [number, number][];
+    expect(steps.map(([step]) => step)).toEqual([1, 2, 3]);
+    expect(steps[2][1]).toBeCloseTo(good.value!, 12);
+    expect((trialRun(hopeless).objective as [number, number][]).map(([step]) => step)).toEqual([1]);
+    expect(trialRun(hopeless).status).toBe('KILLED');
+  }, 600_000);
+
   it('runs trials in parallel worker processes', () => {
     const file = sweepFile('parallel', `  method: random
   trials: 2

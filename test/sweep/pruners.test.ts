@@ -1,8 +1,9 @@
-// ASHA and median pruning decisions at epoch boundaries; each pruner setting changes a decision.
+// ASHA and median pruning decisions at epoch or fold boundaries; each pruner setting changes a decision.
 import { describe, expect, it } from 'vitest';
 import { Pruner } from '../../src/sweep/pruners.js';
 
-const asha = (minEpochs = 1, reductionFactor = 3, mode: 'min' | 'max' = 'max') => new Pruner({ type: 'asha', minEpochs, reductionFactor }, mode, 'val_accuracy');
+const asha = (minEpochs = 1, reductionFactor = 3, mode: 'min' | 'max' = 'max') => new Pruner({ type: 'asha', resource: 'epochs', minEpochs, minFolds: 1, reductionFactor }, mode, 'val_accuracy');
+const byFolds = (type: 'asha' | 'median', minFolds: number, minEpochs = 1) => new Pruner({ type, resource: 'folds', minEpochs, minFolds, reductionFactor: 3 }, 'max', 'val_accuracy');
 
 describe('ASHA pruner', () => {
   it('places rungs at minEpochs × factor^k below the trial length', () => {
@@ -64,9 +65,38 @@ describe('ASHA pruner', () => {
   });
 });
 
+describe('pruning by folds (pruner.resource folds)', () => {
+  it('places ASHA rungs at minFolds × factor^k folds and words its reason in folds', () => {
+    expect(byFolds('asha', 1).rungs(5)).toEqual([1, 3]);
+    expect(byFolds('asha', 2).rungs(10)).toEqual([2, 6]);
+    const p = byFolds('asha', 1, 9); // minEpochs does not apply: the first rung is fold 1
+    expect(p.report(0, 1, 0.84, 5).prune).toBe(false);
+    const d = p.report(1, 1, 0.8, 5);
+    expect(d).toMatchObject({ prune: true });
+    expect(d.reason).toMatch(/^asha: mean val_accuracy of the first 1 fold\(s\) 0\.8000 at rung fold 1 ranks 2 of 2/);
+    expect(p.report(2, 2, 0.1, 5).prune).toBe(false); // fold 2 is not a rung
+    expect(p.report(3, 5, 0.1, 5).prune).toBe(false); // the last fold is the objective: never pruned
+  });
+
+  it('minFolds holds the first decision back', () => {
+    const p = byFolds('asha', 2);
+    p.report(0, 1, 0.9, 5);
+    expect(p.report(1, 1, 0.1, 5).prune).toBe(false);
+    p.report(0, 2, 0.9, 5);
+    expect(p.report(1, 2, 0.1, 5).prune).toBe(true);
+  });
+
+  it('median pruning compares the running fold means', () => {
+    const p = byFolds('median', 1);
+    [0.8, 0.82, 0.84].forEach((v, t) => p.report(t, 2, v, 5));
+    expect(p.report(3, 2, 0.83, 5).prune).toBe(false);
+    expect(p.report(4, 2, 0.81, 5)).toMatchObject({ prune: true, reason: expect.stringMatching(/mean val_accuracy of the first 2 fold\(s\) 0\.8100 at fold 2 is worse than the median/) });
+  });
+});
+
 describe('median pruner', () => {
   it('stops a trial worse than the median of at least 3 others at the same epoch, from minEpochs on', () => {
-    const p = new Pruner({ type: 'median', minEpochs: 2, reductionFactor: 3 }, 'max', 'val_accuracy');
+    const p = new Pruner({ type: 'median', resource: 'epochs', minFolds: 1, minEpochs: 2, reductionFactor: 3 }, 'max', 'val_accuracy');
     for (const [t, v] of [[0, 0.8], [1, 0.7], [2, 0.9]] as const) {
       p.report(t, 1, v, 5);
       p.report(t, 2, v, 5);
@@ -79,7 +109,7 @@ describe('median pruner', () => {
   });
 
   it('waits for 3 other trials at that epoch', () => {
-    const p = new Pruner({ type: 'median', minEpochs: 1, reductionFactor: 3 }, 'max');
+    const p = new Pruner({ type: 'median', resource: 'epochs', minFolds: 1, minEpochs: 1, reductionFactor: 3 }, 'max');
     p.report(0, 1, 0.9, 5);
     p.report(1, 1, 0.8, 5);
     expect(p.report(2, 1, 0.1, 5).prune).toBe(false);
@@ -88,7 +118,7 @@ describe('median pruner', () => {
 
 describe('no pruner', () => {
   it('never stops a trial', () => {
-    const p = new Pruner({ type: 'none', minEpochs: 1, reductionFactor: 2 }, 'max');
+    const p = new Pruner({ type: 'none', resource: 'epochs', minFolds: 1, minEpochs: 1, reductionFactor: 2 }, 'max');
     p.report(0, 1, 0.9, 5);
     expect(p.report(1, 1, 0.1, 5).prune).toBe(false);
   });

@@ -39,6 +39,14 @@ describe('sweep section', () => {
     expect(() => withSweep({ parameters: {} })).toThrow(/at least one parameter/);
   });
 
+  it('takes pruner.resource folds only with sweep.folds, and a minFolds that leaves a fold to prune after', () => {
+    expect(withSweep({ folds: 5, pruner: { resource: 'folds' } }).sweep!.pruner).toMatchObject({ type: 'asha', resource: 'folds', minFolds: 1 });
+    expect(() => withSweep({ pruner: { resource: 'folds' } })).toThrow(/sweep\.pruner\.resource: 'folds' judges trials after each cross-validation fold; set sweep\.folds/);
+    expect(() => withSweep({ folds: 3, pruner: { resource: 'folds', minFolds: 3 } })).toThrow(/sweep\.pruner\.minFolds: 3 leaves no fold to prune after \(sweep\.folds is 3.*use at most 2/);
+    expect(() => withSweep({ folds: 3, pruner: { type: 'none', resource: 'folds', minFolds: 3 } })).not.toThrow();
+    expect(() => withSweep({ folds: 3, pruner: { resource: 'fold' } })).toThrow(/sweep\.pruner\.resource/);
+  });
+
   it('checks every bound and value against the training schema before any trial', () => {
     const base = parseConfig({});
     expect(() => checkSpace(base, dimensionsOf(withSweep({ parameters: { 'training.learningRate': { distribution: 'uniform', min: 0.1, max: 20 } } }).sweep!))).toThrow(/sweep\.parameters\.training\.learningRate.*training\.learningRate: Too big/);
@@ -67,14 +75,17 @@ describe('sweep section', () => {
   });
 });
 
-const trial = (index: number, state: TrialRecord['state'], value: number | null, params: Record<string, string | number>, epochs = 3): TrialRecord =>
-  ({ index, state, value, params, epochs, plannedEpochs: 3, attempt: '', history: new Map() });
+/** A trial that reported at resources 1..reached (epochs, unless `epochs` says otherwise: resource folds). */
+const trial = (index: number, state: TrialRecord['state'], value: number | null, params: Record<string, string | number>, reached = 3, epochs = reached): TrialRecord =>
+  ({ index, state, value, params, epochs, plannedEpochs: 3, attempt: '', history: new Map(Array.from({ length: reached }, (_, r) => [r + 1, value ?? 0])) });
 
 describe('sweep report', () => {
   it('ranks complete trials by objective, then pruned (longest first), then failed', () => {
     const ranked = rankTrials([trial(0, 'pruned', 0.9, {}, 1), trial(1, 'complete', 0.7, {}), trial(2, 'failed', null, {}), trial(3, 'complete', 0.8, {}), trial(4, 'pruned', 0.6, {}, 2)], 'max');
     expect(ranked.map((t) => t.index)).toEqual([3, 1, 4, 0, 2]);
     expect(rankTrials([trial(0, 'complete', 0.3, {}), trial(1, 'complete', 0.2, {})], 'min').map((t) => t.index)).toEqual([1, 0]);
+    // Pruned after folds: two folds of 4 epochs went further than one fold of 12, whatever the epochs.
+    expect(rankTrials([trial(0, 'pruned', 0.9, {}, 1, 12), trial(1, 'pruned', 0.8, {}, 2, 8)], 'max').map((t) => t.index)).toEqual([1, 0]);
   });
 
   it('importance (η²) is 1 for the parameter that explains the objective and 0 for noise', () => {
