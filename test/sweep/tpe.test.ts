@@ -14,7 +14,7 @@ const spec = (method: SweepSpec['method'], seed: number): SweepSpec => ({
   metric: 'val_loss',
   seed,
   folds: null,
-  pruner: { type: 'none', minEpochs: 1, reductionFactor: 3 },
+  pruner: { type: 'none', resource: 'epochs', minFolds: 1, minEpochs: 1, reductionFactor: 3 },
   parameters: {
     'training.learningRate': { distribution: 'log_uniform', min: 1e-6, max: 1e-1 },
     'training.warmupRatio': { distribution: 'uniform', min: 0, max: 1 },
