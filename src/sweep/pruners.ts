@@ -5,11 +5,11 @@
  * last-epoch values, which after the last fold is the objective itself).
  *
  * - asha: asynchronous successive halving (Li et al., "A System for Massively Parallel Hyperparameter
- *   Tuning", 2020). Rungs sit at minEpochs × reductionFactor^k epochs; a trial reaching a rung goes on
+ *   Tuning", 2020). Rungs sit at minEpochs × reductionFactor^k epochs (minFolds × … folds); a trial reaching a rung goes on
  *   only if its value is among the best ⌊n / reductionFactor⌋ (at least 1) of the n values recorded
  *   at that rung so far.
- * - median: from minEpochs on, a trial whose value is worse than the median of the other trials' values
- *   at the same epoch stops (once at least 3 others have reported there).
+ * - median: from minEpochs (minFolds) on, a trial whose value is worse than the median of the other
+ *   trials' values at the same epoch (fold) stops (once at least 3 others have reported there).
  * - none: every trial runs to the end.
  *
  * With sweep.folds and resource epochs the runner passes the first fold's epochs as the horizon: rungs

@@ -234,14 +234,11 @@ async function onMessage(ctx: Ctx, trial: TrialRecord, child: ChildProcess, m: W
     trial.history.set(m.resource, m.value);
     trial.epochs = Math.max(trial.epochs, m.epochs);
     const { folds, pruner } = ctx.spec;
-    let decision;
-    if (pruner.resource === 'folds') decision = ctx.pruner.report(trial.index, m.resource, m.value, folds!);
-    else {
-      // With folds, rungs stay inside the first fold: there every trial reports the same fold at the same
-      // epoch, while a later resource means another fold (or another epoch of it) for trials of other lengths.
-      const horizon = folds ? trial.plannedEpochs / folds : trial.plannedEpochs;
-      decision = ctx.pruner.report(trial.index, m.resource, m.value, trial.plannedEpochs, horizon);
-    }
+    const planned = pruner.resource === 'folds' ? folds! : trial.plannedEpochs;
+    // Counting epochs with folds, rungs stay inside the first fold: there every trial reports the same fold at
+    // the same epoch, while a later resource means another fold (or another epoch of it) for trials of other lengths.
+    const horizon = folds && pruner.resource === 'epochs' ? trial.plannedEpochs / folds : planned;
+    const decision = ctx.pruner.report(trial.index, m.resource, m.value, planned, horizon);
     if (child.connected) child.send({ type: 'decision', seq: m.seq, ...decision });
     if (trial.runId && Number.isFinite(m.value)) await ctx.store.logMetric(trial.runId, OBJECTIVE_METRIC, m.value, { step: m.resource });
   }
