@@ -1,7 +1,7 @@
 // `mlx-train sweep` end to end on tiny trials: nested MLflow runs (read back with MLflow's own client),
 // pruning, the ranked JSON, the best config reproduced by `train -c`, artifacts, parallel workers, exit 2.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -134,6 +134,12 @@ describe('mlx-train sweep', () => {
     expect(steps[2][1]).toBeCloseTo(good.value!, 12);
     expect((trialRun(hopeless).objective as [number, number][]).map(([step]) => step)).toEqual([1]);
     expect(trialRun(hopeless).status).toBe('KILLED');
+    // The pruned trial's unfinished checkpoints are deleted, and said so; the finished trial keeps each fold's.
+    const trialDir = (t: number) => join(dir, 'folds', 'out', `sweep-${out.runId.slice(0, 8)}`, `trial-${t}`);
+    expect(existsSync(join(trialDir(1), 'fold-0'))).toBe(true);
+    expect(existsSync(join(trialDir(1), 'fold-0', 'checkpoints'))).toBe(false);
+    for (const fold of [0, 1, 2]) expect(readdirSync(join(trialDir(0), `fold-${fold}`, 'checkpoints')).some((f) => f.endsWith('.safetensors'))).toBe(true);
+    expect(r.stderr).toMatch(/trial 1: pruned .*; its checkpoints removed \(\d+ MiB\)/);
   }, 600_000);
 
   it('runs trials in parallel worker processes', () => {
