@@ -97,6 +97,26 @@ describe('the fused update in use', () => {
     for (const [k, v] of run(true)) expect(Array.from(v.toTypedArray() as Float32Array), k).toEqual(Array.from(eager.get(k)!.toTypedArray() as Float32Array));
   });
 
+  it('a tree of more parameters than one primitive takes updates every one of them in place (compiled, = stock chain)', () => {
+    // 19 arrays: the update runs as primitives of 8 parameters (8 + 8 + 3), each parameter with its own states.
+    const shapes = Array.from({ length: 19 }, (_, k) => (k % 3 === 0 ? [k + 2, 5] : [3 * k + 1]));
+    const grad = (t: number) => shapes.map((shape, k) => mx.sin(mx.add(mx.multiply(0.1 * (k + 1), mx.arange(shape.reduce((a, b) => a * b, 1), { dtype: 'float32' })), t)).reshape(shape));
+    const run = (fused: boolean, make: () => optim.Optimizer) => {
+      mx.setFusedKernelsEnabled(fused);
+      const params = { w: shapes.map((shape, k) => mx.multiply(0.5, mx.cos(mx.add(mx.arange(shape.reduce((a, b) => a * b, 1), { dtype: 'float32' }), k))).reshape(shape)) };
+      const opt = make();
+      opt.init(params);
+      const apply = mx.compile((g: unknown) => opt.update(params, { w: g }), { inputs: [params, opt.state], outputs: [params, opt.state] });
+      for (let t = 0; t < 4; t++) mx.eval(apply(grad(t)), params, opt.state);
+      return params.w.map((a) => Array.from(a.toTypedArray() as Float32Array));
+    };
+    for (const make of [() => new optim.AdamW({ learningRate: 0.01, weightDecay: 0.05 }), () => new optim.SGD({ learningRate: 0.1 }), () => new optim.Lion({ learningRate: 0.01 })]) {
+      const fused = run(true, make);
+      const stock = run(false, make);
+      fused.forEach((values, k) => values.forEach((v, i) => expect(v, `parameter ${k}[${i}]`).toBeCloseTo(stock[k][i], 5)));
+    }
+  });
+
   it('the global norm of smooth gradients is the exact one to 1e-6 (Python MLX sums in float32)', () => {
     mx.setFusedKernelsEnabled(true);
     const norm = optim.clipScale(smoothGradsAt(setup.normStep), setup.maxNorm)[1].item() as number;
