@@ -23,7 +23,7 @@ const STATE_ORDER = { complete: 0, pruned: 1, running: 2, failed: 3, interrupted
 /** Complete trials by objective, then pruned ones (furthest first, then by their last value), then failed. */
 export function rankTrials(trials: TrialRecord[], mode: 'min' | 'max'): TrialRecord[] {
   const v = (t: TrialRecord) => (t.value === null || !Number.isFinite(t.value) ? Number.NEGATIVE_INFINITY : mode === 'max' ? t.value : -t.value);
-  return [...trials].sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || (a.state === 'pruned' ? reached(b) - reached(a) : 0) || v(b) - v(a) || a.index - b.index);
+  return [...trials].sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || (a.state === 'pruned' ? reached(b.history) - reached(a.history) : 0) || v(b) - v(a) || a.index - b.index);
 }
 
 /** η² of the objective on each dimension over the complete trials (0 when fewer than 3 or no variance). */

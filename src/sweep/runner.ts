@@ -18,6 +18,7 @@ import { ConfigError, TrainingError } from '../errors.js';
 import { openStore } from '../tracking/index.js';
 import type { TrackingClient } from '../tracking/types.js';
 import { checkMonitorName, defaultMode } from '../trainer/evaluate.js';
+import { checkpointDirOf, foldConfig } from '../trainer/run-layout.js';
 import { Pruner } from './pruners.js';
 import { writeSweepReport } from './report.js';
 import { suggestTrial } from './samplers.js';
@@ -153,7 +154,7 @@ export interface Ctx {
 }
 
 function observations(finished: Map<number, TrialRecord>): Observation[] {
-  return [...finished.values()].sort((a, b) => a.index - b.index).map((t) => ({ params: t.params, value: t.state === 'complete' || t.state === 'pruned' ? t.value : null, ...(t.state === 'pruned' ? { prunedAt: reached(t) } : {}) }));
+  return [...finished.values()].sort((a, b) => a.index - b.index).map((t) => ({ params: t.params, value: t.state === 'complete' || t.state === 'pruned' ? t.value : null, ...(t.state === 'pruned' ? { prunedAt: reached(t.history) } : {}) }));
 }
 
 /** Runs every trial not finished yet, at most spec.parallel at once; returns all finished trials. */
@@ -234,7 +235,7 @@ async function runTrial(ctx: Ctx, index: number, params: TrialParams, threads: n
  * checkpoint each of its finished folds logged to the tracking store.
  */
 function removeCheckpoints(config: TrainingConfig, folds: number | null): number {
-  const dirs = folds ? Array.from({ length: folds }, (_, i) => join(config.outputDir, `fold-${i}`, 'checkpoints')) : [join(config.outputDir, 'checkpoints')];
+  const dirs = folds ? Array.from({ length: folds }, (_, i) => checkpointDirOf(foldConfig(config, i))) : [checkpointDirOf(config)];
   let bytes = 0;
   for (const dir of dirs) {
     if (!existsSync(dir)) continue;

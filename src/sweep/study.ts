@@ -48,8 +48,8 @@ export interface TrialRecord {
   enqueued?: boolean;
 }
 
-/** How far a trial got: the last resource it reported (epochs trained, or folds finished). */
-export const reached = (t: TrialRecord): number => Math.max(0, ...t.history.keys());
+/** How far a trial got: the last resource in its reported history (epochs trained, or folds finished). */
+export const reached = (history: TrialRecord['history']): number => Math.max(0, ...history.keys());
 
 export function specDigest(spec: unknown): string {
   return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
@@ -100,7 +100,6 @@ export async function reopenSweep(store: TrackingClient, sweepRunId: string, dig
     const t = r.data.tags;
     const history = new Map((await store.getMetricHistory(r.info.runId, OBJECTIVE_METRIC)).map((m) => [m.step, m.value]));
     const plannedEpochs = Number(t['mlx_train.sweep.planned_epochs'] ?? 0);
-    const lastStep = Math.max(0, ...history.keys());
     let state = (t[TAGS.state] as TrialState | undefined) ?? 'running';
     if (state === 'running') {
       state = 'interrupted';
@@ -113,7 +112,7 @@ export async function reopenSweep(store: TrackingClient, sweepRunId: string, dig
       state,
       value: Number.isFinite(r.data.metrics.sweep_value) ? r.data.metrics.sweep_value : null,
       // Logged once decided; an attempt cut off before that counts its objective's steps (the folds it finished).
-      epochs: Number.isFinite(r.data.metrics.sweep_epochs) ? r.data.metrics.sweep_epochs : foldSteps ? (lastStep * plannedEpochs) / foldSteps : lastStep,
+      epochs: Number.isFinite(r.data.metrics.sweep_epochs) ? r.data.metrics.sweep_epochs : foldSteps ? (reached(history) * plannedEpochs) / foldSteps : reached(history),
       plannedEpochs,
       runId: r.info.runId,
       attempt: t[TAGS.attempt] ?? '',

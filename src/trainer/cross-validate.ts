@@ -17,6 +17,7 @@ import { describeCrossValidation, lastEpochMetrics } from './kfold-report.js';
 import type { EnsembleMember } from './predict.js';
 import { dataOptionsOf, type FitResult, type RunOptions } from './run.js';
 import { latestCheckpoint } from './run-checkpoint.js';
+import { checkpointDirOf, foldConfig } from './run-layout.js';
 import { createState } from './state.js';
 import { type FoldScore, type FoldScoring, pooledMetrics, scoreFold } from './tasks/fold-score.js';
 import { taskHead } from './tasks/heads.js';
@@ -33,7 +34,6 @@ export interface FoldTrainer {
 }
 export type MakeTrainer = (config: TrainingConfig, options: RunOptions) => FoldTrainer;
 
-const foldConfig = (c: TrainingConfig, fold: number): TrainingConfig => ({ ...c, outputDir: join(c.outputDir, `fold-${fold}`) });
 
 /** Each fold scored by its task's head, built from the fold's data (its own target scaling). */
 export const foldScoring = (c: TrainingConfig, options: Pick<RunOptions, 'metrics'>): FoldScoring => ({ head: (data) => taskHead(c, data.targets), metrics: options.metrics });
@@ -103,7 +103,7 @@ export async function crossValidateRun(c: TrainingConfig, options: RunOptions, l
 
 /** Every fold's 'latest' or 'best' checkpoint (outputDir/fold-<i>) as an ensemble; the paths comma-separated. */
 export function loadFoldWeights(c: TrainingConfig, options: RunOptions, which: 'latest' | 'best', checkpointDir: string, makeTrainer: MakeTrainer): { members: EnsembleMember[]; paths: string } {
-  const first = join(c.outputDir, 'fold-0', 'checkpoints');
+  const first = checkpointDirOf(foldConfig(c, 0));
   if (!latestCheckpoint(first)) throw new CheckpointError(`no checkpoint to load: neither ${checkpointDir} nor the k-fold folder ${first} holds a checkpoint-*.safetensors file (train first, or pass a checkpoint path)`);
   const members: EnsembleMember[] = [];
   const paths: string[] = [];

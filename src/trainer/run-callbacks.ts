@@ -11,7 +11,8 @@ import { plotsDirOf, RunReport } from './callbacks/run-report.js';
 import { TrackingCallback } from './callbacks/tracking.js';
 import type { ClassifierModule } from './evaluate.js';
 import { reportEvaluation } from './tasks/session.js';
-import { checkpointDirOf, type PreparedRun } from './run.js';
+import type { PreparedRun } from './run.js';
+import { checkpointDirOf } from './run-layout.js';
 import type { RunHistory } from './summary.js';
 import type { Callback } from './types.js';
 

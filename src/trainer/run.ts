@@ -3,7 +3,6 @@
  * map, model, optimizer, compiled step, batch sizer), which every Trainer operation
  * (fit, checkpoints, k-fold, fuse, evaluate, predict) takes explicitly instead of reading class fields.
  */
-import { join } from 'node:path';
 import * as mx from '../core/index.js';
 import { ConfigError } from '../errors.js';
 import type { ResolveOptions } from '../config/load.js';
@@ -132,7 +131,6 @@ export interface PreparedRun {
   head: TaskHead;
 }
 
-export const checkpointDirOf = (config: TrainingConfig): string => join(config.outputDir, 'checkpoints');
 
 /** config.data as data-pipeline options (a k-fold split: the fold of `fold`, else fold 0). */
 export function dataOptionsOf(c: TrainingConfig, fold = 0): DataOptions {

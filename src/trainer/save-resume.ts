@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { CheckpointError, ConfigError, MlxTrainError, restate } from '../errors.js';
 import type { BatchSizer } from './batch-size.js';
 import type { LoopContext } from './loop.js';
-import { checkpointDirOf, type FitResult, type PreparedRun } from './run.js';
+import type { FitResult, PreparedRun } from './run.js';
+import { checkpointDirOf } from './run-layout.js';
 import {
   bestCheckpoint, checkpointName, latestCheckpoint, loadCheckpoint, loadCheckpointWeights, loadModelWeights, restoreOptimizerState, saveCheckpoint, type TrainerCheckpointState,
 } from './run-checkpoint.js';
