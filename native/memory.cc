@@ -29,20 +29,26 @@ Napi::Value Bytes(Napi::Env env, size_t n) { return Napi::Number::New(env, stati
 // glibc gives the free top of each malloc heap back to the kernel once it passes 128 KB; MLX's stream
 // thread frees and reallocates tens of MB every training step, so each step faulted ~50,000 fresh zeroed
 // pages back in (~10% of a MiniLM step's CPU, measured with perf). Keep freed heap pages instead: the
-// process's RSS stays at its high-water mark rather than falling between steps. A user who tunes malloc
-// through the environment keeps their own settings.
+// process's RSS stays at its high-water mark rather than falling between steps.
+// Setting the trim threshold also freezes glibc's mmap threshold wherever Node's start-up left it (at most
+// 32 MB). A larger block that no freed heap chunk fits is then mmap'd, unmapped when freed and faulted in
+// afresh the next time: MiniLM's 47 MB word-embedding gradient cost up to ~12,000 faults a step (MLX's CPU
+// buffer cache keeps only 32 MB). With the threshold at 1 GB such blocks come from the heaps, whose freed
+// pages stay (a thread's heap holds at most 64 MB; glibc still maps larger blocks there).
+// A user who tunes malloc through the environment keeps their own settings.
 void KeepFreedHeapPages() {
 #if defined(__GLIBC__)
   static bool done = false;
   if (done) return;
   done = true;
   const char* tunables = std::getenv("GLIBC_TUNABLES");
-  if (std::getenv("MALLOC_TRIM_THRESHOLD_") || std::getenv("MALLOC_TOP_PAD_") ||
+  if (std::getenv("MALLOC_TRIM_THRESHOLD_") || std::getenv("MALLOC_TOP_PAD_") || std::getenv("MALLOC_MMAP_THRESHOLD_") ||
       (tunables && std::strstr(tunables, "glibc.malloc."))) {
     return;
   }
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   mallopt(M_TOP_PAD, 256 << 20);
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
 #endif
 }
 
