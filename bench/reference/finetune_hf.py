@@ -25,10 +25,10 @@ from transformers import (  # noqa: E402
 data = load_data(args.data)
 t = data["training"]
 tokenizer = PreTrainedTokenizerFast(tokenizer_file=os.path.join(args.model, "tokenizer.json"), pad_token="[PAD]")
-model = AutoModelForSequenceClassification.from_pretrained(
-    args.model, num_labels=data["numClasses"], hidden_dropout_prob=data["model"]["dropout"],
-    attention_probs_dropout_prob=data["model"]["dropout"],
-)
+# model.dropout null keeps the checkpoint's own dropout, as our Trainer does.
+p = data["model"]["dropout"]
+dropout = {} if p is None else {"hidden_dropout_prob": p, "attention_probs_dropout_prob": p}
+model = AutoModelForSequenceClassification.from_pretrained(args.model, num_labels=data["numClasses"], **dropout)
 if args.mode == "lora":
     from peft import LoraConfig, get_peft_model
 

@@ -92,6 +92,17 @@ export const SIZE_PRESETS: Record<SizePreset, { numHiddenLayers: number; hiddenS
   base: { numHiddenLayers: 12, hiddenSize: 768, numAttentionHeads: 12, intermediateSize: 3072 },
 };
 
+/**
+ * The config with one dropout probability where the encoder uses it: BERT's hidden dropout (embeddings,
+ * layer outputs, and the head, which falls back to it; attention probabilities are not dropped here, so
+ * its attention-probability value is set only to keep config.json consistent), ModernBERT's embedding and
+ * MLP dropout. The trainer's `model.dropout` means the same whether the model is new or loaded.
+ */
+export function withDropout<C extends ModelConfig>(config: C, p: number): C {
+  if (config.modelType === 'bert') return { ...config, hiddenDropoutProb: p, attentionProbsDropoutProb: p, classifierDropout: null };
+  return { ...config, embeddingDropout: p, mlpDropout: p };
+}
+
 /** ModernBERT's pattern: every n-th layer (from 0) attends globally, the others locally. */
 export function alternatingLayerTypes(numLayers: number, globalEveryN: number): LayerType[] {
   return Array.from({ length: numLayers }, (_, i) => (i % globalEveryN === 0 ? 'full_attention' : 'sliding_attention'));

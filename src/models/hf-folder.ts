@@ -14,7 +14,7 @@ import { describeValue } from '../errors.js';
 import { type Module, QuantizedLinear, quantize, type QuantizeModelOptions } from '../nn/index.js';
 import { loadTokenizer, type Tokenizer } from '../tokenizers/index.js';
 import { BertForSequenceClassification, BertModel } from './bert.js';
-import { configFromHf, configToHf, type ModelConfig, stringifyHfConfig } from './config.js';
+import { configFromHf, configToHf, type ModelConfig, stringifyHfConfig, withDropout } from './config.js';
 import { CheckpointError } from './errors.js';
 import { ModernBertForSequenceClassification, ModernBertModel } from './modernbert.js';
 import { readSafetensorsHeader } from './safetensors-header.js';
@@ -40,8 +40,10 @@ export interface LoadPretrainedOptions {
   task?: Task;
   /** Override the number of labels (a new classifier head is initialised when the checkpoint's differs). */
   numLabels?: number;
-  /** Overrides applied to the config read from config.json (e.g. classifierPooling, dropout). */
+  /** Overrides applied to the config read from config.json (e.g. classifierPooling). */
   config?: Partial<ModelConfig>;
+  /** One dropout probability for the encoder instead of config.json's (see withDropout: which ones per architecture). */
+  dropout?: number;
   /** Cast the weights to this dtype (default float32). */
   dtype?: mx.Dtype;
   /** Load the tokenizer from the folder too (default true; null when the folder has none). */
@@ -136,7 +138,10 @@ function taskOf(model: PretrainedModel): Task {
  * freshly initialised and listed in `report.newlyInitialized`.
  */
 export function loadPretrained(dir: string, options: LoadPretrainedOptions = {}): Pretrained {
-  checkOptionKeys('loadPretrained', options, ['task', 'numLabels', 'config', 'dtype', 'tokenizer', 'quantize']);
+  checkOptionKeys('loadPretrained', options, ['task', 'numLabels', 'config', 'dropout', 'dtype', 'tokenizer', 'quantize']);
+  if (options.dropout !== undefined && !(typeof options.dropout === 'number' && options.dropout >= 0 && options.dropout < 1)) {
+    throw new RangeError(`loadPretrained: dropout must be a probability in [0, 1) but received ${describeValue(options.dropout)}`);
+  }
   if (typeof dir !== 'string' || !existsSync(dir)) throw new CheckpointError('no such checkpoint folder', { file: String(dir) });
   if (!statSync(dir).isDirectory()) throw new CheckpointError('expected a checkpoint folder (with config.json and model.safetensors) but this is a file', { file: dir });
   const configFile = join(dir, 'config.json');
@@ -150,6 +155,7 @@ export function loadPretrained(dir: string, options: LoadPretrainedOptions = {})
     config = { ...config, ...(options.config ?? {}), ...(options.numLabels !== undefined ? { numLabels: options.numLabels } : {}) } as ModelConfig;
     if (options.numLabels !== undefined && config.id2label && Object.keys(config.id2label).length !== options.numLabels) delete config.id2label;
   }
+  if (options.dropout !== undefined) config = withDropout(config, options.dropout);
 
   const files = weightFiles(dir);
   const loaded = new Map<string, Record<string, MxArray>>();

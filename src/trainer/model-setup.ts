@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { TrainingConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import { bertConfig, createModel, loadPretrained, modernBertConfig } from '../models/index.js';
+import { withDropout } from '../models/config.js';
 import { LoRALinear, Linear, Module, quantize } from '../nn/index.js';
 import { loadTokenizer, type Tokenizer } from '../tokenizers/index.js';
 
@@ -37,6 +38,9 @@ export function pretrainedTokenizer(dir: string): Tokenizer | null {
 }
 
 /** The model of config `c` for data with `info`'s vocabulary and labels, quantized and LoRA-wrapped as asked. */
+/** `model.dropout` when the config leaves it null and the model is trained from scratch. */
+const DEFAULT_DROPOUT = 0.1;
+
 export function buildModel(c: TrainingConfig, info: ModelRequest, factory?: ModelFactory): Module {
   const q = c.training.quantization;
   let model: Module;
@@ -48,15 +52,15 @@ export function buildModel(c: TrainingConfig, info: ModelRequest, factory?: Mode
       numLabels: info.numLabels,
       tokenizer: false,
       config: { classifierPooling: c.model.pooling, gradientCheckpointing: c.model.gradientCheckpointing },
+      // null keeps the checkpoint's own dropout.
+      ...(c.model.dropout !== null ? { dropout: c.model.dropout } : {}),
       quantize: q.enabled ? { bits: q.bits, groupSize: q.groupSize, classPredicate: quantizable(q) } : undefined,
     }).model;
     quantized = q.enabled;
   } else {
     const common = { vocabSize: info.vocabSize, numLabels: info.numLabels, padTokenId: info.padTokenId, maxPositionEmbeddings: Math.max(c.model.maxLength, 8), classifierPooling: c.model.pooling, gradientCheckpointing: c.model.gradientCheckpointing };
-    const cfg = c.model.architecture === 'bert'
-      ? bertConfig(c.model.size, { ...common, hiddenDropoutProb: c.model.dropout, attentionProbsDropoutProb: c.model.dropout })
-      : modernBertConfig(c.model.size, { ...common, mlpDropout: c.model.dropout, embeddingDropout: c.model.dropout });
-    model = createModel(cfg, 'sequence-classification') as Module;
+    const cfg = c.model.architecture === 'bert' ? bertConfig(c.model.size, common) : modernBertConfig(c.model.size, common);
+    model = createModel(withDropout(cfg, c.model.dropout ?? DEFAULT_DROPOUT), 'sequence-classification') as Module;
   }
   applyAdapters(model, c, { quantized });
   return model;

@@ -247,7 +247,7 @@ describe('malformed checkpoint folders give errors naming the file, key or shape
   });
 
   it('misspelled options are named', () => {
-    expect(() => models.loadPretrained(tinyModernBertDir, { numLabel: 3 } as never)).toThrow(/loadPretrained: unknown option 'numLabel' \(expected one of task, numLabels, config, dtype, tokenizer, quantize\)/);
+    expect(() => models.loadPretrained(tinyModernBertDir, { numLabel: 3 } as never)).toThrow(/loadPretrained: unknown option 'numLabel' \(expected one of task, numLabels, config, dropout, dtype, tokenizer, quantize\)/);
   });
 
   it('a wrong numLabels for a pretrained head re-initialises only the classifier', () => {

@@ -5,10 +5,13 @@
  * produces are exactly those of loading in float and quantizing afterwards (mlx's quantize on the same
  * tensors).
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { mx, nn } from '../../src/index.js';
 import { parseConfig } from '../../src/config/load.js';
-import { loadPretrained } from '../../src/models/index.js';
+import { BertForSequenceClassification, bertConfig, loadPretrained, savePretrained } from '../../src/models/index.js';
 import { treeFlatten } from '../../src/core/tree.js';
 import { applyAdapters, buildModel, pretrainedTokenizer } from '../../src/trainer/model-setup.js';
 import { MINILM_MISSING, minilmDir } from '../models/reference.js';
@@ -88,5 +91,62 @@ describe('model.gradientCheckpointing reaches the model', () => {
       expect(flag(m), `quantized=${quantized}`).toBe(true);
       mx.dispose(arraysOf(m).map(([, a]) => a));
     }
+  });
+});
+
+// `model.dropout` on checkpoints: it had been applied only to models trained from scratch, so a fine-tune
+// config's `dropout: 0.0` left a checkpoint's 0.1 in place. Small checkpoints written here and the
+// committed ModernBERT fixture; each case fails if the setting is ignored.
+describe('model.dropout reaches the model, new or loaded from a checkpoint', () => {
+  const dropouts = (m: nn.Module) => [...m.namedModules()].filter(([, x]) => x instanceof nn.Dropout).map(([k, x]) => [k, (x as nn.Dropout).p] as const);
+  const tinyInfo = { vocabSize: 64, numLabels: 2, padTokenId: 0 };
+  const bertDir = mkdtempSync(join(tmpdir(), 'mlxt-dropout-'));
+  afterAll(() => rmSync(bertDir, { recursive: true, force: true }));
+  // A BERT checkpoint whose config.json says 0.1 everywhere (hidden, attention probabilities, head).
+  savePretrained(new BertForSequenceClassification(bertConfig('tiny', { vocabSize: 64, maxPositionEmbeddings: 16, numLabels: 2 })), bertDir);
+  const build = (dir: string, dropout: number | null) => buildModel(parseConfig({ model: { pretrained: dir, dropout } }), tinyInfo);
+
+  it('a BERT checkpoint takes model.dropout for its hidden-state and head dropout; null keeps config.json’s', () => {
+    const kept = dropouts(build(bertDir, null));
+    expect(kept.length).toBe(4); // embeddings, each of the 2 layers, the head
+    expect(new Set(kept.map(([, p]) => p))).toEqual(new Set([0.1]));
+    for (const p of [0, 0.3]) {
+      const set = dropouts(build(bertDir, p));
+      expect(set.map(([k]) => k)).toEqual(kept.map(([k]) => k));
+      expect(new Set(set.map(([, q]) => q))).toEqual(new Set([p]));
+    }
+  });
+
+  it('with model.dropout 0 a loaded BERT in training mode computes what it does in eval mode', () => {
+    const ids = mx.array([[2, 5, 9, 11, 3, 0]], 'int32');
+    const run = (m: nn.Module, training: boolean) => {
+      if (training) m.train(); else m.eval();
+      return (m as unknown as { forward(x: mx.Array): mx.Array }).forward(ids);
+    };
+    const off = build(bertDir, 0);
+    expect(mx.allclose(run(off, true), run(off, false)).item()).toBe(true);
+    const kept = build(bertDir, null);
+    mx.random.seed(3);
+    expect(mx.allclose(run(kept, true), run(kept, false)).item()).toBe(false);
+  });
+
+  it('a ModernBERT checkpoint takes it for its embedding and MLP dropout (as a new ModernBERT does)', () => {
+    const dir = join(import.meta.dirname, '..', 'fixtures', 'models-modernbert-tiny');
+    const byName = (pairs: (readonly [string, number])[], part: string) => pairs.filter(([k]) => k.includes(part)).map(([, p]) => p);
+    const set = dropouts(build(dir, 0.2));
+    const kept = dropouts(build(dir, null));
+    expect(byName(kept, 'mlp').length).toBeGreaterThan(0);
+    expect(new Set([...byName(kept, 'mlp'), ...byName(kept, 'embeddings')])).toEqual(new Set([0]));
+    expect(new Set([...byName(set, 'mlp'), ...byName(set, 'embeddings')])).toEqual(new Set([0.2]));
+  });
+
+  it('from scratch, null means 0.1 and a number is used as given', () => {
+    const scratch = (dropout: number | null) => dropouts(buildModel(parseConfig({ model: { architecture: 'bert', size: 'tiny', dropout } }), tinyInfo));
+    expect(new Set(scratch(null).map(([, p]) => p))).toEqual(new Set([0.1]));
+    expect(new Set(scratch(0.25).map(([, p]) => p))).toEqual(new Set([0.25]));
+  });
+
+  it('loadPretrained refuses a dropout that is not a probability', () => {
+    expect(() => loadPretrained(bertDir, { dropout: 1.5, tokenizer: false })).toThrow(/loadPretrained: dropout must be a probability in \[0, 1\) but received 1\.5/);
   });
 });
