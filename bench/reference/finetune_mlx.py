@@ -1,5 +1,7 @@
 """A hand-written Python MLX fine-tuning loop (stock mlx.nn, mlx.optimizers, mx.compile): the BERT checkpoint
-loaded from its safetensors, mean pooling and a linear head as our config, dropout off, AdamW with our weight
+loaded from its safetensors, mean pooling and a linear head as our config, our dropout (the config's, or with
+null the checkpoint's hidden_dropout_prob) where our BERT drops (embeddings, each sublayer's output before its
+residual add, the pooled vector before the head), AdamW with our weight
 decay, a linear warmup then linear (or constant/cosine) decay as an mlx.optimizers schedule, global-norm
 clipping, and our exact epoch-0 batches (bench/cases/finetune-data.ts). `--mode lora` freezes the base and
 trains rank-r adapters on our target modules plus the head. Prints one JSON line."""
@@ -17,6 +19,7 @@ t = data["training"]
 with open(f"{args.model}/config.json") as f:
     cfg = __import__("json").load(f)
 H, HEADS, EPS = cfg["hidden_size"], cfg["num_attention_heads"], cfg["layer_norm_eps"]
+P = data["model"]["dropout"] if data["model"]["dropout"] is not None else cfg["hidden_dropout_prob"]
 
 
 class LoRALinear(nn.Module):
@@ -40,14 +43,15 @@ class Layer(nn.Module):
         self.ffn_in = nn.Linear(H, cfg["intermediate_size"])
         self.ffn_out = nn.Linear(cfg["intermediate_size"], H)
         self.ffn_norm = nn.LayerNorm(H, eps=EPS)
+        self.drop = nn.Dropout(P)
 
     def __call__(self, x, mask):
         b, s, _ = x.shape
         heads = lambda y: y.reshape(b, s, HEADS, -1).transpose(0, 2, 1, 3)  # noqa: E731
         q, k, v = heads(self.query(x)), heads(self.key(x)), heads(self.value(x))
         a = mx.fast.scaled_dot_product_attention(q, k, v, scale=1 / math.sqrt(H // HEADS), mask=mask)
-        x = self.attn_norm(x + self.attn_out(a.transpose(0, 2, 1, 3).reshape(b, s, H)))
-        return self.ffn_norm(x + self.ffn_out(nn.gelu(self.ffn_in(x))))
+        x = self.attn_norm(x + self.drop(self.attn_out(a.transpose(0, 2, 1, 3).reshape(b, s, H))))
+        return self.ffn_norm(x + self.drop(self.ffn_out(nn.gelu(self.ffn_in(x)))))
 
 
 class Classifier(nn.Module):
@@ -59,14 +63,15 @@ class Classifier(nn.Module):
         self.embed_norm = nn.LayerNorm(H, eps=EPS)
         self.layers = [Layer() for _ in range(cfg["num_hidden_layers"])]
         self.head = nn.Linear(H, num_labels)
+        self.drop = nn.Dropout(P)
 
     def __call__(self, ids, types, mask):
-        x = self.embed_norm(self.word(ids) + self.position(mx.arange(ids.shape[1])) + self.token_type(types))
+        x = self.drop(self.embed_norm(self.word(ids) + self.position(mx.arange(ids.shape[1])) + self.token_type(types)))
         additive = ((1.0 - mask.astype(mx.float32)) * -1e9)[:, None, None, :]
         for layer in self.layers:
             x = layer(x, additive)
         m = mask.astype(x.dtype)[..., None]
-        return self.head((x * m).sum(axis=1) / m.sum(axis=1))
+        return self.head(self.drop((x * m).sum(axis=1) / m.sum(axis=1)))
 
 
 RENAME = [("embeddings.word_embeddings", "word"), ("embeddings.position_embeddings", "position"),
