@@ -34,7 +34,6 @@ export interface FoldTrainer {
 }
 export type MakeTrainer = (config: TrainingConfig, options: RunOptions) => FoldTrainer;
 
-
 /** Each fold scored by its task's head, built from the fold's data (its own target scaling). */
 export const foldScoring = (c: TrainingConfig, options: Pick<RunOptions, 'metrics'>): FoldScoring => ({ head: (data) => taskHead(c, data.targets), metrics: options.metrics });
 

@@ -37,10 +37,10 @@ export function pretrainedTokenizer(dir: string): Tokenizer | null {
   return ['tokenizer.json', 'vocab.txt'].some((f) => existsSync(join(dir, f))) ? loadTokenizer(dir) : null;
 }
 
-/** The model of config `c` for data with `info`'s vocabulary and labels, quantized and LoRA-wrapped as asked. */
 /** `model.dropout` when the config leaves it null and the model is trained from scratch. */
 const DEFAULT_DROPOUT = 0.1;
 
+/** The model of config `c` for data with `info`'s vocabulary and labels, quantized and LoRA-wrapped as asked. */
 export function buildModel(c: TrainingConfig, info: ModelRequest, factory?: ModelFactory): Module {
   const q = c.training.quantization;
   let model: Module;

@@ -131,7 +131,6 @@ export interface PreparedRun {
   head: TaskHead;
 }
 
-
 /** config.data as data-pipeline options (a k-fold split: the fold of `fold`, else fold 0). */
 export function dataOptionsOf(c: TrainingConfig, fold = 0): DataOptions {
   return {
