@@ -1,7 +1,8 @@
 """A hand-written Python MLX fine-tuning loop (stock mlx.nn, mlx.optimizers, mx.compile): the BERT checkpoint
 loaded from its safetensors, mean pooling and a linear head as our config, our dropout (the config's, or with
-null the checkpoint's hidden_dropout_prob) where our BERT drops (embeddings, each sublayer's output before its
-residual add, the pooled vector before the head), AdamW with our weight
+null the checkpoint's hidden_dropout_prob / attention_probs_dropout_prob) where our BERT drops (embeddings, the
+attention probabilities, each sublayer's output before its residual add, the pooled vector before the head;
+mx.fast's attention has no dropout, so a training step with it spells the attention out), AdamW with our weight
 decay, a linear warmup then linear (or constant/cosine) decay as an mlx.optimizers schedule, global-norm
 clipping, and our exact epoch-0 batches (bench/cases/finetune-data.ts). `--mode lora` freezes the base and
 trains rank-r adapters on our target modules plus the head. Prints one JSON line."""
@@ -20,6 +21,7 @@ with open(f"{args.model}/config.json") as f:
     cfg = __import__("json").load(f)
 H, HEADS, EPS = cfg["hidden_size"], cfg["num_attention_heads"], cfg["layer_norm_eps"]
 P = data["model"]["dropout"] if data["model"]["dropout"] is not None else cfg["hidden_dropout_prob"]
+P_ATTN = data["model"]["dropout"] if data["model"]["dropout"] is not None else cfg.get("attention_probs_dropout_prob", P)
 
 
 class LoRALinear(nn.Module):
@@ -44,12 +46,18 @@ class Layer(nn.Module):
         self.ffn_out = nn.Linear(cfg["intermediate_size"], H)
         self.ffn_norm = nn.LayerNorm(H, eps=EPS)
         self.drop = nn.Dropout(P)
+        self.attn_drop = nn.Dropout(P_ATTN)
 
     def __call__(self, x, mask):
         b, s, _ = x.shape
         heads = lambda y: y.reshape(b, s, HEADS, -1).transpose(0, 2, 1, 3)  # noqa: E731
         q, k, v = heads(self.query(x)), heads(self.key(x)), heads(self.value(x))
-        a = mx.fast.scaled_dot_product_attention(q, k, v, scale=1 / math.sqrt(H // HEADS), mask=mask)
+        scale = 1 / math.sqrt(H // HEADS)
+        if self.training and P_ATTN > 0:
+            scores = (q * scale) @ k.transpose(0, 1, 3, 2) + mask
+            a = self.attn_drop(mx.softmax(scores, axis=-1, precise=True)) @ v
+        else:
+            a = mx.fast.scaled_dot_product_attention(q, k, v, scale=scale, mask=mask)
         x = self.attn_norm(x + self.drop(self.attn_out(a.transpose(0, 2, 1, 3).reshape(b, s, H))))
         return self.ffn_norm(x + self.drop(self.ffn_out(nn.gelu(self.ffn_in(x)))))
 

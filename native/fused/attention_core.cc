@@ -2,6 +2,9 @@
 // the masked softmax row by row in place, out = P·v. Backward: dv = Pᵀ·dout, dS = softmax'(P, dout·vᵀ),
 // dq = scale·dS·k, dk = scale·dSᵀ·q. A boolean mask selects (as mx.fast does: a masked score's gradient
 // is 0, so a row with every key masked gets no gradient); a float mask adds (its gradient is dS).
+// Probability dropout takes a scaled keep mask D (0 or 1/keep, drawn by DropoutMask): the forward
+// multiplies by V the probabilities times D and keeps the undropped ones; the backward uses P·D for dv
+// and scales the probabilities' gradient by D before the softmax's.
 #include "attention_core.h"
 
 #include <limits>
@@ -9,6 +12,7 @@
 #include <vector>
 
 #include "common.h"
+#include "dropout.h"
 #include "mlx/backend/cpu/encoder.h"
 #include "mlx/primitives.h"
 #include "parallel_for.h"
@@ -44,6 +48,21 @@ struct MaskView {
   }
 };
 
+// What a primitive was built with: the scale, whether the mask selects (it came from a boolean one) or
+// adds, and which optional inputs follow q, k, v (the mask, then the dropout mask D).
+struct Options {
+  float scale;
+  bool select, has_mask, has_drop;
+
+  bool operator==(const Options& o) const {
+    return scale == o.scale && select == o.select && has_mask == o.has_mask && has_drop == o.has_drop;
+  }
+  // Index of the mask / D among the forward's inputs (q, k, v, mask, D); the backward's have P and dout
+  // before them, 2 further on.
+  std::size_t MaskAt() const { return 3; }
+  std::size_t DropAt() const { return has_mask ? 4 : 3; }
+};
+
 // ---- Stock compositions (gradients of the mask, jvp, vmap, second order) --------------------------------
 
 mx::array Scores(const mx::array& q, const mx::array& k, const std::optional<mx::array>& mask, float scale,
@@ -54,32 +73,32 @@ mx::array Scores(const mx::array& q, const mx::array& k, const std::optional<mx:
   return mx::add(scores, *mask, s);
 }
 
-// {out, probabilities} from inputs q, k, v[, mask].
-std::vector<mx::array> StockForward(const std::vector<mx::array>& in, float scale, bool select, mx::Stream s) {
+// {out, probabilities} from inputs q, k, v[, mask][, D].
+std::vector<mx::array> StockForward(const std::vector<mx::array>& in, const Options& o, mx::Stream s) {
   std::optional<mx::array> mask;
-  if (in.size() > 3) mask = in[3];
-  auto p = mx::softmax(Scores(in[0], in[1], mask, scale, select, s), -1, true, s);
-  return {mx::matmul(p, in[2], s), p};
+  if (o.has_mask) mask = in[o.MaskAt()];
+  auto p = mx::softmax(Scores(in[0], in[1], mask, o.scale, o.select, s), -1, true, s);
+  auto used = o.has_drop ? mx::multiply(p, in[o.DropAt()], s) : p;
+  return {mx::matmul(used, in[2], s), p};
 }
 
 // {dq, dk, dv} from inputs q, k, v, probabilities (unused: recomputed, so that every dependence on q and k
-// goes through the stock graph), dout[, mask].
-std::vector<mx::array> StockBackward(const std::vector<mx::array>& in, float scale, bool select, mx::Stream s) {
-  std::vector<mx::array> rest;
-  if (in.size() > 5) rest.push_back(in[5]);
+// goes through the stock graph), dout[, mask][, D].
+std::vector<mx::array> StockBackward(const std::vector<mx::array>& in, const Options& o, mx::Stream s) {
+  std::vector<mx::array> rest(in.begin() + 5, in.end());
   auto fn = [&](const std::vector<mx::array>& qkv) {
     std::vector<mx::array> all = qkv;
     all.insert(all.end(), rest.begin(), rest.end());
-    return std::vector<mx::array>{StockForward(all, scale, select, s)[0]};
+    return std::vector<mx::array>{StockForward(all, o, s)[0]};
   };
   return mx::vjp(fn, {in[0], in[1], in[2]}, {in[4]}).second;
 }
 
-using Stock = std::vector<mx::array> (*)(const std::vector<mx::array>&, float, bool, mx::Stream);
+using Stock = std::vector<mx::array> (*)(const std::vector<mx::array>&, const Options&, mx::Stream);
 
 std::vector<mx::array> StockVjp(Stock f, const std::vector<mx::array>& primals, const std::vector<mx::array>& cotangents,
-                                const std::vector<int>& argnums, float scale, bool select, mx::Stream s) {
-  auto fn = [&](const std::vector<mx::array>& in) { return f(in, scale, select, s); };
+                                const std::vector<int>& argnums, const Options& o, mx::Stream s) {
+  auto fn = [&](const std::vector<mx::array>& in) { return f(in, o, s); };
   auto all = mx::vjp(fn, primals, cotangents).second;
   std::vector<mx::array> grads;
   for (int a : argnums) grads.push_back(all[a]);
@@ -87,8 +106,8 @@ std::vector<mx::array> StockVjp(Stock f, const std::vector<mx::array>& primals, 
 }
 
 std::vector<mx::array> StockJvp(Stock f, const std::vector<mx::array>& primals, const std::vector<mx::array>& tangents,
-                                const std::vector<int>& argnums, float scale, bool select, mx::Stream s) {
-  auto fn = [&](const std::vector<mx::array>& in) { return f(in, scale, select, s); };
+                                const std::vector<int>& argnums, const Options& o, mx::Stream s) {
+  auto fn = [&](const std::vector<mx::array>& in) { return f(in, o, s); };
   std::vector<mx::array> full;
   for (const auto& p : primals) full.push_back(mx::zeros_like(p, s));
   for (std::size_t i = 0; i < argnums.size(); ++i) full[argnums[i]] = tangents[i];
@@ -98,21 +117,27 @@ std::vector<mx::array> StockJvp(Stock f, const std::vector<mx::array>& primals, 
 // vmap: the batched axis first on every input (a new axis of 1 where it has none), then the stock
 // composition, whose matmuls broadcast over the extra leading axis.
 std::pair<std::vector<mx::array>, std::vector<int>> StockVmap(Stock f, const std::vector<mx::array>& inputs,
-                                                              const std::vector<int>& axes, float scale, bool select,
+                                                              const std::vector<int>& axes, const Options& o,
                                                               mx::Stream s) {
   std::vector<mx::array> front;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     front.push_back(axes[i] >= 0 ? mx::moveaxis(inputs[i], axes[i], 0, s) : mx::expand_dims(inputs[i], 0, s));
   }
-  auto out = f(front, scale, select, s);
+  auto out = f(front, o, s);
   return {out, std::vector<int>(out.size(), 0)};
 }
 
 // ---- Kernels -------------------------------------------------------------------------------------------
 
+// Row i of head bh of D (row-major [B, H, Tq, Tk]) times the probabilities' row, into `used`.
+MLXT_INLINE void DropRow(const float* p, const float* d, float* used, std::size_t n) {
+  for (std::size_t j = 0; j < n; ++j) used[j] = p[j] * d[j];
+}
+
 struct ForwardArgs {
   FloatInput q_in, k_in, v_in;
-  const float *q, *k, *v;  // row-major, set in the task
+  std::optional<FloatInput> d_in;
+  const float *q, *k, *v, *d;  // row-major, set in the task (d null without dropout)
   MaskView mask;
   bool has_mask;
   float scale;
@@ -123,8 +148,9 @@ struct ForwardArgs {
 void ForwardHeads(std::size_t begin, std::size_t end, void* ctx) {
   const auto& a = *static_cast<ForwardArgs*>(ctx);
   const auto& n = a.n;
-  thread_local std::vector<float> kt, gathered;
+  thread_local std::vector<float> kt, gathered, used;
   kt.resize(n.d * n.tk);
+  if (a.d != nullptr) used.resize(n.tq * n.tk);
   for (std::size_t bh = begin; bh < end; ++bh) {
     std::size_t b = bh / n.h, h = bh % n.h;
     const float* q = a.q + bh * n.tq * n.d;
@@ -137,13 +163,19 @@ void ForwardHeads(std::size_t begin, std::size_t end, void* ctx) {
       const float* m = a.has_mask ? a.mask.Row(b, h, i, n.tk, gathered) : nullptr;
       SoftmaxRow(p + i * n.tk, m, p + i * n.tk, n.tk);
     }
-    SmallGemm(n.tq, n.dv, n.tk, 1.0f, p, n.tk, 1, v, n.dv, a.out + bh * n.tq * n.dv, n.dv, false);
+    const float* pv = p;
+    if (a.d != nullptr) {
+      DropRow(p, a.d + bh * n.tq * n.tk, used.data(), n.tq * n.tk);
+      pv = used.data();
+    }
+    SmallGemm(n.tq, n.dv, n.tk, 1.0f, pv, n.tk, 1, v, n.dv, a.out + bh * n.tq * n.dv, n.dv, false);
   }
 }
 
 struct BackwardArgs {
   FloatInput q_in, k_in, v_in, p_in, g_in;
-  const float *q, *k, *v, *p, *g;  // row-major, set in the task
+  std::optional<FloatInput> d_in;
+  const float *q, *k, *v, *p, *g, *d;  // row-major, set in the task (d null without dropout)
   MaskView mask;
   bool has_mask, select;
   float scale;
@@ -154,9 +186,10 @@ struct BackwardArgs {
 void BackwardHeads(std::size_t begin, std::size_t end, void* ctx) {
   const auto& a = *static_cast<BackwardArgs*>(ctx);
   const auto& n = a.n;
-  thread_local std::vector<float> vt, ds, gathered;
+  thread_local std::vector<float> vt, ds, gathered, used;
   vt.resize(n.dv * n.tk);
   ds.resize(n.tq * n.tk);
+  if (a.d != nullptr) used.resize(n.tq * n.tk);
   for (std::size_t bh = begin; bh < end; ++bh) {
     std::size_t b = bh / n.h, h = bh % n.h;
     const float* q = a.q + bh * n.tq * n.d;
@@ -164,9 +197,16 @@ void BackwardHeads(std::size_t begin, std::size_t end, void* ctx) {
     const float* v = a.v + bh * n.tk * n.dv;
     const float* p = a.p + bh * n.tq * n.tk;
     const float* g = a.g + bh * n.tq * n.dv;
-    SmallGemm(n.tk, n.dv, n.tq, 1.0f, p, 1, n.tk, g, n.dv, a.dv + bh * n.tk * n.dv, n.dv, false);
+    const float* d = a.d == nullptr ? nullptr : a.d + bh * n.tq * n.tk;
+    const float* pv = p;
+    if (d != nullptr) {
+      DropRow(p, d, used.data(), n.tq * n.tk);
+      pv = used.data();
+    }
+    SmallGemm(n.tk, n.dv, n.tq, 1.0f, pv, 1, n.tk, g, n.dv, a.dv + bh * n.tk * n.dv, n.dv, false);
     Transpose(v, n.tk, n.dv, vt.data());
     SmallGemm(n.tq, n.tk, n.dv, 1.0f, g, n.dv, 1, vt.data(), n.tk, ds.data(), n.tk, false);
+    if (d != nullptr) DropRow(ds.data(), d, ds.data(), n.tq * n.tk);
     for (std::size_t i = 0; i < n.tq; ++i) {
       float* row = ds.data() + i * n.tk;
       SoftmaxGradRow(p + i * n.tk, row, row, n.tk);
@@ -189,23 +229,22 @@ Dims DimsOf(const mx::array& q, const mx::array& v, const mx::array& k) {
 
 class AttentionPrimitiveBase : public mx::Primitive {
  public:
-  AttentionPrimitiveBase(mx::Stream stream, float scale, bool select) : mx::Primitive(stream), scale_(scale), select_(select) {}
+  AttentionPrimitiveBase(mx::Stream stream, Options options) : mx::Primitive(stream), o_(options) {}
 
   bool is_equivalent(const mx::Primitive& other) const override {
     auto* o = dynamic_cast<const AttentionPrimitiveBase*>(&other);
-    return o != nullptr && std::string(o->name()) == name() && o->scale_ == scale_ && o->select_ == select_;
+    return o != nullptr && std::string(o->name()) == name() && o->o_ == o_;
   }
 
  protected:
-  float scale_;
-  bool select_;  // the mask came from a boolean one: masked scores are selected away, not added to
+  Options o_;
 };
 
 class AttentionGradPrimitive : public AttentionPrimitiveBase {
  public:
   using AttentionPrimitiveBase::AttentionPrimitiveBase;
 
-  // inputs: q, k, v, probabilities, dout[, mask]; outputs: dq, dk, dv
+  // inputs: q, k, v, probabilities, dout[, mask][, D]; outputs: dq, dk, dv
   void eval_cpu(const std::vector<mx::array>& inputs, std::vector<mx::array>& outputs) override {
     for (std::size_t i = 0; i < 5; ++i) CheckFloat(inputs[i]);
     auto& encoder = mx::cpu::get_command_encoder(stream());
@@ -215,17 +254,20 @@ class AttentionGradPrimitive : public AttentionPrimitiveBase {
       encoder.set_output_array(out);
     }
     BackwardArgs args{FloatInput::Of(inputs[0]), FloatInput::Of(inputs[1]), FloatInput::Of(inputs[2]),
-                      FloatInput::Of(inputs[3]), FloatInput::Of(inputs[4]), nullptr, nullptr, nullptr, nullptr, nullptr,
-                      {}, inputs.size() > 5, select_, scale_, DimsOf(inputs[0], inputs[2], inputs[1]),
+                      FloatInput::Of(inputs[3]), FloatInput::Of(inputs[4]), std::nullopt,
+                      nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+                      {}, o_.has_mask, o_.select, o_.scale, DimsOf(inputs[0], inputs[2], inputs[1]),
                       outputs[0].data<float>(), outputs[1].data<float>(), outputs[2].data<float>()};
-    if (args.has_mask) args.mask = MaskView::Of(inputs[5]);
+    if (o_.has_mask) args.mask = MaskView::Of(inputs[o_.MaskAt() + 2]);
+    if (o_.has_drop) args.d_in = FloatInput::Of(inputs[o_.DropAt() + 2]);
     encoder.dispatch([args = std::move(args)]() mutable {
-      std::vector<float> s0, s1, s2, s3, s4;
+      std::vector<float> s0, s1, s2, s3, s4, s5;
       args.q = args.q_in.Rows(s0);
       args.k = args.k_in.Rows(s1);
       args.v = args.v_in.Rows(s2);
       args.p = args.p_in.Rows(s3);
       args.g = args.g_in.Rows(s4);
+      if (args.d_in) args.d = args.d_in->Rows(s5);
       ParallelFor(args.n.b * args.n.h, 1, BackwardHeads, &args);
     });
   }
@@ -236,15 +278,15 @@ class AttentionGradPrimitive : public AttentionPrimitiveBase {
 
   std::vector<mx::array> vjp(const std::vector<mx::array>& primals, const std::vector<mx::array>& cotangents,
                              const std::vector<int>& argnums, const std::vector<mx::array>&) override {
-    return StockVjp(StockBackward, primals, cotangents, argnums, scale_, select_, stream());
+    return StockVjp(StockBackward, primals, cotangents, argnums, o_, stream());
   }
   std::vector<mx::array> jvp(const std::vector<mx::array>& primals, const std::vector<mx::array>& tangents,
                              const std::vector<int>& argnums) override {
-    return StockJvp(StockBackward, primals, tangents, argnums, scale_, select_, stream());
+    return StockJvp(StockBackward, primals, tangents, argnums, o_, stream());
   }
   std::pair<std::vector<mx::array>, std::vector<int>> vmap(const std::vector<mx::array>& inputs,
                                                            const std::vector<int>& axes) override {
-    return StockVmap(StockBackward, inputs, axes, scale_, select_, stream());
+    return StockVmap(StockBackward, inputs, axes, o_, stream());
   }
 
   const char* name() const override { return "FusedAttentionGrad"; }
@@ -262,7 +304,8 @@ class AttentionPrimitive : public AttentionPrimitiveBase {
  public:
   using AttentionPrimitiveBase::AttentionPrimitiveBase;
 
-  // inputs: q, k, v[, mask as float32 broadcast to [B, H, Tq, Tk]]; outputs: out, probabilities
+  // inputs: q, k, v[, mask as float32 broadcast to [B, H, Tq, Tk]][, D: float32 [B, H, Tq, Tk]];
+  // outputs: out, probabilities (before dropout)
   void eval_cpu(const std::vector<mx::array>& inputs, std::vector<mx::array>& outputs) override {
     auto& encoder = mx::cpu::get_command_encoder(stream());
     for (const auto& in : inputs) encoder.set_input_array(in);
@@ -270,15 +313,17 @@ class AttentionPrimitive : public AttentionPrimitiveBase {
       out.set_data(mx::allocator::malloc(out.nbytes()));
       encoder.set_output_array(out);
     }
-    ForwardArgs args{FloatInput::Of(inputs[0]), FloatInput::Of(inputs[1]), FloatInput::Of(inputs[2]), nullptr, nullptr,
-                     nullptr, {}, inputs.size() > 3, scale_, DimsOf(inputs[0], inputs[2], inputs[1]),
-                     outputs[0].data<float>(), outputs[1].data<float>()};
-    if (args.has_mask) args.mask = MaskView::Of(inputs[3]);
+    ForwardArgs args{FloatInput::Of(inputs[0]), FloatInput::Of(inputs[1]), FloatInput::Of(inputs[2]), std::nullopt,
+                     nullptr, nullptr, nullptr, nullptr, {}, o_.has_mask, o_.scale,
+                     DimsOf(inputs[0], inputs[2], inputs[1]), outputs[0].data<float>(), outputs[1].data<float>()};
+    if (o_.has_mask) args.mask = MaskView::Of(inputs[o_.MaskAt()]);
+    if (o_.has_drop) args.d_in = FloatInput::Of(inputs[o_.DropAt()]);
     encoder.dispatch([args = std::move(args)]() mutable {
-      std::vector<float> s0, s1, s2;
+      std::vector<float> s0, s1, s2, s3;
       args.q = args.q_in.Rows(s0);
       args.k = args.k_in.Rows(s1);
       args.v = args.v_in.Rows(s2);
+      if (args.d_in) args.d = args.d_in->Rows(s3);
       ParallelFor(args.n.b * args.n.h, 1, ForwardHeads, &args);
     });
   }
@@ -288,37 +333,35 @@ class AttentionPrimitive : public AttentionPrimitiveBase {
   }
 
   // The probabilities are internal (never handed out), so their cotangent is ignored. A float mask's
-  // gradient (rare: a learned bias) goes through the stock composition.
+  // gradient (rare: a learned bias), or D's (a draw, never a parameter), goes through the stock composition.
   std::vector<mx::array> vjp(const std::vector<mx::array>& primals, const std::vector<mx::array>& cotangents,
                              const std::vector<int>& argnums, const std::vector<mx::array>& outputs) override {
-    bool wants_mask = false;
-    for (int a : argnums) wants_mask = wants_mask || a == 3;
+    bool wants_stock = false;
+    for (int a : argnums) wants_stock = wants_stock || a >= 3;
     auto s = stream();
-    if (wants_mask) {
-      auto fn = [&](const std::vector<mx::array>& in) {
-        return std::vector<mx::array>{StockForward(in, scale_, select_, s)[0]};
-      };
+    if (wants_stock) {
+      auto fn = [&](const std::vector<mx::array>& in) { return std::vector<mx::array>{StockForward(in, o_, s)[0]}; };
       auto all = mx::vjp(fn, primals, {cotangents[0]}).second;
       std::vector<mx::array> grads;
       for (int a : argnums) grads.push_back(all[a]);
       return grads;
     }
     std::vector<mx::array> in{primals[0], primals[1], primals[2], outputs[1], mx::astype(cotangents[0], mx::float32, s)};
-    if (primals.size() > 3) in.push_back(primals[3]);
+    in.insert(in.end(), primals.begin() + 3, primals.end());
     auto grads = mx::array::make_arrays({primals[0].shape(), primals[1].shape(), primals[2].shape()},
                                         {mx::float32, mx::float32, mx::float32},
-                                        std::make_shared<AttentionGradPrimitive>(s, scale_, select_), in);
+                                        std::make_shared<AttentionGradPrimitive>(s, o_), in);
     std::vector<mx::array> picked;
     for (int a : argnums) picked.push_back(grads[a]);
     return picked;
   }
   std::vector<mx::array> jvp(const std::vector<mx::array>& primals, const std::vector<mx::array>& tangents,
                              const std::vector<int>& argnums) override {
-    return StockJvp(StockForward, primals, tangents, argnums, scale_, select_, stream());
+    return StockJvp(StockForward, primals, tangents, argnums, o_, stream());
   }
   std::pair<std::vector<mx::array>, std::vector<int>> vmap(const std::vector<mx::array>& inputs,
                                                            const std::vector<int>& axes) override {
-    return StockVmap(StockForward, inputs, axes, scale_, select_, stream());
+    return StockVmap(StockForward, inputs, axes, o_, stream());
   }
 
   const char* name() const override { return "FusedAttention"; }
@@ -352,22 +395,51 @@ bool AttentionCoreApplies(const mx::array& q, const mx::array& k, const mx::arra
   return true;
 }
 
+// The stock composition for what the primitive does not take, with probability dropout: mx.fast has
+// none, so the scores, softmax, D and matmuls are spelled out (k and v repeated for grouped heads).
+mx::array StockDropoutAttention(const mx::array& q, mx::array k, mx::array v, float scale,
+                                const std::optional<mx::array>& mask, float keep, const std::optional<mx::array>& key,
+                                mx::Stream s) {
+  if (q.ndim() == 4 && k.ndim() == 4 && k.shape(1) != q.shape(1) && k.shape(1) > 0 && q.shape(1) % k.shape(1) == 0) {
+    k = mx::repeat(k, q.shape(1) / k.shape(1), 1, s);
+    v = mx::repeat(v, q.shape(1) / v.shape(1), 1, s);
+  }
+  auto scores = mx::matmul(mx::multiply(q, mx::array(scale, q.dtype()), s), mx::swapaxes(k, -1, -2, s), s);
+  if (mask) {
+    scores = mask->dtype() == mx::bool_
+                 ? mx::where(*mask, scores, mx::array(mx::finfo(scores.dtype()).min, scores.dtype()), s)
+                 : mx::add(scores, mx::astype(*mask, scores.dtype(), s), s);
+  }
+  auto p = mx::softmax(scores, -1, true, s);
+  auto d = DropoutMask(p.shape(), keep, 1.0f / keep, key, s);
+  return mx::matmul(mx::multiply(p, mx::astype(d, p.dtype(), s), s), v, s);
+}
+
 mx::array AttentionCore(const mx::array& q, const mx::array& k, const mx::array& v, float scale,
-                        const std::optional<mx::array>& mask, mx::StreamOrDevice s) {
+                        const std::optional<mx::array>& mask, float keep, const std::optional<mx::array>& key,
+                        mx::StreamOrDevice s) {
+  if (!(keep > 0.0f && keep <= 1.0f)) {
+    throw std::invalid_argument("fused.attention: the dropout probability must be in [0, 1) but received " +
+                                std::to_string(1.0f - keep));
+  }
   auto stream = mx::to_stream(s);
+  bool drop = keep < 1.0f;
   if (!AttentionCoreApplies(q, k, v, mask, stream)) {
+    if (drop) return StockDropoutAttention(q, k, v, scale, mask, keep, key, stream);
     return mx::fast::scaled_dot_product_attention(q, k, v, scale, "", mask, std::nullopt, false, stream);
   }
   std::vector<mx::array> inputs{q, k, v};
   bool select = mask && mask->dtype() == mx::bool_;
+  mx::Shape scores{q.shape(0), q.shape(1), q.shape(2), k.shape(2)};
   if (mask) {
     auto additive = select ? mx::where(*mask, mx::array(0.0f), mx::array(kLowest), stream) : *mask;
-    inputs.push_back(mx::broadcast_to(additive, {q.shape(0), q.shape(1), q.shape(2), k.shape(2)}, stream));
+    inputs.push_back(mx::broadcast_to(additive, scores, stream));
   }
-  auto shapes = std::vector<mx::Shape>{{q.shape(0), q.shape(1), q.shape(2), v.shape(3)},
-                                       {q.shape(0), q.shape(1), q.shape(2), k.shape(2)}};
+  if (drop) inputs.push_back(DropoutMask(scores, keep, 1.0f / keep, key, stream));
+  auto shapes = std::vector<mx::Shape>{{q.shape(0), q.shape(1), q.shape(2), v.shape(3)}, scores};
+  Options options{scale, select, mask.has_value(), drop};
   return mx::array::make_arrays(std::move(shapes), {mx::float32, mx::float32},
-                                std::make_shared<AttentionPrimitive>(stream, scale, select), inputs)[0];
+                                std::make_shared<AttentionPrimitive>(stream, options), inputs)[0];
 }
 
 }  // namespace mlxt

@@ -18,7 +18,11 @@ namespace mx = mlx::core;
 bool AttentionCoreApplies(const mx::array& q, const mx::array& k, const mx::array& v,
                           const std::optional<mx::array>& mask, const mx::Stream& stream);
 
+// With keep < 1, the probabilities are dropped out (kept with probability keep, scaled by 1/keep) before
+// they meet v, with the mask DropoutMask draws for [B, H, Tq, Tk] from `key` (or the global sequence):
+// HF BERT's attention-probability dropout. Without the primitive, a stock composition does the same.
 mx::array AttentionCore(const mx::array& q, const mx::array& k, const mx::array& v, float scale,
-                        const std::optional<mx::array>& mask, mx::StreamOrDevice s = {});
+                        const std::optional<mx::array>& mask, float keep = 1.0f,
+                        const std::optional<mx::array>& key = std::nullopt, mx::StreamOrDevice s = {});
 
 }  // namespace mlxt

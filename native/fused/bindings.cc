@@ -41,11 +41,12 @@ void InitFused(Napi::Object exports) {
   MLXT_EXPORT(exports, "fusedMaskedSoftmax", {
     return Wrap(info.Env(), FusedMaskedSoftmax(Unwrap(info[0], "x"), OptArray(info[1], "mask"), ToStream(info[2])));
   });
-  // (q, k, v, scale, mask | null, stream)
+  // (q, k, v, scale, mask | null, keep, key | null, stream)
   MLXT_EXPORT(exports, "fusedAttention", {
     return Wrap(info.Env(), AttentionCore(Unwrap(info[0], "q"), Unwrap(info[1], "k"), Unwrap(info[2], "v"),
                                           static_cast<float>(ToDouble(info[3], "scale")), OptArray(info[4], "mask"),
-                                          ToStream(info[5])));
+                                          static_cast<float>(ToDouble(info[5], "keep")), OptArray(info[6], "key"),
+                                          ToStream(info[7])));
   });
   // (x, heads, stream)
   MLXT_EXPORT(exports, "fusedSplitHeads", {

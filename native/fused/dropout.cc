@@ -55,6 +55,17 @@ MLXT_SIMD_CLONES void DropoutPairs(const float* __restrict x, float* __restrict 
   }
 }
 
+// The mask alone: word j's keep bit times scale, laid out as DropoutPairs reads its words.
+MLXT_SIMD_CLONES void MaskPairs(float* __restrict y, std::size_t begin, std::size_t end, std::size_t second, uint32_t k0,
+                                uint32_t k1, float threshold, float scale) {
+  for (std::size_t j = begin; j < end; ++j) {
+    uint32_t b0, b1;
+    Threefry(k0, k1, static_cast<uint32_t>(j), static_cast<uint32_t>(second + j), b0, b1);
+    y[j] = static_cast<float>(b0) < threshold ? scale : 0.0f;
+    y[second + j] = static_cast<float>(b1) < threshold ? scale : 0.0f;
+  }
+}
+
 #pragma GCC pop_options
 
 struct Args {
@@ -67,7 +78,42 @@ struct Args {
 
 void RunRange(std::size_t begin, std::size_t end, void* ctx) {
   auto& a = *static_cast<Args*>(ctx);
-  DropoutPairs(a.x, a.y, begin, end, a.second, a.k0, a.k1, a.threshold, a.scale);
+  if (a.x == nullptr) {
+    MaskPairs(a.y, begin, end, a.second, a.k0, a.k1, a.threshold, a.scale);
+  } else {
+    DropoutPairs(a.x, a.y, begin, end, a.second, a.k0, a.k1, a.threshold, a.scale);
+  }
+}
+
+// Fills y (n words; x null: the mask alone) from key (k0, k1): the pairs over the pool, an odd n's middle
+// word from counter (half, 0).
+void RunDropout(Args args, std::size_t n, const uint32_t* kp, int64_t kstride) {
+  std::size_t half = n / 2;
+  args.second = half + (n % 2);
+  args.k0 = kp[0];
+  args.k1 = kp[kstride];
+  ParallelFor(half, 8192, RunRange, &args);
+  if (n % 2 == 1) {
+    uint32_t b0, b1;
+    Threefry(args.k0, args.k1, static_cast<uint32_t>(half), 0, b0, b1);
+    float m = static_cast<float>(b0) < args.threshold ? args.scale : 0.0f;
+    args.y[half] = args.x == nullptr ? m : m * args.x[half];
+  }
+}
+
+// The op builders' argument checks.
+void CheckKey(const mx::array& key, const char* op) {
+  if (key.dtype() != mx::uint32 || key.shape() != mx::Shape{2}) {
+    std::ostringstream msg;
+    msg << op << ": expected a uint32 key of shape (2) but received " << key.dtype() << " " << key.shape();
+    throw std::invalid_argument(msg.str());
+  }
+}
+
+void CheckKeep(float keep, const char* op) {
+  if (!(keep > 0.0f && keep <= 1.0f)) {
+    throw std::invalid_argument(std::string(op) + ": the keep probability must be in (0, 1] but received " + std::to_string(keep));
+  }
 }
 
 float Threshold(float keep) {
@@ -94,20 +140,10 @@ class DropoutPrimitive : public mx::UnaryPrimitive {
     encoder.set_input_array(x);
     encoder.set_input_array(key);
     encoder.set_output_array(out);
-    std::size_t n = x.size();
-    std::size_t half = n / 2;
-    Args args{x.data<float>(), out.data<float>(), half + (n % 2), 0, 0, Threshold(keep_), scale_};
+    Args args{x.data<float>(), out.data<float>(), 0, 0, 0, Threshold(keep_), scale_};
     // The key's words are read in the task: the kernel that computes them (a split) may not have run yet.
-    encoder.dispatch([args, half, n, kp = key.data<uint32_t>(), kstride = key.strides()[0]]() mutable {
-      args.k0 = kp[0];
-      args.k1 = kp[kstride];
-      ParallelFor(half, 8192, RunRange, &args);
-      if (n % 2 == 1) {
-        uint32_t b0, b1;
-        Threefry(args.k0, args.k1, static_cast<uint32_t>(half), 0, b0, b1);
-        float m = static_cast<float>(b0) < args.threshold ? 1.0f : 0.0f;
-        args.y[half] = m * args.x[half] * args.scale;
-      }
+    encoder.dispatch([args, n = x.size(), kp = key.data<uint32_t>(), kstride = key.strides()[0]]() {
+      RunDropout(args, n, kp, kstride);
     });
   }
 
@@ -147,25 +183,79 @@ class DropoutPrimitive : public mx::UnaryPrimitive {
   float scale_;
 };
 
+class DropoutMaskPrimitive : public mx::UnaryPrimitive {
+ public:
+  DropoutMaskPrimitive(mx::Stream stream, float keep, float scale, mx::Shape shape)
+      : mx::UnaryPrimitive(stream), keep_(keep), scale_(scale), shape_(std::move(shape)) {}
+
+  // inputs: key (uint32[2])
+  void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
+    const auto& key = inputs[0];
+    out.set_data(mx::allocator::malloc(out.nbytes()));
+    auto& encoder = mx::cpu::get_command_encoder(stream());
+    encoder.set_input_array(key);
+    encoder.set_output_array(out);
+    Args args{nullptr, out.data<float>(), 0, 0, 0, Threshold(keep_), scale_};
+    encoder.dispatch([args, n = out.size(), kp = key.data<uint32_t>(), kstride = key.strides()[0]]() {
+      RunDropout(args, n, kp, kstride);
+    });
+  }
+
+  void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
+    throw std::invalid_argument("FusedDropoutMask has no GPU kernel (the op builder uses stock MLX ops off the CPU)");
+  }
+
+  // A draw: nothing flows back to the key.
+  std::vector<mx::array> vjp(const std::vector<mx::array>& primals, const std::vector<mx::array>&,
+                             const std::vector<int>& argnums, const std::vector<mx::array>&) override {
+    return std::vector<mx::array>(argnums.size(), mx::zeros_like(primals[0], stream()));
+  }
+  std::vector<mx::array> jvp(const std::vector<mx::array>&, const std::vector<mx::array>&,
+                             const std::vector<int>&) override {
+    return {mx::zeros(shape_, mx::float32, stream())};
+  }
+
+  const char* name() const override { return "FusedDropoutMask"; }
+  bool is_equivalent(const mx::Primitive& other) const override {
+    auto* o = dynamic_cast<const DropoutMaskPrimitive*>(&other);
+    return o != nullptr && o->keep_ == keep_ && o->scale_ == scale_ && o->shape_ == shape_;
+  }
+  std::vector<mx::Shape> output_shapes(const std::vector<mx::array>&) override { return {shape_}; }
+
+ private:
+  float keep_;
+  float scale_;
+  mx::Shape shape_;
+};
+
 }  // namespace
 
 mx::array FusedDropout(const mx::array& x, float keep, float scale, const std::optional<mx::array>& key_in,
                        mx::StreamOrDevice s) {
   CheckFloating(x, "fused.dropout", "x");
-  if (!(keep > 0.0f && keep <= 1.0f)) {
-    throw std::invalid_argument("fused.dropout: the keep probability must be in (0, 1] but received " + std::to_string(keep));
-  }
+  CheckKeep(keep, "fused.dropout");
   auto stream = mx::to_stream(s);
   // The same draw from the global sequence that mx::random::bits makes when given no key.
   auto key = key_in ? *key_in : mx::random::KeySequence::default_().next();
-  if (key.dtype() != mx::uint32 || key.shape() != mx::Shape{2}) {
-    std::ostringstream msg;
-    msg << "fused.dropout: expected a uint32 key of shape (2) but received " << key.dtype() << " " << key.shape();
-    throw std::invalid_argument(msg.str());
-  }
+  CheckKey(key, "fused.dropout");
   if (!UsesKernel(x, stream) || x.size() >= (std::size_t{1} << 32)) return StockDropout(x, keep, scale, key, stream);
   return mx::array(x.shape(), mx::float32, std::make_shared<DropoutPrimitive>(stream, keep, scale),
                    {mx::contiguous(x, false, stream), key});
+}
+
+mx::array DropoutMask(const mx::Shape& shape, float keep, float scale, const std::optional<mx::array>& key_in,
+                      mx::StreamOrDevice s) {
+  CheckKeep(keep, "fused.dropoutMask");
+  auto stream = mx::to_stream(s);
+  auto key = key_in ? *key_in : mx::random::KeySequence::default_().next();
+  CheckKey(key, "fused.dropoutMask");
+  std::size_t n = 1;
+  for (int d : shape) n *= static_cast<std::size_t>(d);
+  if (stream.device != mx::Device::cpu || n >= (std::size_t{1} << 32)) {
+    auto mask = mx::random::bernoulli(mx::array(keep, mx::float32), shape, key, stream);
+    return mx::multiply(mx::astype(mask, mx::float32, stream), mx::array(scale, mx::float32), stream);
+  }
+  return mx::array(shape, mx::float32, std::make_shared<DropoutMaskPrimitive>(stream, keep, scale, shape), {key});
 }
 
 }  // namespace mlxt

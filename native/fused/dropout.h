@@ -18,4 +18,10 @@ namespace mx = mlx::core;
 mx::array FusedDropout(const mx::array& x, float keep, float scale, const std::optional<mx::array>& key,
                        mx::StreamOrDevice s = {});
 
+// The mask alone, as float32: bernoulli(keep, shape, key)·scale (0 or scale), the same bits FusedDropout
+// draws for an x of that shape and key; for a kernel that applies the mask inside its own pass (the
+// attention core's probability dropout). The key as FusedDropout takes it.
+mx::array DropoutMask(const mx::Shape& shape, float keep, float scale, const std::optional<mx::array>& key,
+                      mx::StreamOrDevice s = {});
+
 }  // namespace mlxt

@@ -50,11 +50,19 @@ export function maskedSoftmax(x: MxArray, mask: MxArray | null = null, opts: { s
  * (its gradient another) that splits the (batch, head) pairs over all cores, each head's small matmuls
  * and masked softmax done in cache; otherwise mx.fast's own. A boolean mask selects, as mx.fast does: a
  * query row with every key masked gets a uniform row and no gradient.
+ *
+ * `dropout` p > 0 drops attention probabilities (HF BERT's attention_probs_dropout_prob): each kept with
+ * probability 1 − p and scaled by 1/(1 − p) before it meets v, the mask being
+ * mx.random.bernoulli(1 − p, [B, N, Tq, Tk], key) (from the global key sequence without a key); mx.fast
+ * has no dropout, so what the primitive does not take is spelled out with stock ops.
  */
-export function attention(q: MxArray, k: MxArray, v: MxArray, scale: number, mask: MxArray | null = null, opts: { stream?: StreamArg } = {}): MxArray {
-  optionKeysOf(opts, 'fused.attention', ['stream']);
+export function attention(q: MxArray, k: MxArray, v: MxArray, scale: number, mask: MxArray | null = null,
+  opts: { dropout?: number; key?: MxArray | null; stream?: StreamArg } = {}): MxArray {
+  optionKeysOf(opts, 'fused.attention', ['dropout', 'key', 'stream']);
+  const p = opts.dropout === undefined ? 0 : numberOf(opts.dropout, 'fused.attention', 'dropout');
+  if (!(p >= 0 && p < 1)) throw new RangeError(`fused.attention: the dropout probability must be in [0, 1) but received ${p}`);
   return wrap(native.fusedAttention(arrayOf(q, 'fused.attention', 'q'), arrayOf(k, 'fused.attention', 'k'), arrayOf(v, 'fused.attention', 'v'),
-    numberOf(scale, 'fused.attention', 'scale'), optionalArray(mask, 'attention', 'mask'), opts.stream));
+    numberOf(scale, 'fused.attention', 'scale'), optionalArray(mask, 'attention', 'mask'), 1 - p, optionalArray(opts.key, 'attention', 'key'), opts.stream));
 }
 
 /**
@@ -135,7 +143,7 @@ export function biasGrad(g: MxArray, opts: { stream?: StreamArg } = {}): MxArray
 export const kernels: readonly { readonly name: string; readonly usedBy: string }[] = [
   { name: 'gelu', usedBy: 'nn.gelu, nn.GELU' },
   { name: 'geluApprox', usedBy: 'nn.geluApprox, nn.GELU({ approx: "precise" })' },
-  { name: 'attention', usedBy: 'nn.scaledDotProductAttention, nn.MultiHeadAttention, BERT and ModernBERT attention (q·kᵀ, masked softmax and ·v in one primitive each way)' },
+  { name: 'attention', usedBy: 'nn.scaledDotProductAttention, nn.MultiHeadAttention, BERT and ModernBERT attention (q·kᵀ, masked softmax, probability dropout and ·v in one primitive each way)' },
   { name: 'splitHeads', usedBy: 'nn.MultiHeadAttention (queries, keys, values into heads; BERT attention)' },
   { name: 'mergeHeads', usedBy: 'nn.MultiHeadAttention (heads back into features; BERT attention)' },
   { name: 'layerNorm', usedBy: 'nn.LayerNorm (affine)' },

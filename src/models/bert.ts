@@ -1,8 +1,8 @@
 /**
  * BERT (Hugging Face BertModel layout): word + position + token-type embeddings with LayerNorm, post-norm
  * encoder layers (attention → add & norm → GELU MLP → add & norm), an optional [CLS] pooler (dense + tanh),
- * and BertForSequenceClassification on top. Attention-probability dropout is not applied: the fused
- * attention core (nn.scaledDotProductAttention) has none (hidden dropout is, as in HF).
+ * and BertForSequenceClassification on top. Dropout where HF's BERT has it: on the attention probabilities
+ * (attention_probs_dropout_prob, inside the fused attention core) and on the hidden states.
  */
 import type { MxArray } from '../core/array.js';
 import * as mx from '../core/index.js';
@@ -75,7 +75,7 @@ export class BertLayer extends Module {
   constructor(config: BertConfig) {
     super();
     const h = config.hiddenSize;
-    this.attention = new MultiHeadAttention(h, config.numAttentionHeads, { bias: true });
+    this.attention = new MultiHeadAttention(h, config.numAttentionHeads, { bias: true, dropout: config.attentionProbsDropoutProb });
     this.ln1 = new LayerNorm(h, { eps: config.layerNormEps });
     this.linear1 = new Linear(h, config.intermediateSize);
     this.linear2 = new Linear(config.intermediateSize, h);

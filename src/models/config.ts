@@ -40,10 +40,7 @@ export interface BertConfig extends ClassifierConfig, EncoderRunConfig {
   intermediateSize: number;
   hiddenAct: string;
   hiddenDropoutProb: number;
-  /**
-   * config.json's attention_probs_dropout_prob, kept so a saved folder says what it was loaded with. Not
-   * applied: our BERT's attention (the fused core) drops no attention probabilities, where HF's does.
-   */
+  /** config.json's attention_probs_dropout_prob: dropout on the attention probabilities, as HF's BERT. */
   attentionProbsDropoutProb: number;
   maxPositionEmbeddings: number;
   typeVocabSize: number;

@@ -59,7 +59,8 @@ export class ModernBertAttention extends Module {
     const [q, k, v] = [0, 1, 2].map((i) => mx.take(qkv, i, 0));
     const rq = mx.fast.rope(q, headDim, { base: this.ropeBase });
     const rk = mx.fast.rope(k, headDim, { base: this.ropeBase });
-    const out = scaledDotProductAttention(rq, rk, v, 1 / Math.sqrt(headDim), mask);
+    // HF's ModernBERT drops attention probabilities and the projected output with the same probability.
+    const out = scaledDotProductAttention(rq, rk, v, 1 / Math.sqrt(headDim), mask, this.training ? this.dropout.p : 0);
     return this.dropout.forward(this.outProj.forward(mx.reshape(mx.transpose(out, [0, 2, 1, 3]), [b, t, h])));
   }
 }

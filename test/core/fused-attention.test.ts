@@ -19,6 +19,9 @@ interface Case {
   cotangent: EncodedArray;
   out: EncodedArray;
   grads: Record<'q' | 'k' | 'v', EncodedArray>;
+  /** Attention-probability dropout with an explicit key (the reference spells it out: mx.fast has none). */
+  dropout?: number;
+  key?: number[];
 }
 const fixture = loadFixture<Case>('attention-core');
 const tol = { atol: 2e-5, rtol: 1e-5 };
@@ -31,21 +34,23 @@ afterEach(() => mx.setFusedKernelsEnabled(undefined));
 function inputsOf(c: Case) {
   return { q: fromFixture(c.inputs.q), k: fromFixture(c.inputs.k), v: fromFixture(c.inputs.v), mask: c.inputs.mask ? fromFixture(c.inputs.mask) : null };
 }
+const dropoutOf = (c: Case) => (c.dropout ? { dropout: c.dropout, key: mx.array(Uint32Array.from(c.key!), { dtype: 'uint32' }) } : {});
 
 describe('fused attention core matches Python MLX', () => {
   for (const c of fixture.cases) {
     it(c.label, () => {
       mx.tidy(() => {
         const { q, k, v, mask } = inputsOf(c);
-        const fn = (a: mx.Array, b: mx.Array, d: mx.Array) => mx.fused.attention(a, b, d, c.scale, mask);
+        const fn = (a: mx.Array, b: mx.Array, d: mx.Array) => mx.fused.attention(a, b, d, c.scale, mask, dropoutOf(c));
         const out = fn(q, k, v);
         expect(graph(out)).toContain('FusedAttention');
+        if (c.dropout) expect(graph(out)).toContain('FusedDropoutMask');
         expectMatches(out, c.out, { ...tol, label: `${c.label} value` });
         const [, grads] = mx.vjp(fn, [q, k, v], [fromFixture(c.cotangent)]);
         expect(graph(grads[0])).toContain('FusedAttentionGrad');
         (['q', 'k', 'v'] as const).forEach((n, i) => expectMatches(grads[i], c.grads[n], { ...tol, label: `${c.label} d${n}` }));
-        // nn.scaledDotProductAttention takes the same kernel.
-        expect(bits(nn.scaledDotProductAttention(q, k, v, c.scale, mask))).toEqual(bits(fn(q, k, v)));
+        // nn.scaledDotProductAttention takes the same kernel (its dropout draws from the global sequence).
+        if (!c.dropout) expect(bits(nn.scaledDotProductAttention(q, k, v, c.scale, mask))).toEqual(bits(fn(q, k, v)));
       });
     });
   }
@@ -120,7 +125,7 @@ describe('fused attention core against mx.fast at model sizes', () => {
       for (const c of fixture.cases) {
         const { q, k, v, mask } = inputsOf(c);
         const cot = fromFixture(c.cotangent);
-        const step = (a: mx.Array, b: mx.Array, d: mx.Array) => mx.valueAndGrad((x: mx.Array, y: mx.Array, z: mx.Array) => mx.sum(mx.multiply(mx.fused.attention(x, y, z, c.scale, mask), cot)), [0, 1, 2])(a, b, d);
+        const step = (a: mx.Array, b: mx.Array, d: mx.Array) => mx.valueAndGrad((x: mx.Array, y: mx.Array, z: mx.Array) => mx.sum(mx.multiply(mx.fused.attention(x, y, z, c.scale, mask, dropoutOf(c)), cot)), [0, 1, 2])(a, b, d);
         const [plainValue, plainGrads] = step(q, k, v);
         const compiled = mx.compile(step);
         for (let i = 0; i < 2; i++) {

@@ -5,7 +5,7 @@ export interface FusedBinding {
   fusedGelu(x: Handle, s?: StreamArg): Handle;
   fusedGeluApprox(x: Handle, s?: StreamArg): Handle;
   fusedMaskedSoftmax(x: Handle, mask: Handle | null, s?: StreamArg): Handle;
-  fusedAttention(q: Handle, k: Handle, v: Handle, scale: number, mask: Handle | null, s?: StreamArg): Handle;
+  fusedAttention(q: Handle, k: Handle, v: Handle, scale: number, mask: Handle | null, keep: number, key: Handle | null, s?: StreamArg): Handle;
   fusedSplitHeads(x: Handle, heads: number, s?: StreamArg): Handle;
   fusedMergeHeads(x: Handle, s?: StreamArg): Handle;
   fusedLayerNorm(x: Handle, weight: Handle | null, bias: Handle | null, eps: number, s?: StreamArg): Handle;

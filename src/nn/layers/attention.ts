@@ -1,13 +1,15 @@
 /**
  * MultiHeadAttention as mlx.nn.MultiHeadAttention (projections queryProj/keyProj/valueProj/outProj, no
  * bias by default), computed with {@link scaledDotProductAttention}, plus mask builders for padding
- * (from a [B, T] attention mask of 1 = token, 0 = padding) and causal attention.
+ * (from a [B, T] attention mask of 1 = token, 0 = padding) and causal attention. Its `dropout` option
+ * drops attention probabilities in training mode, as PyTorch's nn.MultiheadAttention and HF BERT do.
  */
 import { MxArray } from '../../core/array.js';
 import { arange } from '../../core/creation.js';
 import { type Dtype } from '../../core/dtype.js';
-import { astype, greaterEqual, less, logicalAnd, multiply, notEqual } from '../../core/ops.js';
-import { expandDims, flatten, reshape, transpose, unflatten } from '../../core/shape.js';
+import { add, astype, greaterEqual, less, logicalAnd, matmul, multiply, notEqual, softmax, where } from '../../core/ops.js';
+import * as random from '../../core/random.js';
+import { expandDims, flatten, repeat, reshape, swapaxes, transpose, unflatten } from '../../core/shape.js';
 import * as fast from '../../core/fast.js';
 import { attention as fusedAttention, mergeHeads, splitHeads } from '../../core/fused.js';
 import { fusedKernelsEnabled } from '../../core/fused-kernels.js';
@@ -22,10 +24,33 @@ import { Linear } from './linear.js';
  * without a 'causal' mask takes mx.fused.attention while the fused kernels are on: on the CPU, where
  * mx.fast issues B·H small matmuls and the masked softmax from one thread, one primitive each way that
  * splits the heads over all cores.
+ *
+ * `dropout` p > 0 drops the probabilities before they meet v (kept with probability 1 − p, scaled by
+ * 1/(1 − p); the mask is mx.random.bernoulli over [B, N, Tq, Tk] from the global key sequence, the same
+ * draw on both paths). Callers pass it in training mode only.
  */
-export function scaledDotProductAttention(q: MxArray, k: MxArray, v: MxArray, scale: number, mask: MxArray | 'causal' | null = null): MxArray {
+export function scaledDotProductAttention(q: MxArray, k: MxArray, v: MxArray, scale: number, mask: MxArray | 'causal' | null = null, dropout = 0): MxArray {
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
+    throw new RangeError(`scaledDotProductAttention: the dropout probability must be in [0, 1) but received ${describeValue(dropout)}`);
+  }
+  if (dropout > 0) {
+    const m = mask === 'causal' ? MultiHeadAttention.createCausalMask(q.shape[q.ndim - 2], k.shape[k.ndim - 2]) : mask;
+    if (q.dtype === 'float32' && fusedKernelsEnabled()) return fusedAttention(q, k, v, scale, m, { dropout });
+    return droppedAttention(q, k, v, scale, m, dropout);
+  }
   if (q.dtype === 'float32' && mask !== 'causal' && fusedKernelsEnabled()) return fusedAttention(q, k, v, scale, mask);
   return fast.scaledDotProductAttention(q, k, v, { scale, mask });
+}
+
+/** Attention with probability dropout in stock ops (mx.fast has none): the fused kernels' switch off, other dtypes. */
+function droppedAttention(q: MxArray, k: MxArray, v: MxArray, scale: number, mask: MxArray | null, p: number): MxArray {
+  const groups = q.ndim === 4 && k.ndim === 4 && k.shape[1] !== q.shape[1] ? q.shape[1] / k.shape[1] : 1;
+  const [keys, values] = Number.isInteger(groups) && groups > 1 ? [repeat(k, groups, 1), repeat(v, groups, 1)] : [k, v];
+  let scores = matmul(multiply(q, scale), swapaxes(keys, -1, -2));
+  if (mask) scores = mask.dtype === 'bool' ? where(mask, scores, FINFO_MIN[scores.dtype] ?? -Infinity) : add(scores, mask);
+  const probs = softmax(scores, -1, true);
+  const kept = multiply(astype(random.bernoulli(1 - p, probs.shape), probs.dtype), 1 / (1 - p));
+  return matmul(multiply(probs, kept), values);
 }
 
 /** The most negative finite value of each floating dtype (mx.finfo(dtype).min). */
@@ -43,6 +68,8 @@ export interface MultiHeadAttentionOptions {
   valueDims?: number;
   valueOutputDims?: number;
   bias?: boolean;
+  /** Probability of dropping each attention probability in training mode (default 0). */
+  dropout?: number;
 }
 
 /**
@@ -53,6 +80,8 @@ export type AttentionMask = MxArray | 'causal' | null | undefined | { attentionM
 
 export class MultiHeadAttention extends Module {
   readonly numHeads: number;
+  /** Attention-probability dropout, applied in training mode only. */
+  readonly dropout: number;
   queryProj: Linear;
   keyProj: Linear;
   valueProj: Linear;
@@ -60,7 +89,7 @@ export class MultiHeadAttention extends Module {
 
   constructor(dims: number, numHeads: number, options: MultiHeadAttentionOptions = {}) {
     super();
-    checkOptions('MultiHeadAttention', options, ['queryInputDims', 'keyInputDims', 'valueInputDims', 'valueDims', 'valueOutputDims', 'bias']);
+    checkOptions('MultiHeadAttention', options, ['queryInputDims', 'keyInputDims', 'valueInputDims', 'valueDims', 'valueOutputDims', 'bias', 'dropout']);
     positiveInt('MultiHeadAttention', 'dims', dims);
     this.numHeads = positiveInt('MultiHeadAttention', 'numHeads', numHeads);
     if (dims % numHeads !== 0) throw new RangeError(`MultiHeadAttention: the input feature dimensions should be divisible by the number of heads (${dims} % ${numHeads} != 0)`);
@@ -70,6 +99,9 @@ export class MultiHeadAttention extends Module {
     const valueDims = options.valueDims ?? dims;
     const valueOutputDims = options.valueOutputDims ?? dims;
     const bias = options.bias ?? false;
+    const dropout = options.dropout ?? 0;
+    if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) throw new RangeError(`MultiHeadAttention: dropout must be in [0, 1) but received ${describeValue(dropout)}`);
+    this.dropout = dropout;
     this.queryProj = new Linear(queryInputDims, dims, { bias });
     this.keyProj = new Linear(keyInputDims, dims, { bias });
     this.valueProj = new Linear(valueInputDims, valueDims, { bias });
@@ -77,7 +109,7 @@ export class MultiHeadAttention extends Module {
   }
 
   protected override extraRepr(): string {
-    return `dims=${this.queryProj.outputDims}, numHeads=${this.numHeads}, bias=${this.queryProj.bias !== undefined}`;
+    return `dims=${this.queryProj.outputDims}, numHeads=${this.numHeads}, bias=${this.queryProj.bias !== undefined}${this.dropout > 0 ? `, dropout=${this.dropout}` : ''}`;
   }
 
   // float32 with the fused kernels on: one threaded block copy each way, instead of a transpose that the
@@ -108,7 +140,7 @@ export class MultiHeadAttention extends Module {
     const k = this.heads(this.keyProj.forward(keys));
     const v = this.heads(this.valueProj.forward(values));
     const scale = Math.sqrt(1 / q.shape[3]);
-    const out = scaledDotProductAttention(q, k, v, scale, this.resolveMask(mask, queries.shape[1], keys.shape[1]));
+    const out = scaledDotProductAttention(q, k, v, scale, this.resolveMask(mask, queries.shape[1], keys.shape[1]), this.training ? this.dropout : 0);
     return this.outProj.forward(this.merge(out));
   }
 
