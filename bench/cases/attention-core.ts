@@ -1,7 +1,8 @@
 // Child of bench/attention-core.ts: the attention core alone, forward and backward (grad of
 // sum(out·g) for q, k, v), compiled, over a padded batch. Variants: 'core' (mx.fused.attention, one
 // primitive each way), 'softmax' (what it replaced: MLX's batched matmuls around mx.fused.maskedSoftmax),
-// 'fast' (mx.fast.scaledDotProductAttention). Prints one JSON line: median wall and process CPU ms.
+// 'fast' (mx.fast.scaledDotProductAttention), 'dropout' (the core with attention-probability dropout 0.1).
+// Prints one JSON line: median wall and process CPU ms.
 // Args: variant batch heads seq headDim [steps]
 import { mx } from '../../src/index.js';
 
@@ -14,6 +15,7 @@ const attention: Record<string, (q: mx.Array, k: mx.Array, v: mx.Array, m: mx.Ar
   core: (q, k, v, m) => mx.fused.attention(q, k, v, scale, m),
   softmax: (q, k, v, m) => mx.matmul(mx.fused.maskedSoftmax(mx.matmul(mx.multiply(q, scale), mx.swapaxes(k, -1, -2)), m), v),
   fast: (q, k, v, m) => mx.fast.scaledDotProductAttention(q, k, v, { scale, mask: m }),
+  dropout: (q, k, v, m) => mx.fused.attention(q, k, v, scale, m, { dropout: 0.1, key: mx.random.key(5) }),
 };
 const fn = attention[variant];
 if (!fn) throw new Error(`attention-core: unknown variant ${variant}; choose from ${Object.keys(attention).join(', ')}`);

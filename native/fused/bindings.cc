@@ -14,6 +14,7 @@
 #include "heads.h"
 #include "layer_norm.h"
 #include "parallel_for.h"
+#include "small_gemm.h"
 #include "softmax.h"
 #include "bias.h"
 
@@ -88,6 +89,9 @@ void InitFused(Napi::Object exports) {
   });
   // Threads the fused kernels spread over (the calling stream thread included).
   MLXT_EXPORT(exports, "fusedKernelThreads", { return Napi::Number::New(info.Env(), ParallelThreads()); });
+  MLXT_EXPORT(exports, "fusedSmallGemmPath", {
+    return Napi::String::New(info.Env(), SmallGemmPathName(SmallGemmPathInUse()));
+  });
   // (x, bias, stream)
   MLXT_EXPORT(exports, "fusedBiasAdd", {
     return Wrap(info.Env(), FusedBiasAdd(Unwrap(info[0], "x"), Unwrap(info[1], "bias"), ToStream(info[2])));

@@ -1,11 +1,19 @@
 // Single-threaded matrix products small enough to stay in L1/L2 (an attention head's q·kᵀ, p·v and their
 // gradients), for callers that already split their work over the pool: no BLAS call per product, so no
-// BLAS thread hand-off and no oversubscription. AVX2/FMA where the CPU has it, portable loops elsewhere.
+// BLAS thread hand-off and no oversubscription. AVX-512 or AVX2/FMA where the CPU has it, portable loops
+// elsewhere.
 #pragma once
 
 #include <cstddef>
 
 namespace mlxt {
+
+enum class SmallGemmPath { kPortable, kAvx2, kAvx512 };
+
+// The path SmallGemm takes in this process (the CPU's widest, capped by MLX_TRAIN_SMALL_GEMM), and its name
+// as doctor prints it: "avx512", "avx2" or "portable".
+SmallGemmPath SmallGemmPathInUse();
+const char* SmallGemmPathName(SmallGemmPath path);
 
 // C[m×n] = alpha·A·B (+ C when accumulate). A is read at A[i·a_row + p·a_col] (so a transposed A costs
 // nothing); B is k×n with rows ldb apart, C m×n with rows ldc apart, both contiguous along n.

@@ -73,10 +73,10 @@ async function nativeChecks(): Promise<Check[]> {
     name: 'fused CPU kernels',
     level: 'ok',
     value: fusedOn
-      ? `on, over ${mx.fused.threads()} thread(s): ${mx.fused.kernels.map((k) => k.name).join(', ')}`
+      ? `on, over ${mx.fused.threads()} thread(s), attention matmuls ${mx.fused.smallGemmPath()}: ${mx.fused.kernels.map((k) => k.name).join(', ')}`
       : 'off (MLX_TRAIN_FUSED=0): the stock MLX op chains run',
     hint: fusedOn ? undefined : 'Unset MLX_TRAIN_FUSED to use the multi-threaded fused kernels again.',
-    details: { enabled: fusedOn, threads: mx.fused.threads(), kernels: fusedOn ? mx.fused.kernels : [] },
+    details: { enabled: fusedOn, threads: mx.fused.threads(), smallGemmPath: mx.fused.smallGemmPath(), kernels: fusedOn ? mx.fused.kernels : [] },
   });
 
   checks.push({

@@ -154,6 +154,15 @@ export const kernels: readonly { readonly name: string; readonly usedBy: string 
   { name: 'sumOfSquares', usedBy: 'optim.clipScale / clipGradNorm (the global gradient norm)' },
 ];
 
+/**
+ * The instruction set of the attention core's per-head matmuls in this process: 'avx512', 'avx2' or
+ * 'portable' (the CPU's widest; MLX_TRAIN_SMALL_GEMM=avx2 or =portable caps it). Every path adds the
+ * products in the same order; 'portable' rounds differently (no fused multiply-add).
+ */
+export function smallGemmPath(): 'avx512' | 'avx2' | 'portable' {
+  return native.fusedSmallGemmPath();
+}
+
 /** Threads the fused kernels spread one pass over, the MLX stream thread included. */
 export function threads(): number {
   return native.fusedKernelThreads();

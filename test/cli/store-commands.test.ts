@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mx } from '../../src/index.js';
 import { TrackingStore } from '../../src/tracking/index.js';
 import { cli } from './helpers.js';
 
@@ -140,7 +141,10 @@ describe('conventions', () => {
     const on = fusedCheck({ MLX_TRAIN_FUSED: undefined });
     expect(on.details.enabled).toBe(true);
     expect(on.details.kernels.map((k: { name: string }) => k.name)).toEqual(['gelu', 'geluApprox', 'attention', 'splitHeads', 'mergeHeads', 'layerNorm', 'dropout', 'embedding', 'biasAdd', 'optimizerUpdate', 'sumOfSquares']);
-    expect(on.value).toMatch(/^on, over \d+ thread\(s\): gelu, geluApprox, attention, splitHeads, mergeHeads, layerNorm, dropout, embedding, biasAdd, optimizerUpdate, sumOfSquares$/);
+    expect(on.value).toMatch(/^on, over \d+ thread\(s\), attention matmuls (avx512|avx2|portable): gelu, geluApprox, attention, splitHeads, mergeHeads, layerNorm, dropout, embedding, biasAdd, optimizerUpdate, sumOfSquares$/);
+    // The matmul path follows MLX_TRAIN_SMALL_GEMM's cap.
+    expect(fusedCheck({ MLX_TRAIN_SMALL_GEMM: 'portable' }).details.smallGemmPath).toBe('portable');
+    expect(on.details.smallGemmPath).toBe(mx.fused.smallGemmPath());
     const off = fusedCheck({ MLX_TRAIN_FUSED: '0' });
     expect(off.details).toMatchObject({ enabled: false, kernels: [] });
     expect(off.value).toMatch(/^off \(MLX_TRAIN_FUSED=0\)/);

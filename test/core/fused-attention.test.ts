@@ -5,6 +5,7 @@
  * op chain, the stock fallbacks, the switch, and flat memory over many steps.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -69,20 +70,32 @@ describe('fused attention core matches Python MLX', () => {
   });
 });
 
-describe('fused attention core, portable matmul loops', () => {
-  // The AVX2 micro-kernel runs everywhere above on x86; the loops that Arm (and any CPU without AVX2/FMA)
-  // runs are checked here in a child process whose environment forces them.
+describe('fused attention core, every matmul path', () => {
+  // The widest micro-kernel the CPU has (AVX-512 or AVX2) runs everywhere above on x86; the narrower ones,
+  // and the loops that Arm (and any CPU without AVX2/FMA) runs, are checked here in child processes whose
+  // environment caps the path.
   const run = (env: Record<string, string>) => {
     const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
     const r = spawnSync(process.execPath, ['--import', join(repo, 'scripts', 'register-ts.mjs'), join(repo, 'test', 'helpers', 'attention-core-child.ts')],
       { cwd: repo, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
     expect(r.status, r.stderr).toBe(0);
-    return JSON.parse(r.stdout.trim().split('\n').pop()!) as { out: number[]; grads: number[][] }[];
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as { path: string; results: { out: number[]; grads: number[][] }[] };
   };
+  const cpuHas = (flag: string) => process.platform === 'linux' && readFileSync('/proc/cpuinfo', 'utf8').split(/\s+/).includes(flag);
+
+  it('MLX_TRAIN_SMALL_GEMM=avx2 caps the AVX-512 micro-kernel, which gives the same bits (same products, same order)', () => {
+    const widest = run({});
+    const avx2 = run({ MLX_TRAIN_SMALL_GEMM: 'avx2' });
+    expect(widest.path).toBe(mx.fused.smallGemmPath());
+    if (cpuHas('avx512f')) expect(widest.path).toBe('avx512');
+    if (cpuHas('avx2') && cpuHas('fma')) expect(avx2.path).toBe('avx2');
+    expect(avx2.results).toEqual(widest.results);
+  });
 
   it('MLX_TRAIN_SMALL_GEMM=portable gives the fixture values, by a different summation than the micro-kernel', () => {
-    const portable = run({ MLX_TRAIN_SMALL_GEMM: 'portable' });
-    const simd = run({});
+    const { path, results: portable } = run({ MLX_TRAIN_SMALL_GEMM: 'portable' });
+    expect(path).toBe('portable');
+    const simd = run({}).results;
     let differs = false;
     fixture.cases.forEach((c, i) => {
       mx.tidy(() => {

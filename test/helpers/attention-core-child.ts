@@ -1,6 +1,6 @@
 // Child of test/core/fused-attention.test.ts: mx.fused.attention's value and q/k/v gradients for every
-// case of test/fixtures/attention-core.json, as one JSON line, in a process whose environment the test
-// chose (MLX_TRAIN_SMALL_GEMM=portable: the portable matmul loops instead of the AVX2 micro-kernel).
+// case of test/fixtures/attention-core.json, and the matmul path that ran, as one JSON line, in a process
+// whose environment the test chose (MLX_TRAIN_SMALL_GEMM=avx2 or =portable caps the micro-kernel).
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,4 +22,4 @@ const results = cases.map((c) => mx.tidy(() => {
   const [outs, grads] = mx.vjp(fn, [q, k, v], [arr(c.cotangent)]);
   return { out: flat(outs[0]), grads: grads.map(flat) };
 }));
-console.log(JSON.stringify(results));
+console.log(JSON.stringify({ path: mx.fused.smallGemmPath(), results }));
