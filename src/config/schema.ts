@@ -15,7 +15,7 @@ export const ModelSchema = z
     size: z.enum(['tiny', 'mini', 'small', 'base']).default('mini').describe('Size preset when training from scratch: tiny 2x128, mini 4x256, small 4x512, base 12x768 (layers x hidden).'),
     pretrained: z.string().min(1).nullable().default(null).describe('A Hugging Face checkpoint folder (config.json + model.safetensors + tokenizer); overrides architecture/size.'),
     pooling: z.enum(['cls', 'mean']).default('cls').describe('How the classification head pools token states.'),
-    dropout: z.number().min(0).max(0.9).nullable().default(null).describe("Dropout probability in the encoder (BERT: embeddings, each layer's outputs and the head; ModernBERT: embeddings and MLP). null: 0.1 from scratch, the checkpoint's own values with model.pretrained."),
+    dropout: z.number().min(0).max(0.9).nullable().default(null).describe("Dropout probability in the encoder (BERT: embeddings, attention probabilities, each layer's outputs and the head; ModernBERT: embeddings and MLP). null: 0.1 from scratch, the checkpoint's own values with model.pretrained."),
     maxLength: positiveInt().max(8192).default(128).describe('Maximum tokens per example; longer texts are truncated.'),
     gradientCheckpointing: z.boolean().default(false).describe('Recompute each encoder layer in the backward pass instead of keeping its activations: less memory for roughly one more forward pass per step.'),
     task: z.enum(['auto', 'classification', 'multilabel', 'regression', 'ordinal']).default('auto').describe('What the head predicts; auto infers it from the labels (rule in src/data/targets.ts; `mlx-train config` prints the task and why).'),
