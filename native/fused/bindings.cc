@@ -13,6 +13,7 @@
 #include "gelu.h"
 #include "heads.h"
 #include "layer_norm.h"
+#include "linear.h"
 #include "parallel_for.h"
 #include "small_gemm.h"
 #include "softmax.h"
@@ -61,6 +62,10 @@ void InitFused(Napi::Object exports) {
   MLXT_EXPORT(exports, "fusedLayerNorm", {
     return Wrap(info.Env(), FusedLayerNorm(Unwrap(info[0], "x"), OptArray(info[1], "weight"), OptArray(info[2], "bias"),
                                            static_cast<float>(ToDouble(info[3], "eps")), ToStream(info[4])));
+  });
+  // (x, weight, stream)
+  MLXT_EXPORT(exports, "fusedLinear", {
+    return Wrap(info.Env(), FusedLinear(Unwrap(info[0], "x"), Unwrap(info[1], "weight"), ToStream(info[2])));
   });
   // (x, keep, scale, key | null, stream)
   MLXT_EXPORT(exports, "fusedDropout", {

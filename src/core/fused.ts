@@ -133,6 +133,16 @@ export function biasAdd(x: MxArray, bias: MxArray, opts: { stream?: StreamArg } 
   return wrap(native.fusedBiasAdd(floatingInput(x, 'biasAdd'), b, opts.stream));
 }
 
+/**
+ * x·Wᵀ for x [..., in] and a weight W [out, in] (Linear without its bias): for float32 on the CPU its
+ * gradient computes dW = dYᵀ·x as one GEMM in W's own row layout, where the stock matmul(x, transpose(W))
+ * gives a transposed view that every consumer (the fused optimizer update) copies first.
+ */
+export function linear(x: MxArray, weight: MxArray, opts: { stream?: StreamArg } = {}): MxArray {
+  optionKeysOf(opts, 'fused.linear', ['stream']);
+  return wrap(native.fusedLinear(arrayOf(x, 'fused.linear', 'x'), arrayOf(weight, 'fused.linear', 'weight'), opts.stream));
+}
+
 /** The sum of g over every axis but the last (the bias gradient), as a threaded blocked reduction. */
 export function biasGrad(g: MxArray, opts: { stream?: StreamArg } = {}): MxArray {
   optionKeysOf(opts, 'fused.biasGrad', ['stream']);
@@ -149,6 +159,7 @@ export const kernels: readonly { readonly name: string; readonly usedBy: string 
   { name: 'layerNorm', usedBy: 'nn.LayerNorm (affine)' },
   { name: 'dropout', usedBy: 'nn.Dropout' },
   { name: 'embedding', usedBy: 'nn.Embedding (lookup and its gradient)' },
+  { name: 'linear', usedBy: 'nn.Linear (x·Wᵀ, its weight gradient computed in the weight\'s own layout)' },
   { name: 'biasAdd', usedBy: 'nn.Linear with a bias (the bias add and its gradient\'s column sum; BERT, MiniLM)' },
   { name: 'optimizerUpdate', usedBy: 'optim AdamW, Adam, SGD, Lion (the whole tree in one pass; core/fused-optim.ts)' },
   { name: 'sumOfSquares', usedBy: 'optim.clipScale / clipGradNorm (the global gradient norm)' },

@@ -14,6 +14,7 @@ export interface FusedBinding {
   /** Test aid: the primitives in the graph that computes x (empty once evaluated). */
   fusedGraphPrimitives(x: Handle): string[];
   fusedKernelThreads(): number;
+  fusedLinear(x: Handle, weight: Handle, s?: StreamArg): Handle;
   fusedSmallGemmPath(): 'avx512' | 'avx2' | 'portable';
   fusedBiasAdd(x: Handle, bias: Handle, s?: StreamArg): Handle;
   fusedBiasGrad(g: Handle, s?: StreamArg): Handle;

@@ -1,8 +1,8 @@
 /** Linear (y = x·Wᵀ + b) and Identity, as mlx.nn.Linear: weight [out, in] and bias drawn from U(-1/√in, 1/√in). */
 import type { MxArray } from '../../core/array.js';
-import { addmm, matmul } from '../../core/ops.js';
+import { add, addmm, matmul } from '../../core/ops.js';
 import { transpose } from '../../core/shape.js';
-import { biasAdd } from '../../core/fused.js';
+import { biasAdd, linear as fusedLinear } from '../../core/fused.js';
 import { fusedKernelsEnabled } from '../../core/fused-kernels.js';
 import * as random from '../../core/random.js';
 import { Module } from '../module.js';
@@ -42,10 +42,15 @@ export class Linear extends Module {
 
   override forward(x: MxArray): MxArray {
     checkLastDim(this, x, this.inputDims);
+    // float32 with the fused kernels on: the matmul with its weight gradient in the weight's own rows, then
+    // the bias added in place over all cores (and its gradient summed the same way), where addmm copies the
+    // bias into the output on one thread.
+    if (x.dtype === 'float32' && this.weight.dtype === 'float32' && fusedKernelsEnabled()) {
+      const y = fusedLinear(x, this.weight);
+      if (!this.bias) return y;
+      return this.bias.dtype === 'float32' ? biasAdd(y, this.bias) : add(y, this.bias);
+    }
     const wt = transpose(this.weight);
-    // float32 with the fused kernels on: the matmul, then the bias added in place over all cores (and its
-    // gradient summed the same way), where addmm copies the bias into the output on one thread.
-    if (this.bias && x.dtype === 'float32' && this.bias.dtype === 'float32' && fusedKernelsEnabled()) return biasAdd(matmul(x, wt), this.bias);
     return this.bias ? addmm(this.bias, x, wt) : matmul(x, wt);
   }
 }
