@@ -117,6 +117,13 @@ describe('model.dropout reaches the model, new or loaded from a checkpoint', () 
     }
   });
 
+  it('and the attention-probability dropout of each layer the same way (config.json’s attention_probs_dropout_prob with null)', () => {
+    const attention = (m: nn.Module) => [...m.namedModules()].filter(([, x]) => x instanceof nn.MultiHeadAttention).map(([, x]) => (x as nn.MultiHeadAttention).dropout);
+    expect(attention(build(bertDir, null))).toEqual([0.1, 0.1]);
+    expect(attention(build(bertDir, 0))).toEqual([0, 0]);
+    expect(attention(build(bertDir, 0.3))).toEqual([0.3, 0.3]);
+  });
+
   it('with model.dropout 0 a loaded BERT in training mode computes what it does in eval mode', () => {
     const ids = mx.array([[2, 5, 9, 11, 3, 0]], 'int32');
     const run = (m: nn.Module, training: boolean) => {
