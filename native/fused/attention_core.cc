@@ -3,8 +3,8 @@
 // dq = scale·dS·k, dk = scale·dSᵀ·q. A boolean mask selects (as mx.fast does: a masked score's gradient
 // is 0, so a row with every key masked gets no gradient); a float mask adds (its gradient is dS).
 // Probability dropout takes a scaled keep mask D (0 or 1/keep, drawn by DropoutMask): the forward
-// multiplies by V the probabilities times D and keeps the undropped ones; the backward uses P·D for dv
-// and scales the probabilities' gradient by D before the softmax's.
+// multiplies P·D by v and keeps P itself for the backward, which uses P·D for dv and scales the
+// probabilities' gradient by D before the softmax's.
 #include "attention_core.h"
 
 #include <limits>
