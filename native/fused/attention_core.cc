@@ -129,9 +129,12 @@ std::pair<std::vector<mx::array>, std::vector<int>> StockVmap(Stock f, const std
 
 // ---- Kernels -------------------------------------------------------------------------------------------
 
-// Row i of head bh of D (row-major [B, H, Tq, Tk]) times the probabilities' row, into `used`.
-MLXT_INLINE void DropRow(const float* p, const float* d, float* used, std::size_t n) {
+// A head's probabilities as v meets them: p itself without dropout (d null), else p·d elementwise over the
+// head's n scores, written to `used`.
+MLXT_INLINE const float* Dropped(const float* p, const float* d, std::vector<float>& used, std::size_t n) {
+  if (d == nullptr) return p;
   for (std::size_t j = 0; j < n; ++j) used[j] = p[j] * d[j];
+  return used.data();
 }
 
 struct ForwardArgs {
@@ -163,11 +166,7 @@ void ForwardHeads(std::size_t begin, std::size_t end, void* ctx) {
       const float* m = a.has_mask ? a.mask.Row(b, h, i, n.tk, gathered) : nullptr;
       SoftmaxRow(p + i * n.tk, m, p + i * n.tk, n.tk);
     }
-    const float* pv = p;
-    if (a.d != nullptr) {
-      DropRow(p, a.d + bh * n.tq * n.tk, used.data(), n.tq * n.tk);
-      pv = used.data();
-    }
+    const float* pv = Dropped(p, a.d == nullptr ? nullptr : a.d + bh * n.tq * n.tk, used, n.tq * n.tk);
     SmallGemm(n.tq, n.dv, n.tk, 1.0f, pv, n.tk, 1, v, n.dv, a.out + bh * n.tq * n.dv, n.dv, false);
   }
 }
@@ -198,15 +197,10 @@ void BackwardHeads(std::size_t begin, std::size_t end, void* ctx) {
     const float* p = a.p + bh * n.tq * n.tk;
     const float* g = a.g + bh * n.tq * n.dv;
     const float* d = a.d == nullptr ? nullptr : a.d + bh * n.tq * n.tk;
-    const float* pv = p;
-    if (d != nullptr) {
-      DropRow(p, d, used.data(), n.tq * n.tk);
-      pv = used.data();
-    }
-    SmallGemm(n.tk, n.dv, n.tq, 1.0f, pv, 1, n.tk, g, n.dv, a.dv + bh * n.tk * n.dv, n.dv, false);
+    SmallGemm(n.tk, n.dv, n.tq, 1.0f, Dropped(p, d, used, n.tq * n.tk), 1, n.tk, g, n.dv, a.dv + bh * n.tk * n.dv, n.dv, false);
     Transpose(v, n.tk, n.dv, vt.data());
     SmallGemm(n.tq, n.tk, n.dv, 1.0f, g, n.dv, 1, vt.data(), n.tk, ds.data(), n.tk, false);
-    if (d != nullptr) DropRow(ds.data(), d, ds.data(), n.tq * n.tk);
+    Dropped(ds.data(), d, ds, n.tq * n.tk);  // the probabilities' gradient, scaled by D in place
     for (std::size_t i = 0; i < n.tq; ++i) {
       float* row = ds.data() + i * n.tk;
       SoftmaxGradRow(p + i * n.tk, row, row, n.tk);

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -87,11 +86,11 @@ __attribute__((target("avx2,fma"))) inline __m256i TailMask8(std::size_t w) {
 // The widest path this CPU runs; MLX_TRAIN_SMALL_GEMM=avx2 or =portable caps it (tests run every path
 // against the same fixtures; a cap also rules a micro-kernel out when a result looks wrong).
 SmallGemmPath Detect() {
-  const char* forced = std::getenv("MLX_TRAIN_SMALL_GEMM");
-  std::string cap = forced == nullptr ? "" : forced;
-  if (cap == "portable") return SmallGemmPath::kPortable;
+  const char* cap = std::getenv("MLX_TRAIN_SMALL_GEMM");
+  auto capped = [cap](const char* path) { return cap != nullptr && std::strcmp(cap, path) == 0; };
+  if (capped("portable")) return SmallGemmPath::kPortable;
 #ifdef MLXT_HAVE_AVX2_PATH
-  if (cap != "avx2" && __builtin_cpu_supports("avx512f")) return SmallGemmPath::kAvx512;
+  if (!capped("avx2") && __builtin_cpu_supports("avx512f")) return SmallGemmPath::kAvx512;
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return SmallGemmPath::kAvx2;
 #endif
   return SmallGemmPath::kPortable;

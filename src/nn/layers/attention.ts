@@ -16,7 +16,7 @@ import { fusedKernelsEnabled } from '../../core/fused-kernels.js';
 import { formatShape } from '../../core/op-args.js';
 import { describeValue, ShapeError } from '../../errors.js';
 import { Module } from '../module.js';
-import { checkArray, checkLastDim, checkOptions, positiveInt } from './checks.js';
+import { checkArray, checkLastDim, checkOptions, positiveInt, probability } from './checks.js';
 import { Linear } from './linear.js';
 
 /**
@@ -30,10 +30,7 @@ import { Linear } from './linear.js';
  * draw on both paths). Callers pass it in training mode only.
  */
 export function scaledDotProductAttention(q: MxArray, k: MxArray, v: MxArray, scale: number, mask: MxArray | 'causal' | null = null, dropout = 0): MxArray {
-  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
-    throw new RangeError(`scaledDotProductAttention: the dropout probability must be in [0, 1) but received ${describeValue(dropout)}`);
-  }
-  if (dropout > 0) {
+  if (probability('scaledDotProductAttention', 'the dropout probability', dropout) > 0) {
     const m = mask === 'causal' ? MultiHeadAttention.createCausalMask(q.shape[q.ndim - 2], k.shape[k.ndim - 2]) : mask;
     if (q.dtype === 'float32' && fusedKernelsEnabled()) return fusedAttention(q, k, v, scale, m, { dropout });
     return droppedAttention(q, k, v, scale, m, dropout);
@@ -99,9 +96,7 @@ export class MultiHeadAttention extends Module {
     const valueDims = options.valueDims ?? dims;
     const valueOutputDims = options.valueOutputDims ?? dims;
     const bias = options.bias ?? false;
-    const dropout = options.dropout ?? 0;
-    if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) throw new RangeError(`MultiHeadAttention: dropout must be in [0, 1) but received ${describeValue(dropout)}`);
-    this.dropout = dropout;
+    this.dropout = probability('MultiHeadAttention', 'dropout', options.dropout ?? 0);
     this.queryProj = new Linear(queryInputDims, dims, { bias });
     this.keyProj = new Linear(keyInputDims, dims, { bias });
     this.valueProj = new Linear(valueInputDims, valueDims, { bias });

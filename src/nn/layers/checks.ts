@@ -23,6 +23,12 @@ export function positiveInt(owner: string, name: string, v: unknown): number {
   return v;
 }
 
+/** A probability in [0, 1) (a dropout rate), or a RangeError naming it. */
+export function probability(owner: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new RangeError(`${owner}: ${name} must be in [0, 1) but received ${describeValue(v)}`);
+  return v;
+}
+
 export function checkOptions(owner: string, opts: object, allowed: string[]): void {
   if (opts === null || typeof opts !== 'object') throw new TypeError(`${owner}: expected an options object but received ${describeValue(opts)}`);
   for (const k of Object.keys(opts)) {
