@@ -7,12 +7,14 @@
 // probabilities' gradient by D before the softmax's.
 #include "attention_core.h"
 
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <vector>
 
 #include "common.h"
 #include "dropout.h"
+#include "mlx/backend/common/utils.h"
 #include "mlx/backend/cpu/encoder.h"
 #include "mlx/primitives.h"
 #include "parallel_for.h"
@@ -137,68 +139,124 @@ MLXT_INLINE const float* Dropped(const float* p, const float* d, std::vector<flo
   return used.data();
 }
 
+// A [B, H, T, D] operand as the kernels read or write it: head (b, h)'s row t at data + b·sb + h·sh + t·st,
+// D floats contiguous. Heads split off a projection's [B, T, H·D] rows (a reshape + transpose, no copy)
+// are read where they lie; only an operand with a strided last axis is copied to row-major scratch.
+template <class T>
+struct HeadsOf {
+  T* data = nullptr;
+  int64_t sb = 0, sh = 0, st = 0;
+
+  T* Head(std::size_t b, std::size_t h) const {
+    return data + static_cast<int64_t>(b) * sb + static_cast<int64_t>(h) * sh;
+  }
+};
+
+// Head (b, h) of x as `rows` contiguous rows of `cols`: in place when they are, else packed into `buf`.
+// Rows H·D floats apart all start in the same few cache sets (a multiple of 1 KB apart), so a matmul
+// operand read once per block of the other would keep evicting itself; one pass packs it into L1/L2.
+template <class T>
+const float* Packed(const HeadsOf<T>& x, std::size_t b, std::size_t h, std::size_t rows, std::size_t cols,
+                    std::vector<float>& buf) {
+  const float* src = x.Head(b, h);
+  if (x.st == static_cast<int64_t>(cols)) return src;
+  buf.resize(rows * cols);
+  for (std::size_t r = 0; r < rows; ++r) std::memcpy(buf.data() + r * cols, src + static_cast<int64_t>(r) * x.st, cols * sizeof(float));
+  return buf.data();
+}
+using HeadsIn = HeadsOf<const float>;
+using HeadsOut = HeadsOf<float>;
+
+HeadsIn ReadHeads(const FloatInput& in, std::vector<float>& scratch) {
+  if (in.shape[3] == 1 || in.strides[3] == 1) return {in.data, in.strides[0], in.strides[1], in.strides[2]};
+  const int64_t d = in.shape[3], t = in.shape[2];
+  return {in.Rows(scratch), in.shape[1] * t * d, t * d, d};
+}
+
+// True when a [B, H, T, D] array is laid out as [B, T, H, D] rows: heads split off a projection.
+bool TokenMajor(const mx::array& a) {
+  const auto& s = a.strides();
+  const int64_t h = a.shape(1), t = a.shape(2), d = a.shape(3);
+  return s[3] == 1 && s[1] == d && s[2] == h * d && (a.shape(0) == 1 || s[0] == t * h * d);
+}
+
+// Allocates a [B, H, T, D] output, token-major when `token_major` (so that merging heads back into
+// [B, T, H·D] features, or a projection's gradient, is a view and not a copy), else row-major.
+HeadsOut AllocateHeads(mx::array& out, bool token_major) {
+  const int64_t h = out.shape(1), t = out.shape(2), d = out.shape(3);
+  if (!token_major) {
+    out.set_data(mx::allocator::malloc(out.nbytes()));
+    return {out.data<float>(), h * t * d, t * d, d};
+  }
+  mx::Strides strides{t * h * d, d, h * d, 1};
+  auto [size, row, col] = mx::check_contiguity(out.shape(), strides);
+  mx::array::Flags flags;
+  flags.contiguous = true;
+  flags.row_contiguous = row;
+  flags.col_contiguous = col;
+  out.set_data(mx::allocator::malloc(out.nbytes()), size, strides, flags);
+  return {out.data<float>(), strides[0], strides[1], strides[2]};
+}
+
 struct ForwardArgs {
   FloatInput q_in, k_in, v_in;
   std::optional<FloatInput> d_in;
-  const float *q, *k, *v, *d;  // row-major, set in the task (d null without dropout)
+  HeadsIn q, k, v;   // set in the task
+  const float* d;    // row-major, set in the task (null without dropout)
   MaskView mask;
   bool has_mask;
   float scale;
   Dims n;
-  float *out, *probs;
+  HeadsOut out;
+  float* probs;
 };
 
 void ForwardHeads(std::size_t begin, std::size_t end, void* ctx) {
   const auto& a = *static_cast<ForwardArgs*>(ctx);
   const auto& n = a.n;
-  thread_local std::vector<float> kt, gathered, used;
+  thread_local std::vector<float> kt, gathered, used, vb;
   kt.resize(n.d * n.tk);
   if (a.d != nullptr) used.resize(n.tq * n.tk);
   for (std::size_t bh = begin; bh < end; ++bh) {
     std::size_t b = bh / n.h, h = bh % n.h;
-    const float* q = a.q + bh * n.tq * n.d;
-    const float* k = a.k + bh * n.tk * n.d;
-    const float* v = a.v + bh * n.tk * n.dv;
     float* p = a.probs + bh * n.tq * n.tk;
-    Transpose(k, n.tk, n.d, kt.data());
-    SmallGemm(n.tq, n.tk, n.d, a.scale, q, n.d, 1, kt.data(), n.tk, p, n.tk, false);
+    Transpose(a.k.Head(b, h), n.tk, n.d, a.k.st, kt.data());
+    SmallGemm(n.tq, n.tk, n.d, a.scale, a.q.Head(b, h), a.q.st, 1, kt.data(), n.tk, p, n.tk, false);
     for (std::size_t i = 0; i < n.tq; ++i) {
       const float* m = a.has_mask ? a.mask.Row(b, h, i, n.tk, gathered) : nullptr;
       SoftmaxRow(p + i * n.tk, m, p + i * n.tk, n.tk);
     }
     const float* pv = Dropped(p, a.d == nullptr ? nullptr : a.d + bh * n.tq * n.tk, used, n.tq * n.tk);
-    SmallGemm(n.tq, n.dv, n.tk, 1.0f, pv, n.tk, 1, v, n.dv, a.out + bh * n.tq * n.dv, n.dv, false);
+    SmallGemm(n.tq, n.dv, n.tk, 1.0f, pv, n.tk, 1, Packed(a.v, b, h, n.tk, n.dv, vb), n.dv, a.out.Head(b, h), a.out.st, false);
   }
 }
 
 struct BackwardArgs {
   FloatInput q_in, k_in, v_in, p_in, g_in;
   std::optional<FloatInput> d_in;
-  const float *q, *k, *v, *p, *g, *d;  // row-major, set in the task (d null without dropout)
+  HeadsIn q, k, v, g;     // set in the task
+  const float *p, *d;     // row-major, set in the task (d null without dropout)
   MaskView mask;
   bool has_mask, select;
   float scale;
   Dims n;
-  float *dq, *dk, *dv;
+  HeadsOut dq, dk, dv;
 };
 
 void BackwardHeads(std::size_t begin, std::size_t end, void* ctx) {
   const auto& a = *static_cast<BackwardArgs*>(ctx);
   const auto& n = a.n;
-  thread_local std::vector<float> vt, ds, gathered, used;
+  thread_local std::vector<float> vt, ds, gathered, used, gb, kb, qb;
   vt.resize(n.dv * n.tk);
   ds.resize(n.tq * n.tk);
   if (a.d != nullptr) used.resize(n.tq * n.tk);
   for (std::size_t bh = begin; bh < end; ++bh) {
     std::size_t b = bh / n.h, h = bh % n.h;
-    const float* q = a.q + bh * n.tq * n.d;
-    const float* k = a.k + bh * n.tk * n.d;
-    const float* v = a.v + bh * n.tk * n.dv;
     const float* p = a.p + bh * n.tq * n.tk;
-    const float* g = a.g + bh * n.tq * n.dv;
+    const float* g = Packed(a.g, b, h, n.tq, n.dv, gb);
     const float* d = a.d == nullptr ? nullptr : a.d + bh * n.tq * n.tk;
-    SmallGemm(n.tk, n.dv, n.tq, 1.0f, Dropped(p, d, used, n.tq * n.tk), 1, n.tk, g, n.dv, a.dv + bh * n.tk * n.dv, n.dv, false);
-    Transpose(v, n.tk, n.dv, vt.data());
+    SmallGemm(n.tk, n.dv, n.tq, 1.0f, Dropped(p, d, used, n.tq * n.tk), 1, n.tk, g, n.dv, a.dv.Head(b, h), a.dv.st, false);
+    Transpose(a.v.Head(b, h), n.tk, n.dv, a.v.st, vt.data());
     SmallGemm(n.tq, n.tk, n.dv, 1.0f, g, n.dv, 1, vt.data(), n.tk, ds.data(), n.tk, false);
     Dropped(ds.data(), d, ds, n.tq * n.tk);  // the probabilities' gradient, scaled by D in place
     for (std::size_t i = 0; i < n.tq; ++i) {
@@ -209,8 +267,8 @@ void BackwardHeads(std::size_t begin, std::size_t end, void* ctx) {
         for (std::size_t j = 0; j < n.tk; ++j) row[j] = m[j] == kLowest ? 0.0f : row[j];
       }
     }
-    SmallGemm(n.tq, n.d, n.tk, a.scale, ds.data(), n.tk, 1, k, n.d, a.dq + bh * n.tq * n.d, n.d, false);
-    SmallGemm(n.tk, n.d, n.tq, a.scale, ds.data(), 1, n.tk, q, n.d, a.dk + bh * n.tk * n.d, n.d, false);
+    SmallGemm(n.tq, n.d, n.tk, a.scale, ds.data(), n.tk, 1, Packed(a.k, b, h, n.tk, n.d, kb), n.d, a.dq.Head(b, h), a.dq.st, false);
+    SmallGemm(n.tk, n.d, n.tq, a.scale, ds.data(), 1, n.tk, Packed(a.q, b, h, n.tq, n.d, qb), n.d, a.dk.Head(b, h), a.dk.st, false);
   }
 }
 
@@ -238,29 +296,29 @@ class AttentionGradPrimitive : public AttentionPrimitiveBase {
  public:
   using AttentionPrimitiveBase::AttentionPrimitiveBase;
 
-  // inputs: q, k, v, probabilities, dout[, mask][, D]; outputs: dq, dk, dv
+  // inputs: q, k, v, probabilities, dout[, mask][, D]; outputs: dq, dk, dv, each laid out as its operand
+  // (token-major for heads split off projections, so their gradients flow back into them as views).
   void eval_cpu(const std::vector<mx::array>& inputs, std::vector<mx::array>& outputs) override {
     for (std::size_t i = 0; i < 5; ++i) CheckFloat(inputs[i]);
     auto& encoder = mx::cpu::get_command_encoder(stream());
     for (const auto& in : inputs) encoder.set_input_array(in);
-    for (auto& out : outputs) {
-      out.set_data(mx::allocator::malloc(out.nbytes()));
-      encoder.set_output_array(out);
-    }
     BackwardArgs args{FloatInput::Of(inputs[0]), FloatInput::Of(inputs[1]), FloatInput::Of(inputs[2]),
                       FloatInput::Of(inputs[3]), FloatInput::Of(inputs[4]), std::nullopt,
-                      nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
-                      {}, o_.has_mask, o_.select, o_.scale, DimsOf(inputs[0], inputs[2], inputs[1]),
-                      outputs[0].data<float>(), outputs[1].data<float>(), outputs[2].data<float>()};
+                      {}, {}, {}, {}, nullptr, nullptr,
+                      {}, o_.has_mask, o_.select, o_.scale, DimsOf(inputs[0], inputs[2], inputs[1]), {}, {}, {}};
+    args.dq = AllocateHeads(outputs[0], TokenMajor(inputs[0]));
+    args.dk = AllocateHeads(outputs[1], TokenMajor(inputs[1]));
+    args.dv = AllocateHeads(outputs[2], TokenMajor(inputs[2]));
+    for (auto& out : outputs) encoder.set_output_array(out);
     if (o_.has_mask) args.mask = MaskView::Of(inputs[o_.MaskAt() + 2]);
     if (o_.has_drop) args.d_in = FloatInput::Of(inputs[o_.DropAt() + 2]);
     encoder.dispatch([args = std::move(args)]() mutable {
       std::vector<float> s0, s1, s2, s3, s4, s5;
-      args.q = args.q_in.Rows(s0);
-      args.k = args.k_in.Rows(s1);
-      args.v = args.v_in.Rows(s2);
+      args.q = ReadHeads(args.q_in, s0);
+      args.k = ReadHeads(args.k_in, s1);
+      args.v = ReadHeads(args.v_in, s2);
       args.p = args.p_in.Rows(s3);
-      args.g = args.g_in.Rows(s4);
+      args.g = ReadHeads(args.g_in, s4);
       if (args.d_in) args.d = args.d_in->Rows(s5);
       ParallelFor(args.n.b * args.n.h, 1, BackwardHeads, &args);
     });
@@ -299,24 +357,25 @@ class AttentionPrimitive : public AttentionPrimitiveBase {
   using AttentionPrimitiveBase::AttentionPrimitiveBase;
 
   // inputs: q, k, v[, mask as float32 broadcast to [B, H, Tq, Tk]][, D: float32 [B, H, Tq, Tk]];
-  // outputs: out, probabilities (before dropout)
+  // outputs: out (laid out as q: token-major for heads split off a projection), probabilities (before
+  // dropout, row-major)
   void eval_cpu(const std::vector<mx::array>& inputs, std::vector<mx::array>& outputs) override {
     auto& encoder = mx::cpu::get_command_encoder(stream());
     for (const auto& in : inputs) encoder.set_input_array(in);
-    for (auto& out : outputs) {
-      out.set_data(mx::allocator::malloc(out.nbytes()));
-      encoder.set_output_array(out);
-    }
     ForwardArgs args{FloatInput::Of(inputs[0]), FloatInput::Of(inputs[1]), FloatInput::Of(inputs[2]), std::nullopt,
-                     nullptr, nullptr, nullptr, nullptr, {}, o_.has_mask, o_.scale,
-                     DimsOf(inputs[0], inputs[2], inputs[1]), outputs[0].data<float>(), outputs[1].data<float>()};
+                     {}, {}, {}, nullptr, {}, o_.has_mask, o_.scale,
+                     DimsOf(inputs[0], inputs[2], inputs[1]), {}, nullptr};
+    args.out = AllocateHeads(outputs[0], TokenMajor(inputs[0]));
+    outputs[1].set_data(mx::allocator::malloc(outputs[1].nbytes()));
+    args.probs = outputs[1].data<float>();
+    for (auto& out : outputs) encoder.set_output_array(out);
     if (o_.has_mask) args.mask = MaskView::Of(inputs[o_.MaskAt()]);
     if (o_.has_drop) args.d_in = FloatInput::Of(inputs[o_.DropAt()]);
     encoder.dispatch([args = std::move(args)]() mutable {
       std::vector<float> s0, s1, s2, s3;
-      args.q = args.q_in.Rows(s0);
-      args.k = args.k_in.Rows(s1);
-      args.v = args.v_in.Rows(s2);
+      args.q = ReadHeads(args.q_in, s0);
+      args.k = ReadHeads(args.k_in, s1);
+      args.v = ReadHeads(args.v_in, s2);
       if (args.d_in) args.d = args.d_in->Rows(s3);
       ParallelFor(args.n.b * args.n.h, 1, ForwardHeads, &args);
     });

@@ -1,7 +1,9 @@
 // The attention core softmax(q·kᵀ·scale + mask)·v as one MLX primitive each way: the forward keeps the
 // probabilities for the backward, which returns dq, dk and dv together. eval_cpu splits the (batch, head)
 // pairs over the pool; each task does its head's small matmuls single-threaded (small_gemm.h) on data that
-// stays in cache, instead of B·H BLAS calls issued one by one from MLX's stream thread.
+// stays in cache, instead of B·H BLAS calls issued one by one from MLX's stream thread. q, k, v may be
+// heads split off [B, T, H·D] projections as views (reshape + transpose): they are read in place, and the
+// output and gradients come back in that token-major layout, so no step copies heads in or out.
 #pragma once
 
 #include <optional>

@@ -11,7 +11,6 @@
 #include "dropout.h"
 #include "embedding.h"
 #include "gelu.h"
-#include "heads.h"
 #include "layer_norm.h"
 #include "linear.h"
 #include "parallel_for.h"
@@ -50,18 +49,11 @@ void InitFused(Napi::Object exports) {
                                           static_cast<float>(ToDouble(info[5], "keep")), OptArray(info[6], "key"),
                                           ToStream(info[7])));
   });
-  // (x, heads, stream)
-  MLXT_EXPORT(exports, "fusedSplitHeads", {
-    return Wrap(info.Env(), FusedSplitHeads(Unwrap(info[0], "x"), static_cast<int>(ToDouble(info[1], "heads")), ToStream(info[2])));
-  });
-  // (x, stream)
-  MLXT_EXPORT(exports, "fusedMergeHeads", {
-    return Wrap(info.Env(), FusedMergeHeads(Unwrap(info[0], "x"), ToStream(info[1])));
-  });
-  // (x, weight | null, bias | null, eps, stream)
+  // (x, weight | null, bias | null, eps, residual | null, stream)
   MLXT_EXPORT(exports, "fusedLayerNorm", {
     return Wrap(info.Env(), FusedLayerNorm(Unwrap(info[0], "x"), OptArray(info[1], "weight"), OptArray(info[2], "bias"),
-                                           static_cast<float>(ToDouble(info[3], "eps")), ToStream(info[4])));
+                                           static_cast<float>(ToDouble(info[3], "eps")), OptArray(info[4], "residual"),
+                                           ToStream(info[5])));
   });
   // (x, weight, stream)
   MLXT_EXPORT(exports, "fusedLinear", {
@@ -91,6 +83,15 @@ void InitFused(Napi::Object exports) {
       for (const auto& in : a.inputs()) stack.push_back(in);
     }
     return names;
+  });
+  // (x) → an evaluated array's element strides: lets tests see that a kernel wrote the layout meant (the
+  // attention core's token-major heads, which make merging heads back a view).
+  MLXT_EXPORT(exports, "fusedStrides", {
+    auto a = Unwrap(info[0], "x");
+    a.eval();
+    auto out = Napi::Array::New(info.Env());
+    for (auto st : a.strides()) out.Set(out.Length(), Napi::Number::New(info.Env(), static_cast<double>(st)));
+    return out;
   });
   // Threads the fused kernels spread over (the calling stream thread included).
   MLXT_EXPORT(exports, "fusedKernelThreads", { return Napi::Number::New(info.Env(), ParallelThreads()); });

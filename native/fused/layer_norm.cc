@@ -95,9 +95,17 @@ MLXT_SIMD_CLONES void BackwardRow(const float* __restrict x, const float* __rest
 
 #pragma GCC pop_options
 
+// Row-major x + r into s (n floats): the residual sum a post-norm layer normalises, made one row at a time
+// so that it never leaves L1 (where the stock add writes, and LayerNorm reads back, a whole activation).
+// s may be x's or r's own row (a donated buffer): each element is read before it is written.
+MLXT_SIMD_CLONES void AddRow(const float* x, const float* r, float* s, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) s[i] = x[i] + r[i];
+}
+
 struct ForwardArgs {
   FloatInput input;
-  const float *x, *w, *b;  // x: row-major, set in the task
+  std::optional<FloatInput> residual_input;
+  const float *x, *r, *w, *b;  // x, r: row-major, set in the task (r null without a residual)
   float* y;
   std::size_t n;
   float eps;
@@ -105,12 +113,21 @@ struct ForwardArgs {
 
 void ForwardRows(std::size_t begin, std::size_t end, void* ctx) {
   auto& a = *static_cast<ForwardArgs*>(ctx);
-  for (std::size_t r = begin; r < end; ++r) ForwardRow(a.x + r * a.n, a.w, a.b, a.y + r * a.n, a.n, a.eps);
+  for (std::size_t row = begin; row < end; ++row) {
+    const float* x = a.x + row * a.n;
+    float* y = a.y + row * a.n;
+    if (a.r != nullptr) {  // y holds x + r, then is normalised in place
+      AddRow(x, a.r + row * a.n, y, a.n);
+      x = y;
+    }
+    ForwardRow(x, a.w, a.b, y, a.n, a.eps);
+  }
 }
 
 struct BackwardArgs {
   FloatInput x_input, g_input;
-  const float *x, *w, *g;  // x, g: row-major, set in the task
+  std::optional<FloatInput> residual_input;
+  const float *x, *r, *w, *g;  // x, r, g: row-major, set in the task (r null without a residual)
   float* dx;
   float* partial;  // [blocks, 2, n]: each block's dw then db
   std::size_t n, rows, rows_per_block;
@@ -119,13 +136,20 @@ struct BackwardArgs {
 
 void BackwardBlocks(std::size_t begin, std::size_t end, void* ctx) {
   auto& a = *static_cast<BackwardArgs*>(ctx);
+  thread_local std::vector<float> sum;
+  if (a.r != nullptr) sum.resize(a.n);
   for (std::size_t blk = begin; blk < end; ++blk) {
     float* dw = a.partial + blk * 2 * a.n;
     float* db = dw + a.n;
     std::fill(dw, dw + 2 * a.n, 0.0f);
     std::size_t r_end = std::min(a.rows, (blk + 1) * a.rows_per_block);
-    for (std::size_t r = blk * a.rows_per_block; r < r_end; ++r) {
-      BackwardRow(a.x + r * a.n, a.w, a.g + r * a.n, a.dx + r * a.n, dw, db, a.n, a.eps);
+    for (std::size_t row = blk * a.rows_per_block; row < r_end; ++row) {
+      const float* x = a.x + row * a.n;
+      if (a.r != nullptr) {  // the forward's x + r again, rather than a kept copy of it
+        AddRow(x, a.r + row * a.n, sum.data(), a.n);
+        x = sum.data();
+      }
+      BackwardRow(x, a.w, a.g + row * a.n, a.dx + row * a.n, dw, db, a.n, a.eps);
     }
   }
 }
@@ -135,24 +159,34 @@ mx::array StockLayerNorm(const mx::array& x, const std::optional<mx::array>& w, 
   return mx::fast::layer_norm(x, w, b, eps, s);
 }
 
+// The stock composition of the primitive's inputs (x, weight, bias[, residual]).
+mx::array StockOf(const std::vector<mx::array>& in, float eps, mx::Stream s) {
+  return StockLayerNorm(in.size() > 3 ? mx::add(in[0], in[3], s) : in[0], in[1], in[2], eps, s);
+}
+
 class LayerNormPrimitive : public mx::UnaryPrimitive {
  public:
   LayerNormPrimitive(mx::Stream stream, float eps) : mx::UnaryPrimitive(stream), eps_(eps) {}
 
-  // inputs: x (float32, any layout), weight [n], bias [n] (row-contiguous float32)
+  // inputs: x (float32, any layout), weight [n], bias [n] (row-contiguous float32)[, residual (float32, x's
+  // shape, any layout): normalises x + residual]
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
     const auto &x = inputs[0], &w = inputs[1], &b = inputs[2];
     for (const auto* a : {&w, &b}) CheckKernelInput(*a, name());
-    AllocateLike(out, x);
+    bool residual = inputs.size() > 3;
+    // A donated residual is as good as a donated x: each row is read in full before it is written.
+    AllocateLike(out, residual && !x.is_donatable() ? inputs[3] : x);
     auto& encoder = mx::cpu::get_command_encoder(stream());
-    for (const auto* a : {&x, &w, &b}) encoder.set_input_array(*a);
+    for (const auto& a : inputs) encoder.set_input_array(a);
     encoder.set_output_array(out);
     std::size_t n = static_cast<std::size_t>(x.shape(-1));
     std::size_t rows = n == 0 ? 0 : x.size() / n;
-    ForwardArgs args{FloatInput::Of(x), nullptr, w.data<float>(), b.data<float>(), out.data<float>(), n, eps_};
+    ForwardArgs args{FloatInput::Of(x), std::nullopt, nullptr, nullptr, w.data<float>(), b.data<float>(), out.data<float>(), n, eps_};
+    if (residual) args.residual_input = FloatInput::Of(inputs[3]);
     encoder.dispatch([args = std::move(args), rows]() mutable {
-      std::vector<float> scratch;
+      std::vector<float> scratch, r_scratch;
       args.x = args.input.Rows(scratch);
+      if (args.residual_input) args.r = args.residual_input->Rows(r_scratch);
       ParallelFor(rows, RowGrain(args.n), ForwardRows, &args);
     });
   }
@@ -169,9 +203,7 @@ class LayerNormPrimitive : public mx::UnaryPrimitive {
                              const std::vector<int>& argnums) override {
     auto s = stream();
     float eps = eps_;
-    auto fn = [s, eps](const std::vector<mx::array>& in) {
-      return std::vector<mx::array>{StockLayerNorm(in[0], in[1], in[2], eps, s)};
-    };
+    auto fn = [s, eps](const std::vector<mx::array>& in) { return std::vector<mx::array>{StockOf(in, eps, s)}; };
     std::vector<mx::array> full;
     for (const auto& p : primals) full.push_back(mx::zeros_like(p, s));
     for (std::size_t i = 0; i < argnums.size(); ++i) full[argnums[i]] = tangents[i];
@@ -189,7 +221,8 @@ class LayerNormPrimitive : public mx::UnaryPrimitive {
   float eps_;
 };
 
-// Outputs dx, dweight, dbias from x, weight and the cotangent g.
+// Outputs dx, dweight, dbias from x, weight and the cotangent g[, and the residual added to x]; dx is the
+// residual's gradient too.
 class LayerNormGradPrimitive : public mx::Primitive {
  public:
   LayerNormGradPrimitive(mx::Stream stream, float eps) : mx::Primitive(stream), eps_(eps) {}
@@ -197,6 +230,7 @@ class LayerNormGradPrimitive : public mx::Primitive {
   void eval_cpu(const std::vector<mx::array>& inputs, std::vector<mx::array>& outputs) override {
     const auto &x = inputs[0], &w = inputs[1], &g = inputs[2];
     CheckKernelInput(w, name());
+    bool residual = inputs.size() > 3;
     auto &dx = outputs[0], &dw = outputs[1], &db = outputs[2];
     AllocateLike(dx, g);
     dw.set_data(mx::allocator::malloc(dw.nbytes()));
@@ -209,14 +243,16 @@ class LayerNormGradPrimitive : public mx::Primitive {
     mx::array partial({static_cast<int>(std::max<std::size_t>(blocks, 1)), 2, static_cast<int>(n)}, mx::float32, nullptr, {});
     partial.set_data(mx::allocator::malloc(partial.nbytes()));
     auto& encoder = mx::cpu::get_command_encoder(stream());
-    for (const auto* a : {&x, &w, &g}) encoder.set_input_array(*a);
+    for (const auto& a : inputs) encoder.set_input_array(a);
     for (auto& o : outputs) encoder.set_output_array(o);
-    BackwardArgs args{FloatInput::Of(x), FloatInput::Of(g), nullptr, w.data<float>(), nullptr, dx.data<float>(),
-                      partial.data<float>(), n, rows, per_block, eps_};
+    BackwardArgs args{FloatInput::Of(x), FloatInput::Of(g), std::nullopt, nullptr, nullptr, w.data<float>(), nullptr,
+                      dx.data<float>(), partial.data<float>(), n, rows, per_block, eps_};
+    if (residual) args.residual_input = FloatInput::Of(inputs[3]);
     encoder.dispatch([args = std::move(args), blocks, dwp = dw.data<float>(), dbp = db.data<float>()]() mutable {
-      std::vector<float> x_scratch, g_scratch;
+      std::vector<float> x_scratch, g_scratch, r_scratch;
       args.x = args.x_input.Rows(x_scratch);
       args.g = args.g_input.Rows(g_scratch);
+      if (args.residual_input) args.r = args.residual_input->Rows(r_scratch);
       ParallelFor(blocks, 1, BackwardBlocks, &args);
       std::fill(dwp, dwp + args.n, 0.0f);
       std::fill(dbp, dbp + args.n, 0.0f);
@@ -241,12 +277,13 @@ class LayerNormGradPrimitive : public mx::Primitive {
     auto s = stream();
     float eps = eps_;
     int n = primals[1].shape(0);
-    auto grads_of = [s, eps, n](const std::vector<mx::array>& in) {
+    auto grads_of = [s, eps, n](const std::vector<mx::array>& in) {  // in: x, weight, g[, residual]
       auto fn = [s, eps](const std::vector<mx::array>& p) {
         return std::vector<mx::array>{StockLayerNorm(p[0], p[1], p[2], eps, s)};
       };
       auto b = mx::zeros({n}, mx::float32, s);
-      return mx::vjp(fn, {in[0], in[1], b}, {in[2]}).second;
+      auto x = in.size() > 3 ? mx::add(in[0], in[3], s) : in[0];
+      return mx::vjp(fn, {x, in[1], b}, {in[2]}).second;
     };
     std::vector<mx::array> cts;
     for (const auto& c : cotangents) cts.push_back(c);
@@ -277,30 +314,37 @@ std::vector<mx::array> LayerNormPrimitive::vjp(const std::vector<mx::array>& pri
   if (g.dtype() != mx::float32 || g.shape() != primals[0].shape()) {
     g = mx::astype(mx::broadcast_to(g, primals[0].shape(), s), mx::float32, s);
   }
+  std::vector<mx::array> in{primals[0], primals[1], g};
+  if (primals.size() > 3) in.push_back(primals[3]);
   auto outs = mx::array::make_arrays({primals[0].shape(), primals[1].shape(), primals[1].shape()},
                                      {mx::float32, mx::float32, mx::float32},
-                                     std::make_shared<LayerNormGradPrimitive>(s, eps_),
-                                     {primals[0], primals[1], g});
+                                     std::make_shared<LayerNormGradPrimitive>(s, eps_), in);
   std::vector<mx::array> grads;
-  for (int a : argnums) grads.push_back(outs[a]);
+  for (int a : argnums) grads.push_back(outs[a == 3 ? 0 : a]);  // x + residual: the residual's gradient is x's
   return grads;
 }
 
 }  // namespace
 
 mx::array FusedLayerNorm(const mx::array& x, const std::optional<mx::array>& weight,
-                         const std::optional<mx::array>& bias, float eps, mx::StreamOrDevice s) {
+                         const std::optional<mx::array>& bias, float eps, const std::optional<mx::array>& residual,
+                         mx::StreamOrDevice s) {
   auto stream = mx::to_stream(s);
+  if (residual && (residual->shape() != x.shape() || residual->dtype() != x.dtype())) {
+    // Broadcasting or promoting residuals take the add as MLX spells it, then the norm.
+    return FusedLayerNorm(mx::add(x, *residual, stream), weight, bias, eps, std::nullopt, stream);
+  }
   auto is_vector = [&](const std::optional<mx::array>& a) {
     return a && a->dtype() == mx::float32 && a->ndim() == 1 && a->shape(0) == x.shape(-1);
   };
   bool fused = UsesKernel(x, stream) && x.ndim() >= 1 && x.shape(-1) > 0 && is_vector(weight) &&
                (!bias || is_vector(bias));
-  if (!fused) return StockLayerNorm(x, weight, bias, eps, stream);
+  if (!fused) return StockLayerNorm(residual ? mx::add(x, *residual, stream) : x, weight, bias, eps, stream);
   // No bias (ModernBERT's norms): a zero one, whose gradient nobody asks for.
   auto b = bias ? mx::contiguous(*bias, false, stream) : mx::zeros({x.shape(-1)}, mx::float32, stream);
-  return mx::array(x.shape(), mx::float32, std::make_shared<LayerNormPrimitive>(stream, eps),
-                   {x, mx::contiguous(*weight, false, stream), b});
+  std::vector<mx::array> inputs{x, mx::contiguous(*weight, false, stream), b};
+  if (residual) inputs.push_back(*residual);
+  return mx::array(x.shape(), mx::float32, std::make_shared<LayerNormPrimitive>(stream, eps), std::move(inputs));
 }
 
 }  // namespace mlxt

@@ -123,13 +123,13 @@ void SmallGemm(std::size_t m, std::size_t n, std::size_t k, float alpha, const f
   GemmPortable(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
 }
 
-void Transpose(const float* src, std::size_t rows, std::size_t cols, float* dst) {
+void Transpose(const float* src, std::size_t rows, std::size_t cols, std::ptrdiff_t src_row, float* dst) {
   constexpr std::size_t kTile = 16;  // tiles keep both sides' lines in L1
   for (std::size_t i0 = 0; i0 < rows; i0 += kTile) {
     for (std::size_t j0 = 0; j0 < cols; j0 += kTile) {
       std::size_t i1 = std::min(rows, i0 + kTile), j1 = std::min(cols, j0 + kTile);
       for (std::size_t j = j0; j < j1; ++j)
-        for (std::size_t i = i0; i < i1; ++i) dst[j * rows + i] = src[i * cols + j];
+        for (std::size_t i = i0; i < i1; ++i) dst[j * rows + i] = src[static_cast<std::ptrdiff_t>(i) * src_row + j];
     }
   }
 }

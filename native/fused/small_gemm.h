@@ -20,7 +20,7 @@ const char* SmallGemmPathName(SmallGemmPath path);
 void SmallGemm(std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a, std::ptrdiff_t a_row,
                std::ptrdiff_t a_col, const float* b, std::ptrdiff_t ldb, float* c, std::ptrdiff_t ldc, bool accumulate);
 
-// dst[cols×rows] = srcᵀ for a row-major src[rows×cols].
-void Transpose(const float* src, std::size_t rows, std::size_t cols, float* dst);
+// dst[cols×rows] = srcᵀ for src[rows×cols] with rows src_row floats apart (contiguous along cols).
+void Transpose(const float* src, std::size_t rows, std::size_t cols, std::ptrdiff_t src_row, float* dst);
 
 }  // namespace mlxt

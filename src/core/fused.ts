@@ -66,28 +66,15 @@ export function attention(q: MxArray, k: MxArray, v: MxArray, scale: number, mas
 }
 
 /**
- * x [..., T, heads·D] → [..., heads, T, D], row-contiguous: transpose(reshape(x, [..., T, heads, D])) as
- * one threaded block copy, so the attention matmuls read it without copying it again. Its gradient is
- * {@link mergeHeads}.
+ * Layer normalization over the last axis, the value of mx.fast.layerNorm; fused when the weight (and bias,
+ * if any) is 1-D float32. With `residual`, it normalises x + residual in the same pass (the value of
+ * mx.add then the norm; a residual that broadcasts or promotes takes that add first).
  */
-export function splitHeads(x: MxArray, heads: number, opts: { stream?: StreamArg } = {}): MxArray {
-  optionKeysOf(opts, 'fused.splitHeads', ['stream']);
-  const n = numberOf(heads, 'fused.splitHeads', 'heads');
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`fused.splitHeads: heads must be a positive integer but received ${n}`);
-  return wrap(native.fusedSplitHeads(arrayOf(x, 'fused.splitHeads', 'x'), n, opts.stream));
-}
-
-/** x [..., heads, T, D] → [..., T, heads·D], row-contiguous: the inverse of {@link splitHeads} (and its gradient). */
-export function mergeHeads(x: MxArray, opts: { stream?: StreamArg } = {}): MxArray {
-  optionKeysOf(opts, 'fused.mergeHeads', ['stream']);
-  return wrap(native.fusedMergeHeads(arrayOf(x, 'fused.mergeHeads', 'x'), opts.stream));
-}
-
-/** Layer normalization over the last axis, the value of mx.fast.layerNorm; fused when the weight (and bias, if any) is 1-D float32. */
-export function layerNorm(x: MxArray, weight: MxArray | null, bias: MxArray | null, eps: number, opts: { stream?: StreamArg } = {}): MxArray {
-  optionKeysOf(opts, 'fused.layerNorm', ['stream']);
+export function layerNorm(x: MxArray, weight: MxArray | null, bias: MxArray | null, eps: number,
+  opts: { residual?: MxArray | null; stream?: StreamArg } = {}): MxArray {
+  optionKeysOf(opts, 'fused.layerNorm', ['residual', 'stream']);
   return wrap(native.fusedLayerNorm(floatingInput(x, 'layerNorm'), optionalArray(weight, 'layerNorm', 'weight'),
-    optionalArray(bias, 'layerNorm', 'bias'), numberOf(eps, 'fused.layerNorm', 'eps'), opts.stream));
+    optionalArray(bias, 'layerNorm', 'bias'), numberOf(eps, 'fused.layerNorm', 'eps'), optionalArray(opts.residual, 'layerNorm', 'residual'), opts.stream));
 }
 
 /**
@@ -154,9 +141,7 @@ export const kernels: readonly { readonly name: string; readonly usedBy: string 
   { name: 'gelu', usedBy: 'nn.gelu, nn.GELU' },
   { name: 'geluApprox', usedBy: 'nn.geluApprox, nn.GELU({ approx: "precise" })' },
   { name: 'attention', usedBy: 'nn.scaledDotProductAttention, nn.MultiHeadAttention, BERT and ModernBERT attention (q·kᵀ, masked softmax, probability dropout and ·v in one primitive each way)' },
-  { name: 'splitHeads', usedBy: 'nn.MultiHeadAttention (queries, keys, values into heads; BERT attention)' },
-  { name: 'mergeHeads', usedBy: 'nn.MultiHeadAttention (heads back into features; BERT attention)' },
-  { name: 'layerNorm', usedBy: 'nn.LayerNorm (affine)' },
+  { name: 'layerNorm', usedBy: 'nn.LayerNorm (affine; a post-norm layer\'s residual add in the same pass: BERT, MiniLM)' },
   { name: 'dropout', usedBy: 'nn.Dropout' },
   { name: 'embedding', usedBy: 'nn.Embedding (lookup and its gradient)' },
   { name: 'linear', usedBy: 'nn.Linear (x·Wᵀ, its weight gradient computed in the weight\'s own layout)' },

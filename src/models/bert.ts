@@ -85,9 +85,9 @@ export class BertLayer extends Module {
   }
 
   override forward(x: MxArray, mask: MxArray | null): MxArray {
-    const h = this.ln1.forward(mx.add(x, this.dropout.forward(this.attention.forward(x, x, x, mask))));
+    const h = this.ln1.forward(this.dropout.forward(this.attention.forward(x, x, x, mask)), x);
     const y = this.dropout.forward(this.linear2.forward(this._act(this.linear1.forward(h))));
-    return this.ln2.forward(mx.add(h, y));
+    return this.ln2.forward(y, h);
   }
 }
 

@@ -133,6 +133,37 @@ describe('fused attention core against mx.fast at model sizes', () => {
     });
   });
 
+  it('reads heads split off [B, T, H·D] rows in place, and writes its output and gradients in that layout', () => {
+    mx.tidy(() => {
+      const [b, h, t, d] = [3, 4, 40, 16];
+      const rows = [1, 2, 3, 4].map((s) => mx.random.normal([b, t, h * d], { key: mx.random.key(s) }));
+      mx.eval(...rows);
+      const heads = (x: mx.Array) => mx.transpose(mx.reshape(x, [b, t, h, d]), [0, 2, 1, 3]);  // a view
+      const merge = (x: mx.Array) => mx.reshape(mx.transpose(x, [0, 2, 1, 3]), [b, t, h * d]);
+      const mask = mx.reshape(mx.less(mx.arange(t), mx.expandDims(mx.array([40, 7, 31]), 1)), [b, 1, 1, t]);
+      const split = (fromRows: boolean) => (x: mx.Array) => (fromRows ? heads(x) : mx.reshape(mx.reshape(heads(x), [-1]), [b, h, t, d]));  // views / row-major copies
+      const run = (fromRows: boolean) => {
+        const f = (q: mx.Array, k: mx.Array, v: mx.Array) => mx.fused.attention(split(fromRows)(q), split(fromRows)(k), split(fromRows)(v), 0.25, mask, { dropout: 0.1, key: mx.random.key(9) });
+        const out = f(rows[0], rows[1], rows[2]);
+        const [, [dq, dk, dv]] = mx.vjp((q: mx.Array, k: mx.Array, v: mx.Array) => merge(f(q, k, v)), rows.slice(0, 3), [rows[3]]);
+        return { out, dq, dk, dv };
+      };
+      const inPlace = run(true);
+      const copied = run(false);
+      for (const n of ['out', 'dq', 'dk', 'dv'] as const) expect(bits(inPlace[n])).toEqual(bits(copied[n]));
+      // Token-major output: merging back is a view of it; row-major inputs get row-major outputs.
+      expect(native.fusedStrides(inPlace.out.handle)).toEqual([t * h * d, d, h * d, 1]);
+      expect(native.fusedStrides(copied.out.handle)).toEqual([h * t * d, t * d, d, 1]);
+      // The gradient of the [B, T, H, D] rows the heads were transposed from is row-major, so reshaping it
+      // into the projection's [B, T, H·D] gradient is a view, not a copy.
+      const q4 = mx.reshape(rows[0], [b, t, h, d]);
+      const at = (x: mx.Array) => mx.transpose(x, [0, 2, 1, 3]);
+      const [, [g4]] = mx.vjp((x: mx.Array) => mx.fused.attention(at(x), heads(rows[1]), heads(rows[2]), 0.25, mask), [q4], [heads(rows[3])]);
+      expect(graph(g4).slice(0, 2)).toEqual(['Transpose', 'FusedAttentionGrad']);
+      expect(native.fusedStrides(g4.handle)).toEqual([t * h * d, h * d, d, 1]);
+    });
+  });
+
   it('compiled equals uncompiled, value and gradients, bit for bit', () => {
     mx.tidy(() => {
       for (const c of fixture.cases) {

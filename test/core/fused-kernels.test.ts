@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { DtypeError, mx, nn } from '../../src/index.js';
+import { native } from '../../src/core/binding.js';
 import { type EncodedArray, expectMatches, fromFixture, loadFixture } from '../helpers/fixtures.js';
 
 interface Case {
@@ -34,7 +35,7 @@ function opOf(c: Case, via: 'fused' | 'nn'): { fn: (...a: mx.Array[]) => mx.Arra
   const fns: Record<Case['op'], (i: Record<string, mx.Array>) => mx.Array> = {
     maskedSoftmax: (i) => mx.fused.maskedSoftmax(i.x, i.mask ?? null),
     attention: (i) => (via === 'nn' ? nn.scaledDotProductAttention(i.q, i.k, i.v, c.params.scale!, i.mask) : mx.fused.attention(i.q, i.k, i.v, c.params.scale!, i.mask)),
-    layerNorm: (i) => mx.fused.layerNorm(i.x, i.weight, i.bias ?? null, c.params.eps!),
+    layerNorm: (i) => mx.fused.layerNorm(i.x, i.weight, i.bias ?? null, c.params.eps!, { residual: i.residual }),
     dropout: (i) => mx.fused.dropout(i.x, c.params.p!, { key: key() }),
     nnDropout: () => { throw new Error('no op'); },
     embedding: (i) => mx.fused.embedding(i.weight, i.ids),
@@ -148,6 +149,51 @@ describe('fused kernels over many threads and odd layouts', () => {
         const scale = mx.max(mx.abs(stock[i])).item() as number;
         expect(mx.max(mx.abs(mx.subtract(t, stock[i]))).item()).toBeLessThan(1e-5 * Math.max(1, scale));
       });
+    });
+  });
+
+  it('layerNorm of x + residual over [4096, 384]: the value and gradients of mx.add then the fused norm, bit for bit', () => {
+    mx.tidy(() => {
+      const [x, r, g] = [8, 9, 11].map((k) => mx.random.normal([4096, 384], { key: mx.random.key(k) }));
+      const w = mx.random.normal([384], { key: mx.random.key(12) });
+      const b = mx.random.normal([384], { key: mx.random.key(13) });
+      mx.eval(x, r, g, w, b);
+      const loss = (f: (a: mx.Array, rr: mx.Array, ww: mx.Array, bb: mx.Array) => mx.Array) => (a: mx.Array, rr: mx.Array, ww: mx.Array, bb: mx.Array) => mx.sum(mx.multiply(f(a, rr, ww, bb), g));
+      const fused = (a: mx.Array, rr: mx.Array, ww: mx.Array, bb: mx.Array) => mx.fused.layerNorm(a, ww, bb, 1e-12, { residual: rr });
+      const added = (a: mx.Array, rr: mx.Array, ww: mx.Array, bb: mx.Array) => mx.fused.layerNorm(mx.add(a, rr), ww, bb, 1e-12);
+      const graph = native.fusedGraphPrimitives(fused(x, r, w, b).handle);
+      expect(graph).toContain('FusedLayerNorm');
+      expect(graph).not.toContain('Add');
+      expect(bits(fused(x, r, w, b))).toEqual(bits(added(x, r, w, b)));
+      const gf = mx.grad(loss(fused), [0, 1, 2, 3])(x, r, w, b) as mx.Array[];
+      const ga = mx.grad(loss(added), [0, 1, 2, 3])(x, r, w, b) as mx.Array[];
+      gf.forEach((t, i) => expect(bits(t)).toEqual(bits(ga[i])));
+      // Compiled (where MLX may donate x or r to the output) equals uncompiled.
+      const compiled = mx.compile(mx.valueAndGrad(loss(fused), [0, 1]));
+      const [v, [dx, dr]] = compiled(mx.add(x, 0), mx.add(r, 0), w, b) as [mx.Array, mx.Array[]];
+      expect(v.item()).toBe(mx.sum(mx.multiply(added(x, r, w, b), g)).item());
+      expect(bits(dx)).toEqual(bits(ga[0]));
+      expect(bits(dr)).toEqual(bits(ga[1]));
+      // A residual that broadcasts takes the add first, with its value.
+      const row = mx.random.normal([384], { key: mx.random.key(14) });
+      expect(bits(mx.fused.layerNorm(x, w, b, 1e-12, { residual: row }))).toEqual(bits(added(x, mx.broadcastTo(row, x.shape), w, b)));
+    });
+  });
+
+  it('nn.LayerNorm(x, residual): the fused pass while on, add then mx.fast while off, same values', () => {
+    mx.tidy(() => {
+      const norm = new nn.LayerNorm(64, { eps: 1e-12 });
+      norm.weight = mx.random.normal([64], { key: mx.random.key(15) });
+      const [x, r] = [16, 17].map((k) => mx.random.normal([5, 7, 64], { key: mx.random.key(k) }));
+      mx.eval(x, r, norm.weight);
+      const on = norm.forward(x, r);
+      expect(native.fusedGraphPrimitives(on.handle)).toContain('FusedLayerNorm');
+      expect(native.fusedGraphPrimitives(on.handle)).not.toContain('Add');
+      mx.setFusedKernelsEnabled(false);
+      const off = norm.forward(x, r);
+      expect(native.fusedGraphPrimitives(off.handle)).toContain('Add');
+      expect(mx.max(mx.abs(mx.subtract(on, off))).item()).toBeLessThan(1e-5);
+      expect(() => norm.forward(x, [1, 2] as never)).toThrow(/residual/);
     });
   });
 

@@ -47,8 +47,6 @@ describe('fused kernel switch reaches every kernel', () => {
       const x = mx.ones([1, 3, 8]);
       return new nn.MultiHeadAttention(8, 2).forward(x, x, x, { attentionMask: mx.array([[1, 1, 0]]) });
     }],
-    ['nn.MultiHeadAttention (its heads)', 'FusedSplitHeads', () => { const x = mx.ones([1, 3, 8]); return new nn.MultiHeadAttention(8, 2).forward(x, x, x); }],
-    ['nn.MultiHeadAttention (its output)', 'FusedMergeHeads', () => { const x = mx.ones([1, 3, 8]); return new nn.MultiHeadAttention(8, 2).forward(x, x, x); }],
     ['nn.gelu', 'FusedGelu', () => nn.gelu(mx.ones([4]))],
     ['nn.Linear (its bias)', 'FusedBiasAdd', () => new nn.Linear(8, 4).forward(mx.ones([3, 8]))],
   ];

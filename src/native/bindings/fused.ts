@@ -6,13 +6,12 @@ export interface FusedBinding {
   fusedGeluApprox(x: Handle, s?: StreamArg): Handle;
   fusedMaskedSoftmax(x: Handle, mask: Handle | null, s?: StreamArg): Handle;
   fusedAttention(q: Handle, k: Handle, v: Handle, scale: number, mask: Handle | null, keep: number, key: Handle | null, s?: StreamArg): Handle;
-  fusedSplitHeads(x: Handle, heads: number, s?: StreamArg): Handle;
-  fusedMergeHeads(x: Handle, s?: StreamArg): Handle;
-  fusedLayerNorm(x: Handle, weight: Handle | null, bias: Handle | null, eps: number, s?: StreamArg): Handle;
+  fusedLayerNorm(x: Handle, weight: Handle | null, bias: Handle | null, eps: number, residual: Handle | null, s?: StreamArg): Handle;
   fusedDropout(x: Handle, keep: number, scale: number, key: Handle | null, s?: StreamArg): Handle;
   fusedEmbedding(weight: Handle, ids: Handle, s?: StreamArg): Handle;
   /** Test aid: the primitives in the graph that computes x (empty once evaluated). */
   fusedGraphPrimitives(x: Handle): string[];
+  fusedStrides(x: Handle): number[];
   fusedKernelThreads(): number;
   fusedLinear(x: Handle, weight: Handle, s?: StreamArg): Handle;
   fusedSmallGemmPath(): 'avx512' | 'avx2' | 'portable';

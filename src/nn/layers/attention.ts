@@ -11,7 +11,7 @@ import { add, astype, greaterEqual, less, logicalAnd, matmul, multiply, notEqual
 import * as random from '../../core/random.js';
 import { expandDims, flatten, repeat, reshape, swapaxes, transpose, unflatten } from '../../core/shape.js';
 import * as fast from '../../core/fast.js';
-import { attention as fusedAttention, mergeHeads, splitHeads } from '../../core/fused.js';
+import { attention as fusedAttention } from '../../core/fused.js';
 import { fusedKernelsEnabled } from '../../core/fused-kernels.js';
 import { formatShape } from '../../core/op-args.js';
 import { describeValue, ShapeError } from '../../errors.js';
@@ -107,15 +107,13 @@ export class MultiHeadAttention extends Module {
     return `dims=${this.queryProj.outputDims}, numHeads=${this.numHeads}, bias=${this.queryProj.bias !== undefined}${this.dropout > 0 ? `, dropout=${this.dropout}` : ''}`;
   }
 
-  // float32 with the fused kernels on: one threaded block copy each way, instead of a transpose that the
-  // matmuls (and the reshape after them) copy again on one thread, forward and backward.
+  // Views, not copies: the fused attention core reads heads where the projection left them ([B, T, H·D]
+  // rows) and writes its output, and its gradients, in the same layout, so that merging back is a view too.
   private heads(x: MxArray): MxArray {
-    if (x.dtype === 'float32' && fusedKernelsEnabled()) return splitHeads(x, this.numHeads);
     return transpose(unflatten(x, -1, [this.numHeads, -1]), [0, 2, 1, 3]);
   }
 
   private merge(out: MxArray): MxArray {
-    if (out.dtype === 'float32' && fusedKernelsEnabled()) return mergeHeads(out);
     return flatten(transpose(out, [0, 2, 1, 3]), -2, -1);
   }
 

@@ -1,15 +1,16 @@
 /**
  * LayerNorm and RMSNorm over the last axis, through mx.fast (mlx.nn defaults: eps 1e-5, weight 1, bias 0).
- * An affine float32 LayerNorm takes mx.fused.layerNorm (one threaded pass each way) while the fused
- * kernels are on.
+ * An affine float32 LayerNorm takes mx.fused.layerNorm (one threaded pass each way, a residual added in
+ * the same pass) while the fused kernels are on.
  */
 import type { MxArray } from '../../core/array.js';
 import { ones, zeros } from '../../core/creation.js';
 import * as fast from '../../core/fast.js';
+import { add } from '../../core/ops.js';
 import { layerNorm as fusedLayerNorm } from '../../core/fused.js';
 import { fusedKernelsEnabled } from '../../core/fused-kernels.js';
 import { Module } from '../module.js';
-import { checkLastDim, checkOptions, positiveInt } from './checks.js';
+import { checkArray, checkLastDim, checkOptions, positiveInt } from './checks.js';
 
 export interface LayerNormOptions {
   eps?: number;
@@ -41,10 +42,14 @@ export class LayerNorm extends Module {
     return `${this.dims}, eps=${this.eps}, affine=${this.weight !== undefined}`;
   }
 
-  override forward(x: MxArray): MxArray {
+  /** Normalises x, or x + residual (a post-norm layer's add & norm: one fused pass each way, no sum kept). */
+  override forward(x: MxArray, residual?: MxArray): MxArray {
     checkLastDim(this, x, this.dims);
-    if (x.dtype === 'float32' && this.weight !== undefined && fusedKernelsEnabled()) return fusedLayerNorm(x, this.weight, this.bias ?? null, this.eps);
-    return fast.layerNorm(x, this.weight ?? null, this.bias ?? null, this.eps);
+    if (residual !== undefined) checkArray(this, residual, 'residual');
+    if (x.dtype === 'float32' && this.weight !== undefined && fusedKernelsEnabled()) {
+      return fusedLayerNorm(x, this.weight, this.bias ?? null, this.eps, { residual });
+    }
+    return fast.layerNorm(residual === undefined ? x : add(x, residual), this.weight ?? null, this.bias ?? null, this.eps);
   }
 }
 

@@ -75,8 +75,8 @@ export class TransformerEncoderLayer extends Module {
       const h = add(x, this.dropout1.forward(this.attention.forward(y, y, y, mask)));
       return add(h, this.mlp(this.ln2.forward(h)));
     }
-    const h = this.ln1.forward(add(x, this.dropout1.forward(this.attention.forward(x, x, x, mask))));
-    return this.ln2.forward(add(h, this.mlp(h)));
+    const h = this.ln1.forward(this.dropout1.forward(this.attention.forward(x, x, x, mask)), x);
+    return this.ln2.forward(this.mlp(h), h);
   }
 }
 
