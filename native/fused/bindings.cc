@@ -7,6 +7,7 @@
 #include "../exports.h"
 #include "../wrap.h"
 #include "mlx/primitives.h"
+#include "add.h"
 #include "attention_core.h"
 #include "dropout.h"
 #include "embedding.h"
@@ -98,6 +99,8 @@ void InitFused(Napi::Object exports) {
   MLXT_EXPORT(exports, "fusedSmallGemmPath", {
     return Napi::String::New(info.Env(), SmallGemmPathName(SmallGemmPathInUse()));
   });
+  // (a, b, stream)
+  MLXT_EXPORT(exports, "fusedAdd", { return Wrap(info.Env(), FusedAdd(Unwrap(info[0], "a"), Unwrap(info[1], "b"), ToStream(info[2]))); });
   // (x, bias, stream)
   MLXT_EXPORT(exports, "fusedBiasAdd", {
     return Wrap(info.Env(), FusedBiasAdd(Unwrap(info[0], "x"), Unwrap(info[1], "bias"), ToStream(info[2])));

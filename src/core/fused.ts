@@ -130,6 +130,12 @@ export function linear(x: MxArray, weight: MxArray, opts: { stream?: StreamArg }
   return wrap(native.fusedLinear(arrayOf(x, 'fused.linear', 'x'), arrayOf(weight, 'fused.linear', 'weight'), opts.stream));
 }
 
+/** a + b as one threaded pass for float32 arrays of one shape; other dtypes and broadcasting shapes take mx.add. */
+export function add(a: MxArray, b: MxArray, opts: { stream?: StreamArg } = {}): MxArray {
+  optionKeysOf(opts, 'fused.add', ['stream']);
+  return wrap(native.fusedAdd(arrayOf(a, 'fused.add', 'a'), arrayOf(b, 'fused.add', 'b'), opts.stream));
+}
+
 /** The sum of g over every axis but the last (the bias gradient), as a threaded blocked reduction. */
 export function biasGrad(g: MxArray, opts: { stream?: StreamArg } = {}): MxArray {
   optionKeysOf(opts, 'fused.biasGrad', ['stream']);
@@ -145,6 +151,7 @@ export const kernels: readonly { readonly name: string; readonly usedBy: string 
   { name: 'dropout', usedBy: 'nn.Dropout' },
   { name: 'embedding', usedBy: 'nn.Embedding (lookup and its gradient)' },
   { name: 'linear', usedBy: 'nn.Linear (x·Wᵀ, its weight gradient computed in the weight\'s own layout)' },
+  { name: 'add', usedBy: 'nn.LoRALinear (the update joining the frozen output), pre-norm nn.TransformerEncoderLayer and ModernBERT residuals' },
   { name: 'biasAdd', usedBy: 'nn.Linear with a bias (the bias add and its gradient\'s column sum; BERT, MiniLM)' },
   { name: 'optimizerUpdate', usedBy: 'optim AdamW, Adam, SGD, Lion (the whole tree in one pass; core/fused-optim.ts)' },
   { name: 'sumOfSquares', usedBy: 'optim.clipScale / clipGradNorm (the global gradient norm)' },

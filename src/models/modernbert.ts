@@ -6,6 +6,7 @@
  */
 import type { MxArray } from '../core/array.js';
 import * as mx from '../core/index.js';
+import { addOnPath } from '../nn/layers/residual.js';
 import { stackLayerForward } from '../nn/recompute.js';
 import { Dropout, Embedding, LayerNorm, Linear, Module, scaledDotProductAttention } from '../nn/index.js';
 import { checkInputs, type EncoderInputs } from './bert.js';
@@ -104,8 +105,8 @@ export class ModernBertLayer extends Module {
   }
 
   override forward(x: MxArray, mask: MxArray | null): MxArray {
-    const h = mx.add(x, this.attention.forward(this.attentionNorm ? this.attentionNorm.forward(x) : x, mask));
-    return mx.add(h, this.mlp.forward(this.mlpNorm.forward(h)));
+    const h = addOnPath(x, this.attention.forward(this.attentionNorm ? this.attentionNorm.forward(x) : x, mask));
+    return addOnPath(h, this.mlp.forward(this.mlpNorm.forward(h)));
   }
 }
 

@@ -140,8 +140,8 @@ describe('conventions', () => {
     };
     const on = fusedCheck({ MLX_TRAIN_FUSED: undefined });
     expect(on.details.enabled).toBe(true);
-    expect(on.details.kernels.map((k: { name: string }) => k.name)).toEqual(['gelu', 'geluApprox', 'attention', 'layerNorm', 'dropout', 'embedding', 'linear', 'biasAdd', 'optimizerUpdate', 'sumOfSquares']);
-    expect(on.value).toMatch(/^on, over \d+ thread\(s\), attention matmuls (avx512|avx2|portable): gelu, geluApprox, attention, layerNorm, dropout, embedding, linear, biasAdd, optimizerUpdate, sumOfSquares$/);
+    expect(on.details.kernels.map((k: { name: string }) => k.name)).toEqual(['gelu', 'geluApprox', 'attention', 'layerNorm', 'dropout', 'embedding', 'linear', 'add', 'biasAdd', 'optimizerUpdate', 'sumOfSquares']);
+    expect(on.value).toMatch(/^on, over \d+ thread\(s\), attention matmuls (avx512|avx2|portable): gelu, geluApprox, attention, layerNorm, dropout, embedding, linear, add, biasAdd, optimizerUpdate, sumOfSquares$/);
     // The matmul path follows MLX_TRAIN_SMALL_GEMM's cap.
     expect(fusedCheck({ MLX_TRAIN_SMALL_GEMM: 'portable' }).details.smallGemmPath).toBe('portable');
     expect(on.details.smallGemmPath).toBe(mx.fused.smallGemmPath());

@@ -180,6 +180,28 @@ describe('fused kernels over many threads and odd layouts', () => {
     });
   });
 
+  it('fused.add equals mx.add bit for bit (value, vjp, jvp, compiled), takes transposed inputs, and broadcasts through mx.add', () => {
+    mx.tidy(() => {
+      const [a, b, g] = [18, 19, 20].map((k) => mx.random.normal([300, 257], { key: mx.random.key(k) }));
+      mx.eval(a, b, g);
+      const sum = mx.fused.add(a, b);
+      expect(native.fusedGraphPrimitives(sum.handle)).toEqual(['FusedAdd']);
+      expect(bits(sum)).toEqual(bits(mx.add(a, b)));
+      const [, grads] = mx.vjp((x: mx.Array, y: mx.Array) => mx.multiply(mx.fused.add(x, y), x), [a, b], [g]);
+      const [, want] = mx.vjp((x: mx.Array, y: mx.Array) => mx.multiply(mx.add(x, y), x), [a, b], [g]);
+      grads.forEach((t, i) => expect(bits(t)).toEqual(bits(want[i])));
+      const [, [t]] = mx.jvp((x: mx.Array, y: mx.Array) => mx.fused.add(x, y), [a, b], [g, a]);
+      expect(bits(t)).toEqual(bits(mx.add(g, a)));
+      const compiled = mx.compile((x: mx.Array, y: mx.Array) => mx.fused.add(mx.multiply(x, 2), y));
+      expect(bits(compiled(a, b) as mx.Array)).toEqual(bits(mx.add(mx.multiply(a, 2), b)));
+      const at = mx.transpose(mx.random.normal([257, 300], { key: mx.random.key(21) }));
+      expect(bits(mx.fused.add(at, b))).toEqual(bits(mx.add(at, b)));
+      const row = mx.random.normal([257], { key: mx.random.key(22) });
+      expect(native.fusedGraphPrimitives(mx.fused.add(a, row).handle)).toContain('Add');
+      expect(bits(mx.fused.add(a, row))).toEqual(bits(mx.add(a, row)));
+    });
+  });
+
   it('nn.LayerNorm(x, residual): the fused pass while on, add then mx.fast while off, same values', () => {
     mx.tidy(() => {
       const norm = new nn.LayerNorm(64, { eps: 1e-12 });

@@ -49,6 +49,8 @@ describe('fused kernel switch reaches every kernel', () => {
     }],
     ['nn.gelu', 'FusedGelu', () => nn.gelu(mx.ones([4]))],
     ['nn.Linear (its bias)', 'FusedBiasAdd', () => new nn.Linear(8, 4).forward(mx.ones([3, 8]))],
+    ['nn.LoRALinear (its update joining the frozen output)', 'FusedAdd', () => new nn.LoRALinear(8, 4).forward(mx.ones([3, 8]))],
+    ['nn.LayerNorm with a residual', 'FusedLayerNorm', () => new nn.LayerNorm(8).forward(mx.ones([4, 8]), mx.ones([4, 8]))],
   ];
   it.each(layers)('%s: %s when on, stock ops when off', (_, fusedName, build) => {
     mx.tidy(() => {

@@ -10,6 +10,7 @@ export interface FusedBinding {
   fusedDropout(x: Handle, keep: number, scale: number, key: Handle | null, s?: StreamArg): Handle;
   fusedEmbedding(weight: Handle, ids: Handle, s?: StreamArg): Handle;
   /** Test aid: the primitives in the graph that computes x (empty once evaluated). */
+  fusedAdd(a: Handle, b: Handle, s?: StreamArg): Handle;
   fusedGraphPrimitives(x: Handle): string[];
   fusedStrides(x: Handle): number[];
   fusedKernelThreads(): number;

@@ -13,6 +13,7 @@ import { Module } from '../module.js';
 import { checkLastDim, checkOptions, positiveInt } from './checks.js';
 import { Dropout } from './dropout.js';
 import { Linear } from './linear.js';
+import { addOnPath } from './residual.js';
 import { QuantizedLinear } from './quantized.js';
 
 export interface LoRAOptions {
@@ -76,8 +77,9 @@ export class LoRALinear extends Module {
   override forward(x: MxArray): MxArray {
     checkLastDim(this, x, this.linear.inputDims);
     const y = this.linear.forward(x);
-    const z = matmul(matmul(this.dropout.forward(x), this.loraA), this.loraB);
-    return add(y, astype(multiply(z, this.scale), x.dtype));
+    // The scale meets the rank × out matrix, not every token's update; the update joins y in one threaded pass.
+    const z = matmul(matmul(this.dropout.forward(x), this.loraA), multiply(this.loraB, this.scale));
+    return addOnPath(y, astype(z, x.dtype));
   }
 
   /** A plain Linear with the update merged in: W + scale · loraBᵀ · loraAᵀ (dequantizing a quantized base); nn.fuseLoRA does this for a whole model. */

@@ -6,7 +6,6 @@
  * option (as in mlx.nn) recomputes each layer in the backward pass instead of keeping its activations.
  */
 import type { MxArray } from '../../core/array.js';
-import { add } from '../../core/ops.js';
 import { describeValue } from '../../errors.js';
 import { stackLayerForward } from '../recompute.js';
 import { Module } from '../module.js';
@@ -16,6 +15,7 @@ import { checkArray, checkLastDim, checkOptions, positiveInt } from './checks.js
 import { Dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { LayerNorm } from './normalization.js';
+import { addOnPath } from './residual.js';
 
 export interface TransformerEncoderLayerOptions {
   /** Hidden size of the MLP (4·dims). */
@@ -72,8 +72,8 @@ export class TransformerEncoderLayer extends Module {
     checkLastDim(this, checkArray(this, x), this.linear1.inputDims);
     if (this.normFirst) {
       const y = this.ln1.forward(x);
-      const h = add(x, this.dropout1.forward(this.attention.forward(y, y, y, mask)));
-      return add(h, this.mlp(this.ln2.forward(h)));
+      const h = addOnPath(x, this.dropout1.forward(this.attention.forward(y, y, y, mask)));
+      return addOnPath(h, this.mlp(this.ln2.forward(h)));
     }
     const h = this.ln1.forward(this.dropout1.forward(this.attention.forward(x, x, x, mask)), x);
     return this.ln2.forward(this.mlp(h), h);
