@@ -151,6 +151,8 @@ struct HeadsOf {
     return data + static_cast<int64_t>(b) * sb + static_cast<int64_t>(h) * sh;
   }
 };
+using HeadsIn = HeadsOf<const float>;
+using HeadsOut = HeadsOf<float>;
 
 // Head (b, h) of x as `rows` contiguous rows of `cols`: in place when they are, else packed into `buf`.
 // Rows H·D floats apart all start in the same few cache sets (a multiple of 1 KB apart), so a matmul
@@ -164,8 +166,6 @@ const float* Packed(const HeadsOf<T>& x, std::size_t b, std::size_t h, std::size
   for (std::size_t r = 0; r < rows; ++r) std::memcpy(buf.data() + r * cols, src + static_cast<int64_t>(r) * x.st, cols * sizeof(float));
   return buf.data();
 }
-using HeadsIn = HeadsOf<const float>;
-using HeadsOut = HeadsOf<float>;
 
 HeadsIn ReadHeads(const FloatInput& in, std::vector<float>& scratch) {
   if (in.shape[3] == 1 || in.strides[3] == 1) return {in.data, in.strides[0], in.strides[1], in.strides[2]};
