@@ -20,13 +20,9 @@ struct AddArgs {
   float* y;
 };
 
-// y may be a's or b's own buffer (a donated input): each element is read before it is written.
-MLXT_SIMD_CLONES void AddRange(std::size_t begin, std::size_t end, void* ctx) {
+void AddRange(std::size_t begin, std::size_t end, void* ctx) {
   const auto& args = *static_cast<const AddArgs*>(ctx);
-  const float* a = args.a;
-  const float* b = args.b;
-  float* y = args.y;
-  for (std::size_t i = begin; i < end; ++i) y[i] = a[i] + b[i];
+  AddFloats(args.a + begin, args.b + begin, args.y + begin, end - begin);
 }
 
 class AddPrimitive : public mx::UnaryPrimitive {
@@ -81,6 +77,10 @@ class AddPrimitive : public mx::UnaryPrimitive {
 };
 
 }  // namespace
+
+MLXT_SIMD_CLONES void AddFloats(const float* a, const float* b, float* y, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = a[i] + b[i];
+}
 
 mx::array FusedAdd(const mx::array& a, const mx::array& b, mx::StreamOrDevice s) {
   auto stream = mx::to_stream(s);

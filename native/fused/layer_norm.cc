@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "add.h"
 #include "common.h"
 #include "mlx/backend/cpu/encoder.h"
 #include "mlx/primitives.h"
@@ -95,13 +96,6 @@ MLXT_SIMD_CLONES void BackwardRow(const float* __restrict x, const float* __rest
 
 #pragma GCC pop_options
 
-// Row-major x + r into s (n floats): the residual sum a post-norm layer normalises, made one row at a time
-// so that it never leaves L1 (where the stock add writes, and LayerNorm reads back, a whole activation).
-// s may be x's or r's own row (a donated buffer): each element is read before it is written.
-MLXT_SIMD_CLONES void AddRow(const float* x, const float* r, float* s, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) s[i] = x[i] + r[i];
-}
-
 struct ForwardArgs {
   FloatInput input;
   std::optional<FloatInput> residual_input;
@@ -116,8 +110,10 @@ void ForwardRows(std::size_t begin, std::size_t end, void* ctx) {
   for (std::size_t row = begin; row < end; ++row) {
     const float* x = a.x + row * a.n;
     float* y = a.y + row * a.n;
-    if (a.r != nullptr) {  // y holds x + r, then is normalised in place
-      AddRow(x, a.r + row * a.n, y, a.n);
+    // With a residual, y holds x + r (made a row at a time, so the sum never leaves L1, where the stock add
+    // writes and LayerNorm reads back a whole activation), then is normalised in place.
+    if (a.r != nullptr) {
+      AddFloats(x, a.r + row * a.n, y, a.n);
       x = y;
     }
     ForwardRow(x, a.w, a.b, y, a.n, a.eps);
@@ -146,7 +142,7 @@ void BackwardBlocks(std::size_t begin, std::size_t end, void* ctx) {
     for (std::size_t row = blk * a.rows_per_block; row < r_end; ++row) {
       const float* x = a.x + row * a.n;
       if (a.r != nullptr) {  // the forward's x + r again, rather than a kept copy of it
-        AddRow(x, a.r + row * a.n, sum.data(), a.n);
+        AddFloats(x, a.r + row * a.n, sum.data(), a.n);
         x = sum.data();
       }
       BackwardRow(x, a.w, a.g + row * a.n, a.dx + row * a.n, dw, db, a.n, a.eps);

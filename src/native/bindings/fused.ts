@@ -9,12 +9,13 @@ export interface FusedBinding {
   fusedLayerNorm(x: Handle, weight: Handle | null, bias: Handle | null, eps: number, residual: Handle | null, s?: StreamArg): Handle;
   fusedDropout(x: Handle, keep: number, scale: number, key: Handle | null, s?: StreamArg): Handle;
   fusedEmbedding(weight: Handle, ids: Handle, s?: StreamArg): Handle;
-  /** Test aid: the primitives in the graph that computes x (empty once evaluated). */
   fusedAdd(a: Handle, b: Handle, s?: StreamArg): Handle;
+  fusedLinear(x: Handle, weight: Handle, s?: StreamArg): Handle;
+  /** Test aid: the primitives in the graph that computes x (empty once evaluated). */
   fusedGraphPrimitives(x: Handle): string[];
+  /** Test aid: an evaluated array's element strides (the layout a kernel wrote). */
   fusedStrides(x: Handle): number[];
   fusedKernelThreads(): number;
-  fusedLinear(x: Handle, weight: Handle, s?: StreamArg): Handle;
   fusedSmallGemmPath(): 'avx512' | 'avx2' | 'portable';
   fusedBiasAdd(x: Handle, bias: Handle, s?: StreamArg): Handle;
   fusedBiasGrad(g: Handle, s?: StreamArg): Handle;

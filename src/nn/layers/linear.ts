@@ -1,6 +1,6 @@
 /** Linear (y = x·Wᵀ + b) and Identity, as mlx.nn.Linear: weight [out, in] and bias drawn from U(-1/√in, 1/√in). */
 import type { MxArray } from '../../core/array.js';
-import { add, addmm, matmul } from '../../core/ops.js';
+import { addmm, matmul } from '../../core/ops.js';
 import { transpose } from '../../core/shape.js';
 import { biasAdd, linear as fusedLinear } from '../../core/fused.js';
 import { fusedKernelsEnabled } from '../../core/fused-kernels.js';
@@ -47,8 +47,7 @@ export class Linear extends Module {
     // bias into the output on one thread.
     if (x.dtype === 'float32' && this.weight.dtype === 'float32' && fusedKernelsEnabled()) {
       const y = fusedLinear(x, this.weight);
-      if (!this.bias) return y;
-      return this.bias.dtype === 'float32' ? biasAdd(y, this.bias) : add(y, this.bias);
+      return this.bias ? biasAdd(y, this.bias) : y;  // a bias of another dtype: biasAdd takes mx.add
     }
     const wt = transpose(this.weight);
     return this.bias ? addmm(this.bias, x, wt) : matmul(x, wt);
