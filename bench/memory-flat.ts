@@ -2,7 +2,7 @@
  * Memory over a long loop of temporaries (each step makes ~1 MB of 256 KB intermediates, never kept):
  *   no-dispose       nothing freed by hand; the loop awaits now and then, as training loops do. GC
  *                    finalizers free the arrays, paced by the external-memory accounting in native/wrap.cc.
- *   no-dispose-sync  the same, but never yielding to the event loop: N-API runs finalizers from the loop,
+ *   no-dispose-sync  the same, but never yielding to the event loop: GC finalizers run from the loop,
  *                    so memory grows until the loop ends. Use tidy/using/dispose in such loops.
  *   tidy             each step inside mx.tidy(): freed eagerly when the step returns.
  *   using            every intermediate bound with `using`: freed at the end of the step's block.

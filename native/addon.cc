@@ -5,11 +5,13 @@
 #include "exports.h"
 #include "instance.h"
 #include "mlx/version.h"
+#include "wrap.h"
 
 namespace mlxt {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Instance::Init(env);
+  InitHandles(env);
   InitErrors(env, exports);
   InitArray(exports);
   InitOps(exports);

@@ -51,19 +51,31 @@ struct AsyncEvalWorker : Napi::AsyncWorker {
 
 void InitArray(Napi::Object exports) {
   MLXT_EXPORT(exports, "dispose", { return Napi::Boolean::New(info.Env(), Dispose(info[0])); });
-  MLXT_EXPORT(exports, "setScopeOpen", {
-    SetScopeOpen(info.Env(), ToBool(info[0], "open"));
+  MLXT_EXPORT(exports, "openScope", {
+    OpenScope();
     return info.Env().Undefined();
   });
-  MLXT_EXPORT(exports, "reportToGc", {
-    ReportToGc(info[0]);
-    return info.Env().Undefined();
+  MLXT_EXPORT(exports, "closeScope", {
+    if (!info[0].IsArray()) ThrowType("expected a list of handles for escaping");
+    auto list = info[0].As<Napi::Array>();
+    std::vector<Napi::Value> escaping;
+    escaping.reserve(list.Length());
+    for (uint32_t i = 0; i < list.Length(); ++i) escaping.push_back(list.Get(i));
+    auto handed = CloseScope(info.Env(), escaping);
+    auto out = Napi::Array::New(info.Env(), handed.size());
+    for (size_t i = 0; i < handed.size(); ++i) out.Set(i, Napi::Boolean::New(info.Env(), handed[i]));
+    return out;
   });
+  MLXT_EXPORT(exports, "keepOutOfScopes", { return Napi::Boolean::New(info.Env(), KeepOutOfScopes(info[0])); });
   // V8's count of external memory (ours and any other's), as it paces its collections: for tests.
   MLXT_EXPORT(exports, "v8ExternalMemory", {
     int64_t amount = 0;
     napi_adjust_external_memory(info.Env(), 0, &amount);
     return Napi::Number::New(info.Env(), static_cast<double>(amount));
+  });
+  // Test aid: arrays held for JS on this thread (made and not yet freed by dispose, a scope or the GC).
+  MLXT_EXPORT(exports, "liveHandles", {
+    return Napi::Number::New(info.Env(), static_cast<double>(LiveHandles()));
   });
   MLXT_EXPORT(exports, "isArray", { return Napi::Boolean::New(info.Env(), IsArrayHandle(info[0])); });
 

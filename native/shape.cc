@@ -10,10 +10,7 @@ namespace mlxt {
 namespace {
 
 // A shape that may hold one -1 (inferred dimension), as reshape accepts.
-mx::Shape ToShapeWithInferred(const Napi::Value& v, const char* what) {
-  auto ints = ToIntVector(v, what);
-  return mx::Shape(ints.begin(), ints.end());
-}
+mx::Shape ToShapeWithInferred(const Napi::Value& v, const char* what) { return ToIntShape(v, what); }
 
 }  // namespace
 

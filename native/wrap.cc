@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <cmath>
 #include <cstdint>
@@ -14,61 +15,105 @@ namespace mlxt {
 
 namespace {
 
-// Holders come from slabs owned by the JS thread that made them (handles never cross threads, and
-// finalizers run on that thread, so no lock is needed). A pointer taken from an External is ours only if
-// it lands exactly on a slot of one of this thread's slabs, a check that never reads foreign memory; so
-// a foreign External (another addon's) is refused. This replaces napi type tags, which cost a private
-// property write per array and a lookup per argument, and saves a malloc per array.
+// A handle is a BigInt: bit 63 set (so no int64 scalar is ever taken for one), the pool's id in bits
+// 56–62, the slot's generation in bits 24–55 and the slot in bits 0–23. A BigInt is an ordinary young
+// V8 object with no weak reference behind it, unlike an External with a finalizer (two mallocs and two
+// weak global handles per array, then the GC's weak-callback pass and a finalizer call for each), which
+// cost more than MLX's own graph node. The GC safety net is a FinalizationRegistry on the TS side, and
+// only for arrays no scope owns: arrays made inside mx.tidy are freed by the scope, natively, in one call.
+constexpr uint64_t kTag = uint64_t{1} << 63;
+constexpr int kPoolShift = 56;
+constexpr int kGenShift = 24;
+constexpr uint32_t kSlotMask = (1u << 24) - 1;
+constexpr uint32_t kNoSlot = ~0u;
+
+// Holders live in slabs owned by the JS thread that made them (handles are used and freed on that
+// thread only, so no lock). A slot is reused once its array is freed; its generation changes then, so
+// an old handle is recognised as disposed and never reaches the new array.
 class HolderPool {
  public:
+  HolderPool() {
+    static std::atomic<uint32_t> nextId{0};
+    id_ = nextId++ % 127 + 1;  // 1–127: a BigInt 2^63 (pool 0) is never mistaken for a handle
+  }
   Holder* Acquire() {
-    if (!free_) Grow();
-    Holder* h = free_;
+    if (free_ == kNoSlot) Grow();
+    Holder* h = At(free_);
     free_ = h->nextFree;
-    h->nextFree = nullptr;
-    h->live = true;
+    h->nextFree = kNoSlot;
+    ++live_;
     return h;
   }
+  // Frees the array (if any) and the slot; old handles to it are stale from here on.
   void Release(Holder* h) {
     h->array.reset();
     h->reportedBytes = 0;
-    h->live = false;
+    h->owner = 0;
+    h->escaping = false;
+    ++h->gen;
     h->nextFree = free_;
-    free_ = h;
+    free_ = h->slot;
+    --live_;
   }
-  Holder* Find(void* p) const {
-    auto addr = reinterpret_cast<uintptr_t>(p);
-    // The slab starting at or below addr (slabs_ is sorted by address).
-    auto it = std::upper_bound(slabs_.begin(), slabs_.end(), addr);
-    if (it == slabs_.begin()) return nullptr;
-    uintptr_t base = *--it;
-    uintptr_t offset = addr - base;
-    if (offset >= kSlots * sizeof(Holder) || offset % sizeof(Holder) != 0) return nullptr;
-    auto* h = reinterpret_cast<Holder*>(addr);
-    return h->live ? h : nullptr;
+  uint64_t Encode(const Holder* h) const {
+    return kTag | (uint64_t{id_} << kPoolShift) | (uint64_t{h->gen} << kGenShift) | h->slot;
+  }
+  // The holder a handle names, or null when `bits` is no handle of this pool. `stale` is set when it
+  // was one whose array has since been freed.
+  Holder* Decode(uint64_t bits, bool* stale) const {
+    *stale = false;
+    if (!(bits & kTag) || ((bits >> kPoolShift) & 127) != id_) return nullptr;
+    uint32_t slot = static_cast<uint32_t>(bits) & kSlotMask;
+    if (slot >= slabs_.size() * kSlots) return nullptr;
+    Holder* h = At(slot);
+    *stale = h->gen != static_cast<uint32_t>(bits >> kGenShift);
+    return h;
+  }
+  Holder* At(uint32_t slot) const { return &slabs_[slot / kSlots][slot % kSlots]; }
+  size_t Live() const { return live_; }
+  // Frees every array still held (the environment is going away).
+  void ReleaseAll() {
+    for (uint32_t s = 0; s < slabs_.size() * kSlots; ++s) {
+      Holder* h = At(s);
+      if (h->array) Release(h);
+    }
   }
 
  private:
-  static constexpr size_t kSlots = 4096;
+  static constexpr uint32_t kSlots = 4096;
   void Grow() {
-    auto* slab = new Holder[kSlots];  // never freed: finalizers may run during thread/process exit
-    for (size_t i = kSlots; i-- > 0;) {
-      slab[i].nextFree = free_;
-      free_ = &slab[i];
+    if ((slabs_.size() + 1) * kSlots > kSlotMask + 1u) {
+      throw std::runtime_error("more than 16 million MLX arrays alive at once on one thread");
     }
-    auto base = reinterpret_cast<uintptr_t>(slab);
-    slabs_.insert(std::upper_bound(slabs_.begin(), slabs_.end(), base), base);
+    auto* slab = new Holder[kSlots];  // never freed: handles may be checked until the thread ends
+    uint32_t base = static_cast<uint32_t>(slabs_.size() * kSlots);
+    for (uint32_t i = kSlots; i-- > 0;) {
+      slab[i].slot = base + i;
+      slab[i].nextFree = free_;
+      free_ = base + i;
+    }
+    slabs_.push_back(slab);
   }
-  std::vector<uintptr_t> slabs_;
-  Holder* free_ = nullptr;
+  std::vector<Holder*> slabs_;
+  uint32_t free_ = kNoSlot;
+  size_t live_ = 0;
+  uint32_t id_;
 };
-
-thread_local bool scopeOpen = false;
 
 HolderPool& Pool() {
   thread_local HolderPool* pool = new HolderPool();  // leaked on purpose, see Grow()
   return *pool;
 }
+
+// The open tidy scopes, innermost last: each lists the arrays made while it was innermost (or handed to
+// it by an inner scope) as (slot, generation), so entries of arrays disposed early are skipped. The
+// vectors are kept between scopes so a training step's scope allocates nothing.
+struct ScopeEntry {
+  uint32_t slot;
+  uint32_t gen;
+};
+thread_local std::vector<std::vector<ScopeEntry>>* scopes = new std::vector<std::vector<ScopeEntry>>();
+thread_local uint32_t scopeDepth = 0;
 
 // Tells V8 about native bytes gained or freed, in batches: a call per tiny array costs more than the
 // array's own graph node, and V8 only needs the total to within a few tens of KB to pace its GC.
@@ -88,22 +133,36 @@ void FlushExternalBytes(napi_env env) {
 
 void ReportExternalBytes(napi_env env, int64_t delta) {
   pendingBytes += delta;
-  if (!scopeOpen) FlushExternalBytes(env);
+  if (scopeDepth == 0) FlushExternalBytes(env);
 }
 
-// A plain N-API finalizer (node-addon-api's typed one costs an extra allocation per array).
-void Finalize(napi_env env, void* data, void* /*hint*/) {
-  auto* h = static_cast<Holder*>(data);
-  if (h->array) ReportExternalBytes(env, -h->reportedBytes);
+// Frees h's array and slot, taking back what was reported to V8 for it.
+void Free(napi_env env, Holder* h) {
+  if (h->reportedBytes) ReportExternalBytes(env, -h->reportedBytes);
   Pool().Release(h);
 }
 
-Holder* HolderOf(const Napi::Value& v) {
-  void* data = nullptr;
-  // Fails (without throwing) for anything that is not an External.
-  if (napi_get_value_external(v.Env(), v, &data) != napi_ok || !data) return nullptr;
-  return Pool().Find(data);
+// The array now belongs to the GC's safety net (the TS side registers it): V8 counts its bytes.
+void HandToGc(napi_env env, Holder* h) {
+  h->owner = 0;
+  h->reportedBytes = static_cast<int64_t>(h->array->nbytes());
+  ReportExternalBytes(env, h->reportedBytes);
 }
+
+// HolderOf with the staleness of the handle reported instead of folded in.
+Holder* Lookup(napi_env env, napi_value v, bool* stale) {
+  uint64_t bits;
+  bool lossless;
+  *stale = false;
+  // Fails (without throwing) for anything that is not a BigInt.
+  if (napi_get_value_bigint_uint64(env, v, &bits, &lossless) != napi_ok || !lossless) return nullptr;
+  return Pool().Decode(bits, stale);
+}
+
+void ReleaseAllOnTeardown(void* /*arg*/) { Pool().ReleaseAll(); }
+
+// One N-API call where IsNumber + DoubleValue would make two (it fails, without throwing, for a non-number).
+bool NumberValue(const Napi::Value& v, double* d) { return napi_get_value_double(v.Env(), v, d) == napi_ok; }
 
 }  // namespace
 
@@ -113,19 +172,24 @@ std::string Describe(const mx::array& a) {
   return o.str();
 }
 
+void InitHandles(napi_env env) { napi_add_env_cleanup_hook(env, ReleaseAllOnTeardown, nullptr); }
+
 Napi::Value Wrap(Napi::Env env, mx::array a) {
   CheckArrayFits(a);
-  int64_t bytes = static_cast<int64_t>(a.nbytes());
   Holder* h = Pool().Acquire();
   h->array.emplace(std::move(a));
-  h->reportedBytes = scopeOpen ? 0 : bytes;
-  napi_value ext;
-  if (napi_create_external(env, h, Finalize, nullptr, &ext) != napi_ok) {
-    Pool().Release(h);
+  if (scopeDepth) {
+    h->owner = scopeDepth;
+    (*scopes)[scopeDepth - 1].push_back({h->slot, h->gen});
+  } else {
+    HandToGc(env, h);
+  }
+  napi_value out;
+  if (napi_create_bigint_uint64(env, Pool().Encode(h), &out) != napi_ok) {
+    Free(env, h);
     throw Napi::Error::New(env, "could not create an array handle");
   }
-  if (!scopeOpen) ReportExternalBytes(env, bytes);
-  return Napi::Value(env, ext);
+  return Napi::Value(env, out);
 }
 
 Napi::Value WrapMany(Napi::Env env, const std::vector<mx::array>& arrays) {
@@ -134,37 +198,86 @@ Napi::Value WrapMany(Napi::Env env, const std::vector<mx::array>& arrays) {
   return out;
 }
 
-bool IsArrayHandle(const Napi::Value& v) { return HolderOf(v) != nullptr; }
+size_t LiveHandles() { return Pool().Live(); }
+
+bool IsArrayHandle(const Napi::Value& v) {
+  bool stale;
+  return Lookup(v.Env(), v, &stale) != nullptr;
+}
+
+namespace {
+// The live holder behind `v`, null when v is no handle; throws when it is one already disposed.
+Holder* HolderOf(const Napi::Value& v, const char* what) {
+  bool stale;
+  Holder* h = Lookup(v.Env(), v, &stale);
+  if (stale) ThrowType(std::string(what) + " is an mx.array that was already disposed");
+  return h;
+}
+}  // namespace
 
 mx::array& Unwrap(const Napi::Value& v, const char* what) {
-  Holder* h = HolderOf(v);
+  Holder* h = HolderOf(v, what);
   if (!h) ThrowType(std::string("expected an mx.array for ") + what);
-  if (!h->array) ThrowType(std::string(what) + " is an mx.array that was already disposed");
   return *h->array;
 }
 
 bool Dispose(const Napi::Value& v) {
-  Holder* h = HolderOf(v);
+  bool stale;
+  Holder* h = Lookup(v.Env(), v, &stale);
   if (!h) ThrowType("expected an mx.array handle");
-  if (!h->array) return false;
-  h->array.reset();
-  ReportExternalBytes(v.Env(), -h->reportedBytes);
-  h->reportedBytes = 0;
+  if (stale) return false;
+  Free(v.Env(), h);
   return true;
 }
 
-void SetScopeOpen(napi_env env, bool open) {
-  scopeOpen = open;
-  if (!open) FlushExternalBytes(env);
+void OpenScope() {
+  if (scopes->size() <= scopeDepth) scopes->emplace_back();
+  ++scopeDepth;
 }
 
-void ReportToGc(const Napi::Value& v) {
-  Holder* h = HolderOf(v);
+std::vector<bool> CloseScope(napi_env env, const std::vector<Napi::Value>& escaping) {
+  if (scopeDepth == 0) throw std::logic_error("closeScope: no tidy scope is open");
+  uint32_t depth = scopeDepth;
+  std::vector<std::pair<Holder*, size_t>> marked;  // this scope's arrays among `escaping`, with their index
+  for (size_t i = 0; i < escaping.size(); ++i) {
+    bool stale;
+    Holder* h = Lookup(env, escaping[i], &stale);
+    if (h && !stale && h->owner == depth && !h->escaping) {
+      h->escaping = true;
+      marked.push_back({h, i});
+    }
+  }
+  auto& mine = (*scopes)[depth - 1];
+  std::vector<ScopeEntry>* parent = depth > 1 ? &(*scopes)[depth - 2] : nullptr;
+  // Last made, first freed (a consumer before its inputs), as reference counts drop a chain in Python.
+  for (size_t i = mine.size(); i-- > 0;) {
+    Holder* h = Pool().At(mine[i].slot);
+    if (h->gen != mine[i].gen || h->owner != depth || h->escaping) continue;
+    Free(env, h);
+  }
+  mine.clear();
+  std::vector<bool> handedToGc(escaping.size(), false);
+  for (auto [h, i] : marked) {
+    h->escaping = false;
+    if (parent) {
+      h->owner = depth - 1;
+      parent->push_back({h->slot, h->gen});
+    } else {
+      HandToGc(env, h);
+      handedToGc[i] = true;
+    }
+  }
+  scopeDepth = depth - 1;
+  if (scopeDepth == 0) FlushExternalBytes(env);
+  return handedToGc;
+}
+
+bool KeepOutOfScopes(const Napi::Value& v) {
+  Holder* h = HolderOf(v, "array");
   if (!h) ThrowType("expected an mx.array handle");
-  // A zero-byte array has nothing to report, so reporting it again is harmless.
-  if (!h->array || h->reportedBytes != 0) return;
-  h->reportedBytes = static_cast<int64_t>(h->array->nbytes());
-  ReportExternalBytes(v.Env(), h->reportedBytes);
+  if (h->owner == 0) return false;
+  HandToGc(v.Env(), h);
+  return true;
 }
 
 namespace {
@@ -246,11 +359,9 @@ mx::array CachedNumberScalar(double d, const mx::array* like, const Napi::Value&
 
 // ToArray with the argument's HolderOf (null for a JS scalar) already looked up.
 mx::array ToArrayWith(Holder* h, const Napi::Value& v, const mx::array* like, const char* what) {
-  if (h) {
-    if (!h->array) ThrowType(std::string(what) + " is an mx.array that was already disposed");
-    return *h->array;
-  }
-  if (v.IsNumber()) return CachedNumberScalar(v.As<Napi::Number>().DoubleValue(), like, v);
+  if (h) return *h->array;
+  double d;
+  if (NumberValue(v, &d)) return CachedNumberScalar(d, like, v);
   if (v.IsBoolean()) return mx::array(v.As<Napi::Boolean>().Value());
   if (v.IsBigInt()) {
     bool lossless = false;
@@ -278,12 +389,12 @@ void CheckScalarFits(const Napi::Value& v, mx::Dtype t) {
 }
 
 mx::array ToArray(const Napi::Value& v, const mx::array* like, const char* what) {
-  return ToArrayWith(HolderOf(v), v, like, what);
+  return ToArrayWith(HolderOf(v, what), v, like, what);
 }
 
 std::pair<mx::array, mx::array> ToArrayPair(const Napi::Value& a, const Napi::Value& b) {
-  Holder* ha = HolderOf(a);
-  Holder* hb = HolderOf(b);
+  Holder* ha = HolderOf(a, "a");
+  Holder* hb = HolderOf(b, "b");
   if (ha || !hb) {
     mx::array x = ToArrayWith(ha, a, nullptr, "a");
     return {x, ToArrayWith(hb, b, ha ? &x : nullptr, "b")};
@@ -310,8 +421,8 @@ mx::Dtype ToDtype(const Napi::Value& v, const char* what) {
 int DtypeCode(mx::Dtype d) { return static_cast<int>(d.val()); }
 
 int ToInt(const Napi::Value& v, const char* what) {
-  if (!v.IsNumber()) ThrowType(std::string("expected an integer for ") + what);
-  double d = v.As<Napi::Number>().DoubleValue();
+  double d;
+  if (!NumberValue(v, &d)) ThrowType(std::string("expected an integer for ") + what);
   if (!std::isfinite(d) || std::floor(d) != d) {
     ThrowType(std::string("expected an integer for ") + what + " but received " + std::to_string(d));
   }
@@ -322,8 +433,9 @@ int ToInt(const Napi::Value& v, const char* what) {
 }
 
 double ToDouble(const Napi::Value& v, const char* what) {
-  if (!v.IsNumber()) ThrowType(std::string("expected a number for ") + what);
-  return v.As<Napi::Number>().DoubleValue();
+  double d;
+  if (!NumberValue(v, &d)) ThrowType(std::string("expected a number for ") + what);
+  return d;
 }
 
 bool ToBool(const Napi::Value& v, const char* what) {
@@ -331,21 +443,32 @@ bool ToBool(const Napi::Value& v, const char* what) {
   return v.As<Napi::Boolean>().Value();
 }
 
-std::vector<int> ToIntVector(const Napi::Value& v, const char* what) {
-  if (v.IsNumber()) return {ToInt(v, what)};
+namespace {
+// A number or an array of integers into `Ints` (std::vector or MLX's small-vector Shape, which holds a
+// short shape without a heap allocation).
+template <typename Ints>
+Ints ReadInts(const Napi::Value& v, const char* what) {
+  Ints out;
+  if (v.IsNumber()) {
+    out.push_back(ToInt(v, what));
+    return out;
+  }
   if (!v.IsArray()) ThrowType(std::string("expected an array of integers for ") + what);
   auto arr = v.As<Napi::Array>();
-  std::vector<int> out(arr.Length());
-  for (uint32_t i = 0; i < arr.Length(); ++i) out[i] = ToInt(arr.Get(i), what);
+  uint32_t n = arr.Length();
+  for (uint32_t i = 0; i < n; ++i) out.push_back(ToInt(arr.Get(i), what));
   return out;
 }
+}  // namespace
+
+std::vector<int> ToIntVector(const Napi::Value& v, const char* what) { return ReadInts<std::vector<int>>(v, what); }
+
+mx::Shape ToIntShape(const Napi::Value& v, const char* what) { return ReadInts<mx::Shape>(v, what); }
 
 mx::Shape ToShape(const Napi::Value& v, const char* what) {
-  auto ints = ToIntVector(v, what);
-  mx::Shape s;
-  for (int d : ints) {
+  mx::Shape s = ToIntShape(v, what);
+  for (int d : s) {
     if (d < 0) ThrowRange(std::string(what) + " has a negative dimension " + std::to_string(d));
-    s.push_back(d);
   }
   return s;
 }

@@ -1,14 +1,17 @@
 // Wrapping MLX arrays as JS values and converting JS arguments (shapes, axes, dtypes, scalars).
 //
-// An MLX array crosses into JS as an External holding a Holder. The TS `Array` class keeps that handle;
-// creating a plain External is far cheaper than an ObjectWrap instance, which matters at ~1 µs per op.
-// Holder.array is freed by dispose() or, as a safety net, by the GC finalizer, whichever comes first;
-// the Holder itself lives until the finalizer, so a disposed handle is still recognised (and refused).
+// An MLX array crosses into JS as a handle: a BigInt naming a slot of this thread's holder pool and the
+// slot's generation (wrap.cc). Making one costs a small young-generation object and no weak reference,
+// which matters at well under 1 µs per op. Who frees the array:
+// - while tidy scopes are open, the innermost one owns each new array; closing it frees what it owns
+//   except what escapes (returned, or kept with KeepOutOfScopes), in one native call;
+// - an array no scope owns belongs to the GC's safety net: the TS side registers its wrapper with a
+//   FinalizationRegistry, whose callback disposes the handle; dispose() frees it earlier.
+// A freed slot is reused under a new generation, so an old handle is refused as disposed.
 //
-// V8 is told only about bytes the GC alone can free. An array made while a tidy scope is open will be
-// disposed by that scope, or handed out of it (returned, kept), and is reported then: reporting every
-// activation of a training step made V8 start a full mark-compact ~3 times per step ("external memory
-// pressure") for memory the step frees itself.
+// V8 is told only about bytes the GC alone can free: an array is counted when it belongs to no scope
+// (made outside one, escaping the outermost, kept). Counting every activation of a training step made
+// V8 start a full mark-compact ~3 times per step ("external memory pressure") for memory the step frees.
 #pragma once
 
 #include <napi.h>
@@ -25,29 +28,40 @@ namespace mlxt {
 
 namespace mx = mlx::core;
 
-// What a handle points at: the array (empty once disposed) and the bytes reported to V8. Holders live
-// in wrap.cc's per-thread pool, which is also how a handle is recognised as ours.
+// A slot of wrap.cc's per-thread pool: the array (empty while the slot is free) and the bytes reported
+// to V8 for it.
 struct Holder {
   std::optional<mx::array> array;
   int64_t reportedBytes = 0;
-  Holder* nextFree = nullptr;  // pool bookkeeping
-  bool live = false;           // between Wrap and the GC finalizer
+  uint32_t slot = 0;      // own index in the pool
+  uint32_t gen = 0;       // changes each time the slot is freed
+  uint32_t nextFree = 0;  // pool bookkeeping
+  uint32_t owner = 0;     // depth of the tidy scope that will free it; 0: the GC's safety net
+  bool escaping = false;  // set while its scope closes, when it is handed out
 };
 
-// Returns a JS handle owning a copy (shared reference) of `a`; reports its size to V8.
+// Registers the env teardown hook that frees the arrays still held (once per env, at load).
+void InitHandles(napi_env env);
+// Returns a JS handle owning a copy (shared reference) of `a`, owned by the innermost open scope if any.
 Napi::Value Wrap(Napi::Env env, mx::array a);
 Napi::Value WrapMany(Napi::Env env, const std::vector<mx::array>& arrays);
 
 // The array behind handle `v`; a TypeError names `what` when v is not a live array handle.
 mx::array& Unwrap(const Napi::Value& v, const char* what = "array");
 bool IsArrayHandle(const Napi::Value& v);
+// Arrays this thread holds for JS (handles not yet freed): a test aid for leaks.
+size_t LiveHandles();
 // Frees the array now (idempotent); returns false if it was already disposed.
 bool Dispose(const Napi::Value& v);
-// While a tidy scope is open (set by the TS scope module on the outermost scope's entry and exit), new
-// handles are not reported to V8; ReportToGc reports one (idempotent) when it leaves the scope's care.
-// Changes made while the scope is open reach V8 as one net figure when it closes.
-void SetScopeOpen(napi_env env, bool open);
-void ReportToGc(const Napi::Value& v);
+// Tidy scopes (driven by the TS scope module). CloseScope frees the arrays the innermost scope owns except
+// those among `escaping`, which pass to the enclosing scope, or, from the outermost, to the GC's safety
+// net; for each of `escaping` it says whether it was handed to the GC just now (the TS side then
+// registers its wrapper). Byte changes made while scopes are open reach V8 as one figure at the end.
+void OpenScope();
+std::vector<bool> CloseScope(napi_env env, const std::vector<Napi::Value>& escaping);
+// Takes the array out of every open scope's care and hands it to the GC's safety net; false if no scope
+// owned it.
+bool KeepOutOfScopes(const Napi::Value& v);
 
 // An array argument, or a JS number/boolean made into a scalar that takes `like`'s dtype where MLX's
 // Python binding would (weak scalar typing: x_f16 * 2 stays float16). As there, an integer scalar that
@@ -62,6 +76,8 @@ void CheckScalarFits(const Napi::Value& v, mx::Dtype t);
 mx::Dtype ToDtype(const Napi::Value& v, const char* what = "dtype");
 int DtypeCode(mx::Dtype d);
 mx::Shape ToShape(const Napi::Value& v, const char* what = "shape");
+// The same without the sign check (reshape's -1), read straight into a Shape.
+mx::Shape ToIntShape(const Napi::Value& v, const char* what);
 std::vector<int> ToIntVector(const Napi::Value& v, const char* what);
 int ToInt(const Napi::Value& v, const char* what);
 double ToDouble(const Napi::Value& v, const char* what);

@@ -36,7 +36,7 @@ for (let i = 0; i <= steps; i++) {
   } else {
     mx.eval(step());
   }
-  // A real loop awaits (data loading, asyncEval, logging); N-API finalizers only run when it does.
+  // A real loop awaits (data loading, asyncEval, logging); GC finalizers (FinalizationRegistry callbacks) only run when it does.
   if (mode === 'no-dispose' && i % 100 === 0) await new Promise((r) => setImmediate(r));
   if (i % (steps / 10) === 0) sample(i);
   if (process.memoryUsage().rss / MB > ceilingMb) {

@@ -72,7 +72,7 @@ async function measure(base: mx.Array, step: Step, evaluate: boolean, useTidy: b
   return (t1 - t0 - (cpuNs() - t1)) / (reps * ops);
 }
 
-/** A full GC, then two event-loop turns, in which N-API runs the finalizers of what it collected. */
+/** A full GC, then two event-loop turns, in which the FinalizationRegistry callbacks of what it collected run. */
 async function settle(): Promise<void> {
   gc!();
   await turn();

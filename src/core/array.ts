@@ -19,14 +19,18 @@ export type ArrayLike = MxArray | Scalar;
 
 export class MxArray {
   /** @internal */ readonly __mxArray = true as const;
-  /** @internal The native handle; use the methods instead. */
-  readonly handle: Handle;
+  readonly #handle: Handle;
   #meta: number[] | undefined;
 
   /** @internal Arrays are made by mx.array() and the ops, not with `new`. */
   constructor(handle: Handle) {
-    this.handle = handle;
+    this.#handle = handle;
     track(this);
+  }
+
+  /** @internal The native handle (a getter, so JSON and structured clones never see it); use the methods instead. */
+  get handle(): Handle {
+    return this.#handle;
   }
 
   #getMeta(): number[] {

@@ -98,7 +98,10 @@ export function intArg(v: unknown, name: string, op: string): number {
 export function intListArg(v: unknown, name: string, op: string, allowScalar = false): number[] {
   if (allowScalar && typeof v === 'number') return [intArg(v, name, op)];
   if (!Array.isArray(v)) throw invalidArg(allowScalar ? 'an integer or an array of integers' : 'an array of integers', `${op} ${name}`, v);
-  v.forEach((x, i) => intArg(x, `${name}[${i}]`, op));
+  for (let i = 0; i < v.length; i++) {
+    // The element's name is built only for the error: this check runs on every reshape.
+    if (typeof v[i] !== 'number' || !Number.isInteger(v[i])) intArg(v[i], `${name}[${i}]`, op);
+  }
   return v as number[];
 }
 

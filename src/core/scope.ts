@@ -4,6 +4,11 @@
  * Returned arrays join the enclosing tidy, so nesting works. Only synchronous functions: an async
  * function would let other code's arrays land in this scope.
  *
+ * The native side owns a scope's arrays (native/wrap.h): the innermost open scope takes each new array,
+ * and closing it frees the rest in one call, so an op inside a scope costs no JS bookkeeping and no weak
+ * reference. Arrays outside every scope are freed by dispose() or, as a safety net, when the GC collects
+ * their wrapper (a FinalizationRegistry).
+ *
  * While a scope is open, new arrays are not counted as V8 external memory: the scope frees them, so
  * counting them only made V8 run full collections for memory it cannot free (about three per training
  * step). The outermost scope reports what it hands out (returned or kept arrays) as it closes, and V8
@@ -11,24 +16,31 @@
  * state for new ones reports about nothing.
  */
 import type { MxArray } from './array.js';
-import { native } from './binding.js';
+import { native, type Handle } from './binding.js';
 
-let current: MxArray[] | null = null;
-const kept = new WeakSet<MxArray>();
-/** Arrays kept inside the open scopes, reported to V8 when the outermost one closes. */
-let keptInScope: MxArray[] = [];
+/** Depth of the open tidy scopes (the native side keeps what each owns). */
+let depth = 0;
 
-/** Called by the MxArray constructor. */
+/**
+ * The GC's safety net for arrays no scope owns: when such an array's wrapper is collected, its handle is
+ * disposed (a no-op if it already was; handles of freed slots are stale, never another array's).
+ */
+const gcOwned = new FinalizationRegistry<Handle>((h) => {
+  native.dispose(h);
+});
+
+/** Called by the MxArray constructor: an array made outside every scope is the GC's to free. */
 export function track(a: MxArray): void {
-  if (current) current.push(a);
+  if (depth === 0) gcOwned.register(a, a.handle);
 }
 
 /** Exempts arrays from the enclosing tidy scopes (e.g. new model parameters made inside a step). */
 export function keep<T>(value: T): T {
-  forEachArray(value, (a) => {
-    kept.add(a);
-    if (current) keptInScope.push(a);
-  });
+  if (depth > 0) {
+    forEachArray(value, (a) => {
+      if (native.keepOutOfScopes(a.handle)) gcOwned.register(a, a.handle);
+    });
+  }
   return value;
 }
 
@@ -53,48 +65,34 @@ function isMxArray(v: object): v is MxArray {
 
 export function tidy<T>(fn: () => T): T {
   if (typeof fn !== 'function') throw new TypeError('mx.tidy: expected a function');
-  const outer = current;
-  const mine: MxArray[] = [];
-  current = mine;
-  if (!outer) native.setScopeOpen(true);
+  native.openScope();
+  depth++;
   let result: T;
   try {
     result = fn();
   } catch (err) {
-    current = outer;
-    for (const a of mine) if (!kept.has(a)) a.dispose();
-    if (!outer) closeOutermost([]);
+    close([]);
     throw err;
   }
-  current = outer;
   if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
-    for (const a of mine) if (!kept.has(a)) a.dispose();
-    if (!outer) closeOutermost([]);
+    close([]);
     throw new TypeError('mx.tidy: the function returned a Promise; tidy scopes must be synchronous (await outside, tidy inside)');
   }
-  const returned = new Set<MxArray>();
-  forEachArray(result, (a) => returned.add(a));
-  const handedOut: MxArray[] = [];
-  for (const a of mine) {
-    if (returned.has(a) || kept.has(a)) {
-      if (outer && !kept.has(a)) outer.push(a);
-      else if (!outer) handedOut.push(a);
-    } else {
-      a.dispose();
-    }
-  }
-  if (!outer) closeOutermost(handedOut);
+  const returned: MxArray[] = [];
+  forEachArray(result, (a) => returned.push(a));
+  close(returned);
   return result;
 }
 
-/** The outermost scope closed: new arrays count for V8 again, and what left the scopes' care now does. */
-function closeOutermost(handedOut: MxArray[]): void {
-  const keptNow = keptInScope;
-  keptInScope = [];
-  for (const a of handedOut) native.reportToGc(a.handle);
-  for (const a of keptNow) native.reportToGc(a.handle);
-  // Last: V8 gets the scope's net change in one report.
-  native.setScopeOpen(false);
+/**
+ * Closes the innermost scope: the native side frees what it owns except `escaping`, which passes to the
+ * enclosing scope or, from the outermost, to the GC's safety net (registered here).
+ */
+function close(escaping: MxArray[]): void {
+  depth--;
+  const handedToGc = native.closeScope(escaping.map((a) => a.handle));
+  if (depth > 0) return;
+  for (let i = 0; i < escaping.length; i++) if (handedToGc[i]) gcOwned.register(escaping[i], escaping[i].handle);
 }
 
 /** Disposes every array found in `value` (nested arrays, objects, Maps). */

@@ -30,12 +30,17 @@ function requireFunction(fn: unknown, op: string): asserts fn is AnyFn {
   }
 }
 
-/** Runs fn in a scope that frees the placeholder arrays it creates, keeping what it returns. */
+/**
+ * Runs fn in a scope that frees the placeholder arrays it creates, keeping what it returns. The inputs
+ * are wrapped before the scope opens: they were made before it, so the scope does not own them (the
+ * enclosing scope or the GC frees them).
+ */
 function traced(body: (inputs: MxArray[]) => MxArray[]): TracedFn {
   return (hs: Handle[]) => {
     tracingDepth++;
     try {
-      return tidy(() => body(wrapMany(hs))).map((a) => a.handle);
+      const inputs = wrapMany(hs);
+      return tidy(() => body(inputs)).map((a) => a.handle);
     } finally {
       tracingDepth--;
     }

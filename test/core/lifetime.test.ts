@@ -138,6 +138,35 @@ describe('handles', () => {
     expect(native.isArray(mx.ones([1]).handle)).toBe(true);
   });
 
+  it('refuses a handle whose slot now holds another array, as disposed, and leaves that array alone', () => {
+    const a = mx.ones([2]);
+    const stale = a.handle;
+    a.dispose();
+    const next = mx.ones([3]);
+    // The freed slot is the next one handed out; only its generation tells the two handles apart.
+    const slotBits = (h: unknown) => (h as bigint) & 0xffffffn;
+    expect(slotBits(next.handle)).toBe(slotBits(stale));
+    expect(next.handle).not.toBe(stale);
+    expect(() => native.meta(stale)).toThrow(/already disposed/);
+    expect(() => mx.add(a, 1)).toThrow(/add: a is an mx\.array that was already disposed/);
+    expect(native.dispose(stale)).toBe(false);
+    expect(isDisposed(next)).toBe(false);
+    expect(next.toList()).toEqual([1, 1, 1]);
+  });
+
+  it('never takes a BigInt scalar for a handle', () => {
+    const i64 = mx.array([1], 'int64');
+    expect(mx.add(i64, 5n).toList()).toEqual([6]);
+    expect(() => mx.add(i64, 2n ** 63n)).toThrow(/outside the int64 range/);
+    // One carrying this thread's pool tag reads as a handle (here a stale one), refused all the same.
+    expect(() => mx.add(i64, 2n ** 63n + 2n ** 56n)).toThrow(/already disposed|outside the int64 range/);
+    expect(native.isArray(2n ** 63n)).toBe(false);
+  });
+
+  it('keeps the handle out of JSON', () => {
+    expect(JSON.stringify({ a: mx.ones([1]) })).toBe('{"a":{"__mxArray":true}}');
+  });
+
   it('rejects a handle-shaped object in an op', () => {
     expect(() => mx.add({ handle: {} } as never, 1)).toThrow(/expected an mx\.array or a number for a/);
   });
@@ -150,7 +179,9 @@ describe('memory without manual disposal', () => {
     expect(r.status).toBe(0);
     const { samples } = JSON.parse(r.stdout) as { samples: number[] };
     const warm = samples[2];
-    expect(Math.max(...samples.slice(2)) - warm).toBeLessThan(64);
+    // A leak grows by 500 MB a sample here. Arrays no scope owns die in V8's full collections (set off by
+    // the external-memory count every ~64 MB), so the plateau moves by up to ~90 MB with their timing.
+    expect(Math.max(...samples.slice(2)) - warm).toBeLessThan(160);
   });
 
   it('frees dropped arrays once collected, with no op after them', () => {
@@ -175,6 +206,28 @@ describe('memory without manual disposal', () => {
     expect(f.afterThrowMb).toBe(72);
     // 20 steps of 80 MB of scoped activations: counting them set off a full collection every step (20).
     expect(f.majors).toBeLessThanOrEqual(5);
+  });
+
+  it('frees every array a scope made, those never wrapped in JS included', () => {
+    const w = mx.ones([4]);
+    const before = native.liveHandles();
+    const out = mx.tidy(() => {
+      const [loss, grad] = mx.valueAndGrad((v: mx.Array) => mx.sum(mx.multiply(v, v)))(w);
+      mx.compile((v: mx.Array) => mx.exp(v))(w);
+      return mx.add(loss, mx.sum(grad));
+    });
+    expect(native.liveHandles()).toBe(before + 1);
+    expect(out.item()).toBe(12);
+  });
+
+  it('hands arrays that leave every scope, and traced placeholders, to the GC', () => {
+    const r = runTsChild(join(children, 'gc-owned.ts'), [], ['--expose-gc']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const c = JSON.parse(r.stdout) as Record<string, number>;
+    expect(c.escapingHeld).toBeGreaterThanOrEqual(c.base + 600);  // returned and kept arrays outlive their scopes
+    expect(c.transforms).toBeLessThanOrEqual(c.base + 2);
+    expect(c.escaping).toBeLessThanOrEqual(c.base + 2);
   });
 
   it('frees each array once when GC finalizers run after dispose and tidy', () => {

@@ -6,12 +6,17 @@ export interface ArrayBinding {
   setErrorClass(ctor: new (message: string, code: string) => Error): void;
 
   dispose(h: Handle): boolean;
-  /** Handles made while a tidy scope is open are not reported to V8 until reportToGc (see native/wrap.h). */
-  setScopeOpen(open: boolean): void;
-  reportToGc(h: Handle): void;
+  /** Tidy scopes (native/wrap.h): the innermost open one owns each new array. closeScope frees what it
+   * owns except `escaping`, and says for each of those whether it just passed to the GC's safety net. */
+  openScope(): void;
+  closeScope(escaping: Handle[]): boolean[];
+  /** Hands a scope-owned array to the GC's safety net; false when no scope owned it. */
+  keepOutOfScopes(h: Handle): boolean;
   /** V8's external-memory count (bytes), as it paces its collections. */
   v8ExternalMemory(): number;
   isArray(v: unknown): boolean;
+  /** Test aid: arrays held for JS on this thread and not yet freed. */
+  liveHandles(): number;
   meta(h: Handle): number[];
   fromTypedArray(data: ArrayBufferView, shape: number[], dtype: number): Handle;
   scalar(value: number | boolean | bigint, dtype: number): Handle;

@@ -7,7 +7,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 const settle = async (): Promise<void> => {
   gc();
-  await new Promise((r) => setImmediate(r));  // N-API runs finalizers from an immediate
+  await new Promise((r) => setImmediate(r));  // FinalizationRegistry callbacks run from the event loop
   await new Promise((r) => setImmediate(r));
 };
 await settle();

@@ -15,7 +15,7 @@ for (let round = 0; round < 5; round++) {
   });
   arrays = [];
   gc();
-  await new Promise((r) => setImmediate(r));  // N-API runs finalizers from an immediate
+  await new Promise((r) => setImmediate(r));  // FinalizationRegistry callbacks run from the event loop
   gc();
   await new Promise((r) => setImmediate(r));
 }
