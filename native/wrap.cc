@@ -488,14 +488,15 @@ std::vector<mx::array> ToArrayList(const Napi::Value& v, const char* what) {
 }
 
 mx::StreamOrDevice ToStream(const Napi::Value& v) {
-  if (v.IsUndefined() || v.IsNull()) return {};
-  if (v.IsString()) {
+  napi_valuetype type = v.Type();  // one N-API call: every op reads its stream argument, nearly always undefined
+  if (type == napi_undefined || type == napi_null) return {};
+  if (type == napi_string) {
     std::string s = v.As<Napi::String>().Utf8Value();
     if (s == "cpu") return mx::Device(mx::Device::cpu);
     if (s == "gpu") return mx::Device(mx::Device::gpu);
     ThrowType("expected 'cpu' or 'gpu' for device but received '" + s + "'");
   }
-  if (v.IsObject()) {
+  if (type == napi_object) {
     auto o = v.As<Napi::Object>();
     int index = ToInt(o.Get("index"), "stream.index");
     std::string dev = o.Get("device").IsString() ? o.Get("device").As<Napi::String>().Utf8Value() : "cpu";
