@@ -448,11 +448,11 @@ bool AttentionCoreApplies(const mx::array& q, const mx::array& k, const mx::arra
   return true;
 }
 
-// The stock composition for what the primitive does not take, with probability dropout: mx.fast has
-// none, so the scores, softmax, D and matmuls are spelled out (k and v repeated for grouped heads).
+// mx.fast has no probability dropout, so the scores, softmax, D and matmuls are spelled out (k and v
+// repeated for grouped heads).
 mx::array StockDropoutAttention(const mx::array& q, mx::array k, mx::array v, float scale,
                                 const std::optional<mx::array>& mask, float keep, const std::optional<mx::array>& key,
-                                mx::Stream s) {
+                                mx::StreamOrDevice s, bool stockMask) {
   if (q.ndim() == 4 && k.ndim() == 4 && k.shape(1) != q.shape(1) && k.shape(1) > 0 && q.shape(1) % k.shape(1) == 0) {
     k = mx::repeat(k, q.shape(1) / k.shape(1), 1, s);
     v = mx::repeat(v, q.shape(1) / v.shape(1), 1, s);
@@ -464,7 +464,7 @@ mx::array StockDropoutAttention(const mx::array& q, mx::array k, mx::array v, fl
                  : mx::add(scores, mx::astype(*mask, scores.dtype(), s), s);
   }
   auto p = mx::softmax(scores, -1, true, s);
-  auto d = DropoutMask(p.shape(), keep, 1.0f / keep, key, s);
+  auto d = DropoutMask(p.shape(), keep, 1.0f / keep, key, s, stockMask);
   return mx::matmul(mx::multiply(p, mx::astype(d, p.dtype(), s), s), v, s);
 }
 
@@ -478,7 +478,7 @@ mx::array AttentionCore(const mx::array& q, const mx::array& k, const mx::array&
   auto stream = mx::to_stream(s);
   bool drop = keep < 1.0f;
   if (!AttentionCoreApplies(q, k, v, mask, stream)) {
-    if (drop) return StockDropoutAttention(q, k, v, scale, mask, keep, key, stream);
+    if (drop) return StockDropoutAttention(q, k, v, scale, mask, keep, key, stream, false);
     return mx::fast::scaled_dot_product_attention(q, k, v, scale, "", mask, std::nullopt, false, stream);
   }
   std::vector<mx::array> inputs{q, k, v};

@@ -27,4 +27,11 @@ mx::array AttentionCore(const mx::array& q, const mx::array& k, const mx::array&
                         const std::optional<mx::array>& mask, float keep = 1.0f,
                         const std::optional<mx::array>& key = std::nullopt, mx::StreamOrDevice s = {});
 
+// The same with dropout (keep < 1) in stock MLX ops: AttentionCore's composition for what its primitive
+// does not take, and, with `stockMask` (bernoulli, not the fused mask primitive), the fused kernels'
+// switch off. Any float dtype; grouped heads repeat k and v.
+mx::array StockDropoutAttention(const mx::array& q, mx::array k, mx::array v, float scale,
+                                const std::optional<mx::array>& mask, float keep, const std::optional<mx::array>& key,
+                                mx::StreamOrDevice s, bool stockMask);
+
 }  // namespace mlxt

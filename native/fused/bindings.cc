@@ -50,6 +50,16 @@ void InitFused(Napi::Object exports) {
                                           static_cast<float>(ToDouble(info[5], "keep")), OptArray(info[6], "key"),
                                           ToStream(info[7])));
   });
+  // (q, k, v, scale, mask | null, keep, stream): the same in stock ops only, the mask drawn by bernoulli
+  // from the global sequence (nn's path with the fused kernels off).
+  MLXT_EXPORT(exports, "stockDropoutAttention", {
+    float keep = static_cast<float>(ToDouble(info[5], "keep"));
+    if (!(keep > 0.0f && keep < 1.0f)) ThrowRange("stockDropoutAttention: keep must be in (0, 1)");
+    return Wrap(info.Env(), StockDropoutAttention(Unwrap(info[0], "q"), Unwrap(info[1], "k"), Unwrap(info[2], "v"),
+                                                  static_cast<float>(ToDouble(info[3], "scale")),
+                                                  OptArray(info[4], "mask"), keep, std::nullopt, ToStream(info[6]),
+                                                  true));
+  });
   // (x, weight | null, bias | null, eps, residual | null, stream)
   MLXT_EXPORT(exports, "fusedLayerNorm", {
     return Wrap(info.Env(), FusedLayerNorm(Unwrap(info[0], "x"), OptArray(info[1], "weight"), OptArray(info[2], "bias"),

@@ -244,14 +244,14 @@ mx::array FusedDropout(const mx::array& x, float keep, float scale, const std::o
 }
 
 mx::array DropoutMask(const mx::Shape& shape, float keep, float scale, const std::optional<mx::array>& key_in,
-                      mx::StreamOrDevice s) {
+                      mx::StreamOrDevice s, bool stock) {
   CheckKeep(keep, "fused.dropoutMask");
   auto stream = mx::to_stream(s);
   auto key = key_in ? *key_in : mx::random::KeySequence::default_().next();
   CheckKey(key, "fused.dropoutMask");
   std::size_t n = 1;
   for (int d : shape) n *= static_cast<std::size_t>(d);
-  if (stream.device != mx::Device::cpu || n >= (std::size_t{1} << 32)) {
+  if (stock || stream.device != mx::Device::cpu || n >= (std::size_t{1} << 32)) {
     auto mask = mx::random::bernoulli(mx::array(keep, mx::float32), shape, key, stream);
     return mx::multiply(mx::astype(mask, mx::float32, stream), mx::array(scale, mx::float32), stream);
   }

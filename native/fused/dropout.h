@@ -20,8 +20,9 @@ mx::array FusedDropout(const mx::array& x, float keep, float scale, const std::o
 
 // The mask alone, as float32: bernoulli(keep, shape, key)·scale (0 or scale), the same bits FusedDropout
 // draws for an x of that shape and key; for a kernel that applies the mask inside its own pass (the
-// attention core's probability dropout). The key as FusedDropout takes it.
+// attention core's probability dropout). The key as FusedDropout takes it. `stock` draws it with
+// mx::random::bernoulli instead of the fused primitive (same bits; for the fused kernels' switch off).
 mx::array DropoutMask(const mx::Shape& shape, float keep, float scale, const std::optional<mx::array>& key,
-                      mx::StreamOrDevice s = {});
+                      mx::StreamOrDevice s = {}, bool stock = false);
 
 }  // namespace mlxt

@@ -90,6 +90,12 @@ describe('mx.fused.attention dropout', () => {
         mx.random.seed(21);
         const undropped = nn.scaledDotProductAttention(q, k, v, 0.25, causal ? 'causal' : mask);
         expect(maxDiff(fused.out, undropped)).toBeGreaterThan(1e-2);
+        // float16 takes the stock composition too, in its own dtype, with the same mask.
+        const half = (a: mx.Array) => mx.astype(a, 'float16');
+        mx.random.seed(21);
+        const h = nn.scaledDotProductAttention(half(q), half(k), half(v), 0.25, causal ? 'causal' : mask, 0.25);
+        expect(h.dtype).toBe('float16');
+        expect(maxDiff(h, fused.out)).toBeLessThan(2e-2);
       }
     });
   });

@@ -6,6 +6,8 @@ export interface FusedBinding {
   fusedGeluApprox(x: Handle, s?: StreamArg): Handle;
   fusedMaskedSoftmax(x: Handle, mask: Handle | null, s?: StreamArg): Handle;
   fusedAttention(q: Handle, k: Handle, v: Handle, scale: number, mask: Handle | null, keep: number, key: Handle | null, s?: StreamArg): Handle;
+  /** fusedAttention's dropout composition in stock ops only (keep in (0, 1), the mask from the global key sequence). */
+  stockDropoutAttention(q: Handle, k: Handle, v: Handle, scale: number, mask: Handle | null, keep: number, s?: StreamArg): Handle;
   fusedLayerNorm(x: Handle, weight: Handle | null, bias: Handle | null, eps: number, residual: Handle | null, s?: StreamArg): Handle;
   fusedDropout(x: Handle, keep: number, scale: number, key: Handle | null, s?: StreamArg): Handle;
   fusedEmbedding(weight: Handle, ids: Handle, s?: StreamArg): Handle;

@@ -7,12 +7,12 @@
 import { MxArray } from '../../core/array.js';
 import { arange } from '../../core/creation.js';
 import { type Dtype } from '../../core/dtype.js';
-import { add, astype, greaterEqual, less, logicalAnd, matmul, multiply, notEqual, softmax, where } from '../../core/ops.js';
-import * as random from '../../core/random.js';
-import { expandDims, flatten, repeat, reshape, swapaxes, transpose, unflatten } from '../../core/shape.js';
+import { astype, greaterEqual, less, logicalAnd, multiply, notEqual } from '../../core/ops.js';
+import { expandDims, flatten, reshape, transpose, unflatten } from '../../core/shape.js';
 import * as fast from '../../core/fast.js';
 import { attention as fusedAttention } from '../../core/fused.js';
 import { fusedKernelsEnabled } from '../../core/fused-kernels.js';
+import { stockDropoutAttention } from '../../core/stock-attention.js';
 import { formatShape } from '../../core/op-args.js';
 import { describeValue, ShapeError } from '../../errors.js';
 import { Module } from '../module.js';
@@ -33,21 +33,10 @@ export function scaledDotProductAttention(q: MxArray, k: MxArray, v: MxArray, sc
   if (probability('scaledDotProductAttention', 'the dropout probability', dropout) > 0) {
     const m = mask === 'causal' ? MultiHeadAttention.createCausalMask(q.shape[q.ndim - 2], k.shape[k.ndim - 2]) : mask;
     if (q.dtype === 'float32' && fusedKernelsEnabled()) return fusedAttention(q, k, v, scale, m, { dropout });
-    return droppedAttention(q, k, v, scale, m, dropout);
+    return stockDropoutAttention(q, k, v, scale, m, dropout);
   }
   if (q.dtype === 'float32' && mask !== 'causal' && fusedKernelsEnabled()) return fusedAttention(q, k, v, scale, mask);
   return fast.scaledDotProductAttention(q, k, v, { scale, mask });
-}
-
-/** Attention with probability dropout in stock ops (mx.fast has none): the fused kernels' switch off, other dtypes. */
-function droppedAttention(q: MxArray, k: MxArray, v: MxArray, scale: number, mask: MxArray | null, p: number): MxArray {
-  const groups = q.ndim === 4 && k.ndim === 4 && k.shape[1] !== q.shape[1] ? q.shape[1] / k.shape[1] : 1;
-  const [keys, values] = Number.isInteger(groups) && groups > 1 ? [repeat(k, groups, 1), repeat(v, groups, 1)] : [k, v];
-  let scores = matmul(multiply(q, scale), swapaxes(keys, -1, -2));
-  if (mask) scores = mask.dtype === 'bool' ? where(mask, scores, FINFO_MIN[scores.dtype] ?? -Infinity) : add(scores, mask);
-  const probs = softmax(scores, -1, true);
-  const kept = multiply(astype(random.bernoulli(1 - p, probs.shape), probs.dtype), 1 / (1 - p));
-  return matmul(multiply(probs, kept), values);
 }
 
 /** The most negative finite value of each floating dtype (mx.finfo(dtype).min). */
