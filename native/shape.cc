@@ -7,16 +7,9 @@
 
 namespace mlxt {
 
-namespace {
-
-// A shape that may hold one -1 (inferred dimension), as reshape accepts.
-mx::Shape ToShapeWithInferred(const Napi::Value& v, const char* what) { return ToIntShape(v, what); }
-
-}  // namespace
-
 void InitShape(Napi::Object exports) {
   MLXT_EXPORT(exports, "reshape", {
-    return Wrap(info.Env(), mx::reshape(Unwrap(info[0], "a"), ToShapeWithInferred(info[1], "shape"), ToStream(info[2])));
+    return Wrap(info.Env(), mx::reshape(Unwrap(info[0], "a"), ToIntShape(info[1], "shape"), ToStream(info[2])));
   });
   // (a, axes | undefined, stream): undefined reverses the axes.
   MLXT_EXPORT(exports, "transpose", {
@@ -49,7 +42,7 @@ void InitShape(Napi::Object exports) {
   });
   MLXT_EXPORT(exports, "unflatten", {
     return Wrap(info.Env(), mx::unflatten(Unwrap(info[0], "a"), ToInt(info[1], "axis"),
-                                          ToShapeWithInferred(info[2], "shape"), ToStream(info[3])));
+                                          ToIntShape(info[2], "shape"), ToStream(info[3])));
   });
   // (arrays, axis | undefined, stream): undefined concatenates the flattened arrays.
   MLXT_EXPORT(exports, "concatenate", {

@@ -27,6 +27,18 @@ constexpr int kGenShift = 24;
 constexpr uint32_t kSlotMask = (1u << 24) - 1;
 constexpr uint32_t kNoSlot = ~0u;
 
+// A slot of wrap.cc's per-thread pool: the array (empty while the slot is free) and the bytes reported
+// to V8 for it.
+struct Holder {
+  std::optional<mx::array> array;
+  int64_t reportedBytes = 0;
+  uint32_t slot = 0;      // own index in the pool
+  uint32_t gen = 0;       // changes each time the slot is freed
+  uint32_t nextFree = 0;  // pool bookkeeping
+  uint32_t owner = 0;     // depth of the tidy scope that will free it; 0: the GC's safety net
+  bool escaping = false;  // set while its scope closes, when it is handed out
+};
+
 // Holders live in slabs owned by the JS thread that made them (handles are used and freed on that
 // thread only, so no lock). A slot is reused once its array is freed; its generation changes then, so
 // an old handle is recognised as disposed and never reaches the new array.
@@ -176,7 +188,8 @@ void InitHandles(napi_env env) { napi_add_env_cleanup_hook(env, ReleaseAllOnTear
 
 Napi::Value Wrap(Napi::Env env, mx::array a) {
   CheckArrayFits(a);
-  Holder* h = Pool().Acquire();
+  HolderPool& pool = Pool();
+  Holder* h = pool.Acquire();
   h->array.emplace(std::move(a));
   if (scopeDepth) {
     h->owner = scopeDepth;
@@ -185,7 +198,7 @@ Napi::Value Wrap(Napi::Env env, mx::array a) {
     HandToGc(env, h);
   }
   napi_value out;
-  if (napi_create_bigint_uint64(env, Pool().Encode(h), &out) != napi_ok) {
+  if (napi_create_bigint_uint64(env, pool.Encode(h), &out) != napi_ok) {
     Free(env, h);
     throw Napi::Error::New(env, "could not create an array handle");
   }

@@ -28,18 +28,6 @@ namespace mlxt {
 
 namespace mx = mlx::core;
 
-// A slot of wrap.cc's per-thread pool: the array (empty while the slot is free) and the bytes reported
-// to V8 for it.
-struct Holder {
-  std::optional<mx::array> array;
-  int64_t reportedBytes = 0;
-  uint32_t slot = 0;      // own index in the pool
-  uint32_t gen = 0;       // changes each time the slot is freed
-  uint32_t nextFree = 0;  // pool bookkeeping
-  uint32_t owner = 0;     // depth of the tidy scope that will free it; 0: the GC's safety net
-  bool escaping = false;  // set while its scope closes, when it is handed out
-};
-
 // Registers the env teardown hook that frees the arrays still held (once per env, at load).
 void InitHandles(napi_env env);
 // Returns a JS handle owning a copy (shared reference) of `a`, owned by the innermost open scope if any.
@@ -76,7 +64,7 @@ void CheckScalarFits(const Napi::Value& v, mx::Dtype t);
 mx::Dtype ToDtype(const Napi::Value& v, const char* what = "dtype");
 int DtypeCode(mx::Dtype d);
 mx::Shape ToShape(const Napi::Value& v, const char* what = "shape");
-// The same without the sign check (reshape's -1), read straight into a Shape.
+// The same without the sign check (reshape's and unflatten's -1), read straight into a Shape.
 mx::Shape ToIntShape(const Napi::Value& v, const char* what);
 std::vector<int> ToIntVector(const Napi::Value& v, const char* what);
 int ToInt(const Napi::Value& v, const char* what);
