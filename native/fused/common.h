@@ -26,6 +26,30 @@ namespace mlxt {
 
 namespace mx = mlx::core;
 
+// Sixteen float lanes as one GCC vector, for the row reductions: each SIMD clone lowers it to its own
+// registers (one zmm, two ymm or four xmm). Left to the loop vectoriser, an array of sixteen accumulators
+// was kept in lane order as scalars (IEEE addition does not reassociate), which made LayerNorm's backward
+// and softmax mostly scalar code. Summing the lanes in lane order keeps a row's result independent of the
+// clone that ran it.
+using V16 = float __attribute__((vector_size(16 * sizeof(float)), aligned(alignof(float))));
+constexpr int kV16Lanes = 16;
+
+MLXT_INLINE V16 Load16(const float* p) { return *reinterpret_cast<const V16*>(p); }
+MLXT_INLINE void Store16(float* p, V16 v) { *reinterpret_cast<V16*>(p) = v; }
+
+// Lane-wise a > b ? a : b (vmaxps's own rule), spelled per lane since clang and g++ differ on ?: for vectors.
+MLXT_INLINE V16 LaneMax(V16 a, V16 b) {
+  V16 r;
+  for (int j = 0; j < kV16Lanes; ++j) r[j] = a[j] > b[j] ? a[j] : b[j];
+  return r;
+}
+
+MLXT_INLINE float LaneSum(V16 v) {
+  float s = 0.0f;
+  for (int j = 0; j < kV16Lanes; ++j) s += v[j];
+  return s;
+}
+
 // e^y for float32: y = k·ln2 + r with |r| ≤ ln2/2, e^r by its degree-7 Taylor polynomial (relative error
 // < 1e-8 on that interval, so float rounding dominates), 2^k put straight into the exponent bits.
 // y is clamped to the range where 2^k is a normal float, so e^y for y < −87.3 is about 1e-38, not 0:

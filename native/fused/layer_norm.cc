@@ -17,36 +17,30 @@ namespace mlxt {
 
 namespace {
 
-constexpr int kLanes = 16;
+constexpr int kLanes = kV16Lanes;
 
 #pragma GCC push_options
 #pragma GCC optimize("no-trapping-math")
 
 MLXT_INLINE float RowSum(const float* __restrict x, std::size_t n) {
-  float lanes[kLanes] = {};
+  V16 lanes = {};
   std::size_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int j = 0; j < kLanes; ++j) lanes[j] += x[i + j];
+  for (; i + kLanes <= n; i += kLanes) lanes += Load16(x + i);
   for (; i < n; ++i) lanes[0] += x[i];
-  float s = 0.0f;
-  for (int j = 0; j < kLanes; ++j) s += lanes[j];
-  return s;
+  return LaneSum(lanes);
 }
 
 // Mean and 1/√(var + eps) of one row (two passes: the variance of the centred values).
 MLXT_INLINE void RowMoments(const float* __restrict x, std::size_t n, float eps, float& mean, float& rstd) {
   mean = RowSum(x, n) / static_cast<float>(n);
-  float lanes[kLanes] = {};
+  V16 lanes = {};
   std::size_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int j = 0; j < kLanes; ++j) {
-      float d = x[i + j] - mean;
-      lanes[j] += d * d;
-    }
+  for (; i + kLanes <= n; i += kLanes) {
+    V16 d = Load16(x + i) - mean;
+    lanes += d * d;
+  }
   for (; i < n; ++i) lanes[0] += (x[i] - mean) * (x[i] - mean);
-  float var = 0.0f;
-  for (int j = 0; j < kLanes; ++j) var += lanes[j];
-  rstd = 1.0f / std::sqrt(var / static_cast<float>(n) + eps);
+  rstd = 1.0f / std::sqrt(LaneSum(lanes) / static_cast<float>(n) + eps);
 }
 
 // x and y may share a buffer (a donated input): the row is read in full before it is written.
@@ -64,26 +58,21 @@ MLXT_SIMD_CLONES void BackwardRow(const float* __restrict x, const float* __rest
                                   float* __restrict dw, float* __restrict db, std::size_t n, float eps) {
   float mean, rstd;
   RowMoments(x, n, eps, mean, rstd);
-  float l1[kLanes] = {}, l2[kLanes] = {};
+  V16 l1 = {}, l2 = {};
   std::size_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int j = 0; j < kLanes; ++j) {
-      float xh = (x[i + j] - mean) * rstd;
-      float gw = g[i + j] * w[i + j];
-      l1[j] += gw;
-      l2[j] += gw * xh;
-    }
+  for (; i + kLanes <= n; i += kLanes) {
+    V16 xh = (Load16(x + i) - mean) * rstd;
+    V16 gw = Load16(g + i) * Load16(w + i);
+    l1 += gw;
+    l2 += gw * xh;
+  }
   for (; i < n; ++i) {
     float xh = (x[i] - mean) * rstd;
     float gw = g[i] * w[i];
     l1[0] += gw;
     l2[0] += gw * xh;
   }
-  float s1 = 0.0f, s2 = 0.0f;
-  for (int j = 0; j < kLanes; ++j) {
-    s1 += l1[j];
-    s2 += l2[j];
-  }
+  float s1 = LaneSum(l1), s2 = LaneSum(l2);
   float inv_n = 1.0f / static_cast<float>(n);
   float m1 = s1 * inv_n, m2 = s2 * inv_n;
   for (i = 0; i < n; ++i) {

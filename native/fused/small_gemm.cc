@@ -123,13 +123,59 @@ void SmallGemm(std::size_t m, std::size_t n, std::size_t k, float alpha, const f
   GemmPortable(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
 }
 
+namespace {
+
+// Rows [i0, i1) × columns [j0, j1) of src into dst, one element at a time.
+void TransposeTile(const float* src, std::size_t rows, std::ptrdiff_t src_row, float* dst, std::size_t i0,
+                   std::size_t i1, std::size_t j0, std::size_t j1) {
+  for (std::size_t j = j0; j < j1; ++j)
+    for (std::size_t i = i0; i < i1; ++i) dst[j * rows + i] = src[static_cast<std::ptrdiff_t>(i) * src_row + j];
+}
+
+#ifdef MLXT_HAVE_AVX2_PATH
+// 8 × 8 blocks in registers: interleave pairs of rows, then pairs of pairs, then swap 128-bit halves.
+// The element-at-a-time loop was two thirds scalar moves in the attention core's profile.
+__attribute__((target("avx2"))) void Transpose8(const float* src, std::size_t rows, std::size_t cols,
+                                                 std::ptrdiff_t src_row, float* dst) {
+  std::size_t rows8 = rows & ~std::size_t{7}, cols8 = cols & ~std::size_t{7};
+  for (std::size_t i = 0; i < rows8; i += 8) {
+    for (std::size_t j = 0; j < cols8; j += 8) {
+      const float* s = src + static_cast<std::ptrdiff_t>(i) * src_row + j;
+      __m256 r[8];
+      for (int q = 0; q < 8; ++q) r[q] = _mm256_loadu_ps(s + q * src_row);
+      __m256 t[8], u[8];
+      for (int q = 0; q < 4; ++q) {
+        t[2 * q] = _mm256_unpacklo_ps(r[2 * q], r[2 * q + 1]);
+        t[2 * q + 1] = _mm256_unpackhi_ps(r[2 * q], r[2 * q + 1]);
+      }
+      for (int q = 0; q < 2; ++q) {
+        u[4 * q] = _mm256_shuffle_ps(t[4 * q], t[4 * q + 2], 0x44);
+        u[4 * q + 1] = _mm256_shuffle_ps(t[4 * q], t[4 * q + 2], 0xEE);
+        u[4 * q + 2] = _mm256_shuffle_ps(t[4 * q + 1], t[4 * q + 3], 0x44);
+        u[4 * q + 3] = _mm256_shuffle_ps(t[4 * q + 1], t[4 * q + 3], 0xEE);
+      }
+      float* d = dst + j * rows + i;
+      for (int q = 0; q < 4; ++q) {
+        _mm256_storeu_ps(d + q * rows, _mm256_permute2f128_ps(u[q], u[q + 4], 0x20));
+        _mm256_storeu_ps(d + (q + 4) * rows, _mm256_permute2f128_ps(u[q], u[q + 4], 0x31));
+      }
+    }
+  }
+  TransposeTile(src, rows, src_row, dst, 0, rows8, cols8, cols);
+  TransposeTile(src, rows, src_row, dst, rows8, rows, 0, cols);
+}
+#endif
+
+}  // namespace
+
 void Transpose(const float* src, std::size_t rows, std::size_t cols, std::ptrdiff_t src_row, float* dst) {
+#ifdef MLXT_HAVE_AVX2_PATH
+  if (SmallGemmPathInUse() != SmallGemmPath::kPortable) return Transpose8(src, rows, cols, src_row, dst);
+#endif
   constexpr std::size_t kTile = 16;  // tiles keep both sides' lines in L1
   for (std::size_t i0 = 0; i0 < rows; i0 += kTile) {
     for (std::size_t j0 = 0; j0 < cols; j0 += kTile) {
-      std::size_t i1 = std::min(rows, i0 + kTile), j1 = std::min(cols, j0 + kTile);
-      for (std::size_t j = j0; j < j1; ++j)
-        for (std::size_t i = i0; i < i1; ++i) dst[j * rows + i] = src[static_cast<std::ptrdiff_t>(i) * src_row + j];
+      TransposeTile(src, rows, src_row, dst, i0, std::min(rows, i0 + kTile), j0, std::min(cols, j0 + kTile));
     }
   }
 }

@@ -17,21 +17,18 @@ namespace mlxt {
 #pragma GCC push_options
 #pragma GCC optimize("no-trapping-math")
 
-constexpr int kLanes = 16;  // independent accumulators, so the reductions vectorise without fast-math
+constexpr int kLanes = kV16Lanes;  // independent accumulators, so the reductions vectorise without fast-math
 
 // y = softmax(x + m) over one row of n; m may be null. Masked entries (e^(−huge)) come out exactly 0.
 // x and y may be the same buffer (a donated input): each element is read before it is written.
 MLXT_SIMD_CLONES void SoftmaxRow(const float* x, const float* __restrict m, float* y, std::size_t n) {
-  float lane_max[kLanes];
-  for (int j = 0; j < kLanes; ++j) lane_max[j] = -std::numeric_limits<float>::infinity();
+  V16 lane_max = V16{} - std::numeric_limits<float>::infinity();
   std::size_t i = 0;
   if (m != nullptr) {
     for (; i + kLanes <= n; i += kLanes) {
-      for (int j = 0; j < kLanes; ++j) {
-        float v = x[i + j] + m[i + j];
-        y[i + j] = v;
-        lane_max[j] = v > lane_max[j] ? v : lane_max[j];
-      }
+      V16 v = Load16(x + i) + Load16(m + i);
+      Store16(y + i, v);
+      lane_max = LaneMax(v, lane_max);
     }
     for (; i < n; ++i) {
       y[i] = x[i] + m[i];
@@ -39,10 +36,9 @@ MLXT_SIMD_CLONES void SoftmaxRow(const float* x, const float* __restrict m, floa
     }
   } else {
     for (; i + kLanes <= n; i += kLanes) {
-      for (int j = 0; j < kLanes; ++j) {
-        y[i + j] = x[i + j];
-        lane_max[j] = x[i + j] > lane_max[j] ? x[i + j] : lane_max[j];
-      }
+      V16 v = Load16(x + i);
+      Store16(y + i, v);
+      lane_max = LaneMax(v, lane_max);
     }
     for (; i < n; ++i) {
       y[i] = x[i];
@@ -51,38 +47,26 @@ MLXT_SIMD_CLONES void SoftmaxRow(const float* x, const float* __restrict m, floa
   }
   float mx_ = lane_max[0];
   for (int j = 1; j < kLanes; ++j) mx_ = lane_max[j] > mx_ ? lane_max[j] : mx_;
-  float lane_sum[kLanes] = {};
-  for (i = 0; i + kLanes <= n; i += kLanes) {
-    for (int j = 0; j < kLanes; ++j) {
-      float d = y[i + j] - mx_;
-      float e = ExpF(d);
-      e = d < -87.3f ? 0.0f : e;
-      y[i + j] = e;
-      lane_sum[j] += e;
-    }
-  }
-  for (; i < n; ++i) {
+  // The exponentials as a plain elementwise loop (which vectorises), then their sum in lanes.
+  for (i = 0; i < n; ++i) {
     float d = y[i] - mx_;
-    float e = d < -87.3f ? 0.0f : ExpF(d);
-    y[i] = e;
-    lane_sum[0] += e;
+    float e = ExpF(d);
+    y[i] = d < -87.3f ? 0.0f : e;
   }
-  float sum = 0.0f;
-  for (int j = 0; j < kLanes; ++j) sum += lane_sum[j];
-  float inv = 1.0f / sum;
+  V16 lane_sum = {};
+  for (i = 0; i + kLanes <= n; i += kLanes) lane_sum += Load16(y + i);
+  for (; i < n; ++i) lane_sum[0] += y[i];
+  float inv = 1.0f / LaneSum(lane_sum);
   for (i = 0; i < n; ++i) y[i] *= inv;
 }
 
 // dx = y·(g − Σ g·y) over one row.
 MLXT_SIMD_CLONES void SoftmaxGradRow(const float* __restrict y, const float* g, float* dx, std::size_t n) {
-  float lane_dot[kLanes] = {};
+  V16 lane_dot = {};
   std::size_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int j = 0; j < kLanes; ++j) lane_dot[j] += g[i + j] * y[i + j];
-  }
+  for (; i + kLanes <= n; i += kLanes) lane_dot += Load16(g + i) * Load16(y + i);
   for (; i < n; ++i) lane_dot[0] += g[i] * y[i];
-  float dot = 0.0f;
-  for (int j = 0; j < kLanes; ++j) dot += lane_dot[j];
+  float dot = LaneSum(lane_dot);
   for (i = 0; i < n; ++i) dx[i] = y[i] * (g[i] - dot);
 }
 
