@@ -57,9 +57,16 @@ struct ExactGate {
                       (__builtin_bit_cast(int32_t, 1.0f - half_erfc) & ~negative);
     return __builtin_bit_cast(float, blended);
   }
+  // Φ(x) with one exponential: e^(−a²)·e^(tail) taken as e^(tail − a²), which rounds no worse (the
+  // argument's own rounding, ulp(a²), is the error of both), where the slope below needs e^(−a²) alone too.
   static MLXT_INLINE float Value(float x) {
-    float gaussian;
-    return Cdf(x, gaussian);
+    float a = __builtin_bit_cast(float, __builtin_bit_cast(int32_t, x) & 0x7fffffff) * kInvSqrt2;  // |x|/√2
+    float t = 1.0f / (0.5f * a + 1.0f);
+    float half_erfc = 0.5f * t * ExpF(ErfcTail(t) - a * a);
+    int32_t negative = __builtin_bit_cast(int32_t, x) >> 31;
+    int32_t blended = (__builtin_bit_cast(int32_t, half_erfc) & negative) |
+                      (__builtin_bit_cast(int32_t, 1.0f - half_erfc) & ~negative);
+    return __builtin_bit_cast(float, blended);
   }
   // Φ(x) + x·φ(x)
   static MLXT_INLINE float Slope(float x) {
