@@ -45,28 +45,32 @@ constexpr float kTanhCubic = 0.044715f;
 
 // gate = Φ(x), the standard normal CDF, through erfc so both tails keep their relative accuracy.
 struct ExactGate {
-  // Φ(x), and e^(−x²/2) for the slope.
-  static MLXT_INLINE float Cdf(float x, float& gaussian) {
-    float a = __builtin_bit_cast(float, __builtin_bit_cast(int32_t, x) & 0x7fffffff) * kInvSqrt2;  // |x|/√2
-    float t = 1.0f / (0.5f * a + 1.0f);
-    gaussian = ExpF(-a * a);
-    float half_erfc = 0.5f * t * gaussian * ExpF(ErfcTail(t));
-    // x < 0 ? half_erfc : 1 − half_erfc, as a blend on the sign bit (vectorises in every clone)
+  // |x|/√2 and t = 1/(1 + a/2), the tail polynomial's variable.
+  static MLXT_INLINE float HalfAbs(float x, float& t) {
+    float a = __builtin_bit_cast(float, __builtin_bit_cast(int32_t, x) & 0x7fffffff) * kInvSqrt2;
+    t = 1.0f / (0.5f * a + 1.0f);
+    return a;
+  }
+  // x < 0 ? erfc(a)/2 : 1 − erfc(a)/2, as a blend on the sign bit (vectorises in every clone)
+  static MLXT_INLINE float FromHalfErfc(float x, float half_erfc) {
     int32_t negative = __builtin_bit_cast(int32_t, x) >> 31;
     int32_t blended = (__builtin_bit_cast(int32_t, half_erfc) & negative) |
                       (__builtin_bit_cast(int32_t, 1.0f - half_erfc) & ~negative);
     return __builtin_bit_cast(float, blended);
   }
+  // Φ(x), and e^(−x²/2) for the slope.
+  static MLXT_INLINE float Cdf(float x, float& gaussian) {
+    float t;
+    float a = HalfAbs(x, t);
+    gaussian = ExpF(-a * a);
+    return FromHalfErfc(x, 0.5f * t * gaussian * ExpF(ErfcTail(t)));
+  }
   // Φ(x) with one exponential: e^(−a²)·e^(tail) taken as e^(tail − a²), which rounds no worse (the
-  // argument's own rounding, ulp(a²), is the error of both), where the slope below needs e^(−a²) alone too.
+  // argument's own rounding, ulp(a²), is the error of both); the slope needs e^(−a²) alone, so Cdf keeps two.
   static MLXT_INLINE float Value(float x) {
-    float a = __builtin_bit_cast(float, __builtin_bit_cast(int32_t, x) & 0x7fffffff) * kInvSqrt2;  // |x|/√2
-    float t = 1.0f / (0.5f * a + 1.0f);
-    float half_erfc = 0.5f * t * ExpF(ErfcTail(t) - a * a);
-    int32_t negative = __builtin_bit_cast(int32_t, x) >> 31;
-    int32_t blended = (__builtin_bit_cast(int32_t, half_erfc) & negative) |
-                      (__builtin_bit_cast(int32_t, 1.0f - half_erfc) & ~negative);
-    return __builtin_bit_cast(float, blended);
+    float t;
+    float a = HalfAbs(x, t);
+    return FromHalfErfc(x, 0.5f * t * ExpF(ErfcTail(t) - a * a));
   }
   // Φ(x) + x·φ(x)
   static MLXT_INLINE float Slope(float x) {
