@@ -34,6 +34,13 @@ namespace mx = mlx::core;
 using V16 = float __attribute__((vector_size(16 * sizeof(float)), aligned(alignof(float))));
 constexpr int kV16Lanes = 16;
 
+// V16 values are only passed to and from the always-inlined helpers below, inside one clone, so no V16
+// crosses a real call: g++'s warning that passing one by value has another ABI with and without AVX-512
+// (raised wherever a helper is expanded, hence for the rest of each kernel file) does not apply.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
 MLXT_INLINE V16 Load16(const float* p) { return *reinterpret_cast<const V16*>(p); }
 MLXT_INLINE void Store16(float* p, V16 v) { *reinterpret_cast<V16*>(p) = v; }
 
