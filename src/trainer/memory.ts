@@ -20,10 +20,26 @@ export function memoryMetrics(m: MemorySnapshot): Record<string, number> {
   };
 }
 
+/** Least-squares slope of ys over their indices. */
+function slopeOf(ys: number[]): number {
+  const n = ys.length;
+  const meanX = (n - 1) / 2;
+  const meanY = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  ys.forEach((y, x) => {
+    num += (x - meanX) * (y - meanY);
+    den += (x - meanX) ** 2;
+  });
+  return num / den;
+}
+
 /**
  * Flags steady RSS growth: a least-squares slope over the last `window` samples above
- * `bytesPerSample`, with the window's total growth above `minGrowthBytes` (so allocator noise and
- * warm-up do not trigger it).
+ * `bytesPerSample`, with the window's total growth above `minGrowthBytes` (so allocator noise does not
+ * trigger it), and the later half of the window still climbing at that rate: warm-up (caches and pools
+ * filling in the first intervals, then flat) raises the whole window's slope but not its later half's,
+ * where a leak keeps climbing throughout.
  */
 export class LeakAlarm {
   private readonly samples: number[] = [];
@@ -41,17 +57,10 @@ export class LeakAlarm {
     if (this.samples.length > this.window) this.samples.shift();
     if (this.fired || this.samples.length < this.window) return null;
     const n = this.samples.length;
-    const meanX = (n - 1) / 2;
-    const meanY = this.samples.reduce((a, b) => a + b, 0) / n;
-    let num = 0;
-    let den = 0;
-    this.samples.forEach((y, x) => {
-      num += (x - meanX) * (y - meanY);
-      den += (x - meanX) ** 2;
-    });
-    const slope = num / den;
+    const slope = slopeOf(this.samples);
+    const lateSlope = slopeOf(this.samples.slice(Math.floor(n / 2)));
     const growth = this.samples[n - 1] - this.samples[0];
-    if (slope > this.bytesPerSample && growth > this.minGrowthBytes) {
+    if (slope > this.bytesPerSample && lateSlope > this.bytesPerSample && growth > this.minGrowthBytes) {
       this.fired = true;
       return `memory leak suspected: RSS grew ${(growth / 2 ** 20).toFixed(1)} MB over the last ${n} logging intervals (${(slope / 2 ** 20).toFixed(2)} MB per interval)`;
     }

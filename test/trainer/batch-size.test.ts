@@ -108,4 +108,15 @@ describe('memory leak alarm', () => {
     const flat = new LeakAlarm(10, 1 << 20, 8 << 20);
     expect(Array.from({ length: 30 }, (_, i) => flat.add(100e6 + (i % 3) * 3e6)).filter(Boolean)).toHaveLength(0);
   });
+
+  it('stays quiet through warm-up: RSS climbing in the first intervals, then flat', () => {
+    // The RSS (MB) of `train --preset quick` without g++, one sample per 5 steps: 178 → 241 by step 25, then
+    // 243–246. The whole window's slope (2.4 MB per interval) and growth (68 MB) pass the thresholds.
+    const mb = [178, 199, 220, 241, 242, 243, 243, 244, 244, 244, 245, 244, 245, 246, 245, 246, 246, 245, 246, 246];
+    const alarm = new LeakAlarm(20, 1 << 20, 64 << 20);
+    expect(mb.map((m) => alarm.add(m * 2 ** 20)).filter(Boolean)).toEqual([]);
+    // The same window climbing on at its end is a leak.
+    const leaking = new LeakAlarm(20, 1 << 20, 64 << 20);
+    expect(mb.map((m, i) => leaking.add((m + Math.max(0, i - 3) * 4) * 2 ** 20)).filter(Boolean)).toHaveLength(1);
+  });
 });
